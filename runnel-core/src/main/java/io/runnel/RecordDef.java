@@ -1,0 +1,230 @@
+package io.runnel;
+
+import io.runnel.buffer.BufferSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** What {@link RunnelBuilder#configure} recorded for one record; also its {@link Registration}. */
+final class RecordDef<T> implements Registration<T> {
+
+  enum WriterKind {
+    SOURCE,
+    TRANSFORM,
+    JOIN
+  }
+
+  record InputRef(Class<?> type, RecordKey key) {}
+
+  /** One writer of the record. Exactly one of the bodies is set, by kind. */
+  static final class WriterDef {
+    final WriterKind kind;
+    final List<InputRef> inputs;
+    Source<?> source;
+    Supplier<? extends Transform<?, ?>> transformFactory;
+    TransformTask<?, ?> transformTask;
+    Function<Latest, ?> onLatest;
+    JoinTask<?> joinTask;
+    final List<JoinInput<?>> joinHandles = new ArrayList<>();
+
+    WriterDef(WriterKind kind, List<InputRef> inputs) {
+      this.kind = kind;
+      this.inputs = inputs;
+    }
+
+    String describe(String outputKey) {
+      return switch (kind) {
+        case SOURCE -> "the source of '" + outputKey + "'";
+        case TRANSFORM -> "the transform writing '" + outputKey + "'";
+        case JOIN -> "the join writing '" + outputKey + "'";
+      };
+    }
+  }
+
+  record TapDef<T>(String name, Tap<T> tap, TapTask<T> task) {}
+
+  final RecordKey key;
+  final String id;
+  final Class<T> type;
+  final int order;
+  String name;
+  BufferSpec buffer;
+  boolean external;
+  RestartPolicy restart;
+  final List<WriterDef> writers = new ArrayList<>();
+  final List<TapDef<T>> taps = new ArrayList<>();
+  final List<GraphProblem> problems = new ArrayList<>();
+
+  RecordDef(Class<T> type, RecordKey key, int order) {
+    this.type = type;
+    this.key = key;
+    this.id = key.id();
+    this.order = order;
+  }
+
+  void problem(GraphProblem.Kind kind, String message) {
+    problems.add(new GraphProblem(kind, List.of(String.valueOf(id)), message));
+  }
+
+  private boolean check(Object arg, String what) {
+    if (arg == null) {
+      problem(
+          GraphProblem.Kind.INVALID_REGISTRATION,
+          "record '" + id + "': " + what + " must not be null");
+      return false;
+    }
+    return true;
+  }
+
+  @Override
+  public Registration<T> name(String name) {
+    if (check(name, "name")) {
+      this.name = name;
+    }
+    return this;
+  }
+
+  @Override
+  public Registration<T> buffer(BufferSpec spec) {
+    if (check(spec, "buffer")) {
+      this.buffer = spec;
+    }
+    return this;
+  }
+
+  @Override
+  public Registration<T> external() {
+    this.external = true;
+    return this;
+  }
+
+  @Override
+  public Registration<T> restart(RestartPolicy policy) {
+    if (check(policy, "restart policy")) {
+      this.restart = policy;
+    }
+    return this;
+  }
+
+  @Override
+  public Registration<T> source(Source<T> source) {
+    if (check(source, "source")) {
+      WriterDef w = new WriterDef(WriterKind.SOURCE, List.of());
+      w.source = source;
+      writers.add(w);
+    }
+    return this;
+  }
+
+  @Override
+  public Registration<T> tap(Tap<T> tap) {
+    return tap("tap-" + (taps.size() + 1), tap);
+  }
+
+  @Override
+  public Registration<T> tap(String name, Tap<T> tap) {
+    if (check(name, "tap name") && check(tap, "tap")) {
+      taps.add(new TapDef<>(name, tap, null));
+    }
+    return this;
+  }
+
+  @Override
+  public Registration<T> tapTask(String name, TapTask<T> task) {
+    if (check(name, "tap name") && check(task, "tap task")) {
+      taps.add(new TapDef<>(name, null, task));
+    }
+    return this;
+  }
+
+  private boolean checkInput(Class<?> inputType, RecordKey input) {
+    return check(inputType, "input type") && check(input, "input key");
+  }
+
+  @Override
+  public <I> Registration<T> transform(
+      Class<I> inputType, RecordKey input, Transform<? super I, ? extends T> transform) {
+    if (checkInput(inputType, input) && check(transform, "transform")) {
+      WriterDef w = new WriterDef(WriterKind.TRANSFORM, List.of(new InputRef(inputType, input)));
+      w.transformFactory = () -> transform;
+      writers.add(w);
+    }
+    return this;
+  }
+
+  @Override
+  public <I> Registration<T> transformStateful(
+      Class<I> inputType,
+      RecordKey input,
+      Supplier<? extends Transform<? super I, ? extends T>> factory) {
+    if (checkInput(inputType, input) && check(factory, "transform factory")) {
+      WriterDef w = new WriterDef(WriterKind.TRANSFORM, List.of(new InputRef(inputType, input)));
+      w.transformFactory = factory;
+      writers.add(w);
+    }
+    return this;
+  }
+
+  @Override
+  public <I> Registration<T> transformTask(
+      Class<I> inputType, RecordKey input, TransformTask<I, T> task) {
+    if (checkInput(inputType, input) && check(task, "transform task")) {
+      WriterDef w = new WriterDef(WriterKind.TRANSFORM, List.of(new InputRef(inputType, input)));
+      w.transformTask = task;
+      writers.add(w);
+    }
+    return this;
+  }
+
+  @Override
+  public Registration<T> join(Consumer<Join<T>> join) {
+    if (!check(join, "join")) {
+      return this;
+    }
+    List<InputRef> inputs = new ArrayList<>();
+    WriterDef w = new WriterDef(WriterKind.JOIN, inputs);
+    join.accept(
+        new Join<T>() {
+          @Override
+          public <I> JoinInput<I> input(Class<I> type, RecordKey key) {
+            Objects.requireNonNull(type, "input type");
+            Objects.requireNonNull(key, "input key");
+            inputs.add(new InputRef(type, key));
+            JoinInput<I> handle = new JoinInput<>(type, key, inputs.size() - 1);
+            w.joinHandles.add(handle);
+            return handle;
+          }
+
+          @Override
+          public void onLatest(Function<Latest, ? extends T> fn) {
+            Objects.requireNonNull(fn, "onLatest function");
+            if (w.onLatest != null || w.joinTask != null) {
+              problem(
+                  GraphProblem.Kind.INVALID_JOIN,
+                  "the join writing '" + id + "' has more than one behaviour; give one onLatest or one task");
+            }
+            w.onLatest = fn;
+          }
+
+          @Override
+          public void task(JoinTask<T> task) {
+            Objects.requireNonNull(task, "join task");
+            if (w.onLatest != null || w.joinTask != null) {
+              problem(
+                  GraphProblem.Kind.INVALID_JOIN,
+                  "the join writing '" + id + "' has more than one behaviour; give one onLatest or one task");
+            }
+            w.joinTask = task;
+          }
+        });
+    writers.add(w);
+    return this;
+  }
+
+  String displayName() {
+    return name != null ? name : id;
+  }
+}

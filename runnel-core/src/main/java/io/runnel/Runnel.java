@@ -1,0 +1,586 @@
+package io.runnel;
+
+import io.runnel.RecordDef.TapDef;
+import io.runnel.RecordDef.WriterDef;
+import io.runnel.buffer.Buffer;
+import io.runnel.buffer.BufferSpec;
+import io.runnel.buffer.LaggedException;
+import io.runnel.buffer.Producer;
+import io.runnel.buffer.Reader;
+import io.runnel.inspect.Edge;
+import io.runnel.inspect.GraphSnapshot;
+import io.runnel.inspect.RecordInfo;
+import io.runnel.inspect.TaskInfo;
+import io.runnel.internal.TimeSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * A built pipeline: records, their buffers and the tasks that write and read them.
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * <p>{@link RunnelBuilder#build()} checks the graph and creates every buffer and every internal
+ * reader, so no value can be missed between tasks. {@link #start()} starts every task on its own
+ * virtual thread. {@link #close()} stops gracefully:
+ *
+ * <ol>
+ *   <li>sources are interrupted (their waits throw {@link InterruptedException}, {@link
+ *       RuntimeContext#isStopping()} turns true) and records without a writer are closed;
+ *   <li>when a writer ends, its record is closed; readers drain what is still held and then see end
+ *       of stream, so transforms, joins and taps finish on their own, in graph order;
+ *   <li>tasks still running after the shutdown timeout are interrupted; a task that survives even
+ *       that is reported (with its stack) as {@code STUCK} and abandoned.
+ * </ol>
+ *
+ * <p>Tasks that throw are logged with their record key, counted, and restarted according to their
+ * {@link RestartPolicy}; they never stop other tasks.
+ */
+public final class Runnel implements AutoCloseable {
+
+  /** The lifecycle of a pipeline. */
+  public enum State {
+    BUILT,
+    RUNNING,
+    STOPPING,
+    CLOSED
+  }
+
+  private static final System.Logger LOG = System.getLogger(Runnel.class.getName());
+
+  /** Creates a builder. */
+  public static RunnelBuilder builder() {
+    return new RunnelBuilder();
+  }
+
+  private static final class Node<T> {
+    final RecordDef<T> def;
+    final Buffer<T> buffer;
+    TaskRunner writer;
+    final List<TaskRunner> taps = new ArrayList<>();
+    int graphConsumers;
+    final AtomicInteger outsideReaders = new AtomicInteger();
+    volatile Producer<T> outsideProducer;
+
+    Node(RecordDef<T> def, Buffer<T> buffer) {
+      this.def = def;
+      this.buffer = buffer;
+    }
+  }
+
+  final String name;
+  final TimeSource time;
+  private final Duration shutdownTimeout;
+  private final Map<String, Node<?>> nodes = new LinkedHashMap<>();
+  private final List<TaskRunner> tasks = new ArrayList<>();
+  private final List<GraphProblem> warnings;
+  private final List<String> order;
+  private final Object lifecycle = new Object();
+  private volatile State state = State.BUILT;
+  private volatile boolean stopping;
+
+  Runnel(
+      String name,
+      GraphChecker graph,
+      BufferSpec defaultBuffer,
+      RestartPolicy defaultRestart,
+      Duration shutdownTimeout,
+      TimeSource time) {
+    this.name = name;
+    this.time = time;
+    this.shutdownTimeout = shutdownTimeout;
+    this.warnings = List.copyOf(graph.warnings);
+    this.order = List.copyOf(graph.order);
+    for (String id : order) {
+      addNode(graph.records.get(id), defaultBuffer);
+    }
+    for (String id : order) {
+      Node<?> node = nodes.get(id);
+      RestartPolicy policy = node.def.restart != null ? node.def.restart : defaultRestart;
+      if (!node.def.writers.isEmpty()) {
+        createWriter(node, node.def.writers.get(0), policy);
+      }
+      createTaps(node, policy);
+    }
+    for (GraphProblem w : warnings) {
+      LOG.log(System.Logger.Level.WARNING, "[" + name + "] " + w.message());
+    }
+  }
+
+  private <T> void addNode(RecordDef<T> def, BufferSpec defaultBuffer) {
+    BufferSpec spec = def.buffer != null ? def.buffer : defaultBuffer;
+    nodes.put(def.id, new Node<>(def, spec.<T>create(def.id)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> Node<T> node(String id) {
+    return (Node<T>) nodes.get(id);
+  }
+
+  private <T> void createWriter(Node<T> node, WriterDef w, RestartPolicy policy) {
+    Buffer<T> out = node.buffer;
+    List<String> inputIds = w.inputs.stream().map(in -> in.key().id()).toList();
+    inputIds.forEach(id -> nodes.get(id).graphConsumers++);
+    List<Reader<?>> ownedReaders = new ArrayList<>();
+    TaskRunner.Body body;
+    TaskInfo.Kind kind;
+    Runnable extraCleanup = () -> {};
+    switch (w.kind) {
+      case SOURCE -> {
+        kind = TaskInfo.Kind.SOURCE;
+        @SuppressWarnings("unchecked")
+        Source<T> source = (Source<T>) w.source;
+        body = ctx -> source.run(ctx, out);
+      }
+      case TRANSFORM -> {
+        kind = TaskInfo.Kind.TRANSFORM;
+        Reader<Object> in = node(inputIds.get(0)).buffer.subscribe();
+        Reader<Object> inCast = in;
+        ownedReaders.add(in);
+        String inId = inputIds.get(0);
+        if (w.transformTask != null) {
+          @SuppressWarnings("unchecked")
+          TransformTask<Object, T> task = (TransformTask<Object, T>) w.transformTask;
+          body = ctx -> task.run(ctx, inCast, out);
+        } else {
+          @SuppressWarnings("unchecked")
+          Supplier<? extends Transform<Object, ? extends T>> factory =
+              (Supplier<? extends Transform<Object, ? extends T>>) (Supplier<?>) w.transformFactory;
+          body = ctx -> runTransform(ctx, inId, inCast, factory.get(), out);
+        }
+      }
+      case JOIN -> {
+        kind = TaskInfo.Kind.JOIN;
+        List<Buffer<?>> inputs = inputIds.stream().<Buffer<?>>map(id -> nodes.get(id).buffer).toList();
+        JoinRunner join = new JoinRunner(node.def.id, w.joinHandles, inputs);
+        extraCleanup = join::close;
+        if (w.joinTask != null) {
+          @SuppressWarnings("unchecked")
+          JoinTask<T> task = (JoinTask<T>) w.joinTask;
+          body =
+              ctx -> {
+                join.runner(ctx.runner());
+                task.run(ctx, join, out);
+              };
+        } else {
+          @SuppressWarnings("unchecked")
+          Function<Latest, ? extends T> fn = (Function<Latest, ? extends T>) w.onLatest;
+          body = ctx -> runLatestJoin(ctx, join, fn, out);
+        }
+      }
+      default -> throw new AssertionError(w.kind);
+    }
+    Runnable cleanup = extraCleanup;
+    TaskRunner runner =
+        new TaskRunner(
+            this,
+            node.def.id + "/" + kind.name().toLowerCase(),
+            kind,
+            node.def,
+            inputIds,
+            policy,
+            time,
+            body,
+            () -> {
+              out.close();
+              ownedReaders.forEach(Reader::close);
+              cleanup.run();
+            });
+    node.writer = runner;
+    tasks.add(runner);
+  }
+
+  private static <I, O> void runTransform(
+      TaskContext ctx, String inId, Reader<I> in, Transform<I, ? extends O> fn, Producer<O> out)
+      throws InterruptedException {
+    TaskRunner runner = ctx.runner();
+    for (; ; ) {
+      I value;
+      try {
+        value = in.recv();
+      } catch (LaggedException e) {
+        runner.lagged(inId, e.missed());
+        continue;
+      }
+      O result;
+      try {
+        result = fn.apply(value);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        runner.valueFailed(e, value);
+        continue;
+      }
+      if (result != null) {
+        out.produce(result);
+      }
+    }
+  }
+
+  private static <O> void runLatestJoin(
+      TaskContext ctx, JoinRunner join, Function<Latest, ? extends O> fn, Producer<O> out)
+      throws InterruptedException {
+    TaskRunner runner = ctx.runner();
+    join.runner(runner);
+    for (; ; ) {
+      join.next();
+      if (!join.complete()) {
+        continue;
+      }
+      O result;
+      try {
+        result = fn.apply(join);
+      } catch (RuntimeException e) {
+        runner.valueFailed(e, join.changed() + " changed");
+        continue;
+      }
+      if (result != null) {
+        out.produce(result);
+      }
+    }
+  }
+
+  private <T> void createTaps(Node<T> node, RestartPolicy policy) {
+    Set<String> names = new HashSet<>();
+    for (TapDef<T> tap : node.def.taps) {
+      String tapName = tap.name();
+      for (int i = 2; !names.add(tapName); i++) {
+        tapName = tap.name() + "#" + i;
+      }
+      Reader<T> in = node.buffer.subscribe();
+      node.graphConsumers++;
+      String id = node.def.id;
+      TaskRunner.Body body;
+      if (tap.task() != null) {
+        TapTask<T> task = tap.task();
+        body = ctx -> task.run(ctx, in);
+      } else {
+        Tap<T> fn = tap.tap();
+        body = ctx -> runTap(ctx, id, in, fn);
+      }
+      TaskRunner runner =
+          new TaskRunner(
+              this,
+              node.def.id + "/tap:" + tapName,
+              TaskInfo.Kind.TAP,
+              node.def,
+              List.of(node.def.id),
+              policy,
+              time,
+              body,
+              in::close);
+      node.taps.add(runner);
+      tasks.add(runner);
+    }
+  }
+
+  private static <T> void runTap(TaskContext ctx, String id, Reader<T> in, Tap<T> tap)
+      throws InterruptedException {
+    TaskRunner runner = ctx.runner();
+    for (; ; ) {
+      T value;
+      try {
+        value = in.recv();
+      } catch (LaggedException e) {
+        runner.lagged(id, e.missed());
+        continue;
+      }
+      try {
+        tap.accept(ctx, value);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        runner.valueFailed(e, value);
+      }
+    }
+  }
+
+  /**
+   * Starts every task.
+   *
+   * @return this
+   * @throws IllegalStateException if already started or closed
+   */
+  public Runnel start() {
+    synchronized (lifecycle) {
+      if (state != State.BUILT) {
+        throw new IllegalStateException("pipeline '" + name + "' is " + state + "; start() may be called once");
+      }
+      state = State.RUNNING;
+    }
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () -> "[" + name + "] starting " + nodes.size() + " records and " + tasks.size() + " tasks");
+    // Consumers first, so that they are waiting when the first values arrive (their readers exist
+    // already, so nothing would be lost either way).
+    for (TaskRunner t : tasks) {
+      if (t.kind != TaskInfo.Kind.SOURCE) {
+        t.start();
+      }
+    }
+    for (TaskRunner t : tasks) {
+      if (t.kind == TaskInfo.Kind.SOURCE) {
+        t.start();
+      }
+    }
+    return this;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Whether {@link #close()} has begun. */
+  public boolean isStopping() {
+    return stopping;
+  }
+
+  /** Warnings found when the graph was built (never errors: those fail the build). */
+  public List<GraphProblem> warnings() {
+    return warnings;
+  }
+
+  /**
+   * Subscribes a reader from outside the graph (a UI, a test, a connector). It counts as a
+   * consumer of the record; close it when done.
+   *
+   * @throws IllegalArgumentException if the record does not exist or holds another type
+   */
+  public <T> Reader<T> subscribe(Class<T> type, RecordKey key) {
+    Node<T> node = lookup(type, key, false);
+    node.outsideReaders.incrementAndGet();
+    return node.buffer.subscribe();
+  }
+
+  /**
+   * The producer for a record written from outside the graph (see {@link Registration#external()}).
+   * Safe to call from several threads: calls are serialised.
+   *
+   * @throws IllegalArgumentException if the record does not exist, holds another type, or has a
+   *     writer in the graph
+   */
+  public <T> Producer<T> producer(Class<T> type, RecordKey key) {
+    Node<T> node = lookup(type, key, true);
+    if (node.writer != null) {
+      throw new IllegalArgumentException(
+          "record '"
+              + node.def.id
+              + "' is written by its "
+              + node.writer.kind.name().toLowerCase()
+              + "; a record has at most one writer, so it cannot also be written from outside");
+    }
+    synchronized (node) {
+      if (node.outsideProducer == null) {
+        Buffer<T> buffer = node.buffer;
+        Object lock = new Object();
+        node.outsideProducer =
+            value -> {
+              synchronized (lock) {
+                buffer.produce(value);
+              }
+            };
+      }
+      return node.outsideProducer;
+    }
+  }
+
+  private <T> Node<T> lookup(Class<T> type, RecordKey key, boolean exact) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(key, "key");
+    Node<T> node = node(key.id());
+    if (node == null) {
+      throw new IllegalArgumentException(
+          "no record '" + key.id() + "' in pipeline '" + name + "'; configured: " + nodes.keySet());
+    }
+    boolean ok = exact ? node.def.type.isAssignableFrom(type) : type.isAssignableFrom(node.def.type);
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "record '"
+              + key.id()
+              + "' holds "
+              + GraphChecker.typeName(node.def.type)
+              + ", not "
+              + GraphChecker.typeName(type));
+    }
+    return node;
+  }
+
+  /** A snapshot of every record, task and edge, with counters. */
+  public GraphSnapshot inspect() {
+    List<RecordInfo> records = new ArrayList<>();
+    List<TaskInfo> taskInfos = new ArrayList<>();
+    List<Edge> edges = new ArrayList<>();
+    for (Node<?> node : nodes.values()) {
+      Buffer<?> b = node.buffer;
+      RecordInfo.Origin origin =
+          node.writer == null
+              ? RecordInfo.Origin.PASSIVE
+              : switch (node.writer.kind) {
+                case SOURCE -> RecordInfo.Origin.SOURCE;
+                case TRANSFORM -> RecordInfo.Origin.TRANSFORM;
+                default -> RecordInfo.Origin.JOIN;
+              };
+      int producers = node.writer != null || node.outsideProducer != null ? 1 : 0;
+      records.add(
+          new RecordInfo(
+              node.def.id,
+              node.def.displayName(),
+              GraphChecker.typeName(node.def.type),
+              origin,
+              b.spec().kind().name().toLowerCase(),
+              b.spec().capacity(),
+              producers,
+              node.graphConsumers + node.outsideReaders.get(),
+              b.produced(),
+              b.delivered(),
+              b.lagged(),
+              b.dropped(),
+              b.isClosed(),
+              b.lastValue()));
+      String recordNode = "record:" + node.def.id;
+      if (node.writer != null) {
+        String taskNode = "task:" + node.writer.id;
+        for (String in : node.writer.inputs) {
+          edges.add(new Edge("record:" + in, taskNode));
+        }
+        edges.add(new Edge(taskNode, recordNode));
+      }
+      for (TaskRunner tap : node.taps) {
+        edges.add(new Edge(recordNode, "task:" + tap.id));
+      }
+    }
+    for (TaskRunner t : tasks) {
+      taskInfos.add(t.info());
+    }
+    return new GraphSnapshot(time.now(), state.name(), records, taskInfos, edges, order);
+  }
+
+  /**
+   * Waits until every task has ended (finite sources finished and everything downstream drained),
+   * or the timeout passes.
+   *
+   * @return whether every task ended
+   */
+  public boolean awaitCompletion(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (TaskRunner t : tasks) {
+      if (!t.awaitUntil(deadline)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Stops gracefully within the shutdown timeout (see the class documentation). Idempotent; a
+   * second caller waits for the first to finish.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      if (state == State.BUILT) {
+        stopping = true;
+        nodes.values().forEach(n -> n.buffer.close());
+        state = State.CLOSED;
+        return;
+      }
+      if (state == State.STOPPING) {
+        // another thread is closing; wait for it below
+      } else {
+        state = State.STOPPING;
+        stopping = true;
+      }
+    }
+    boolean interrupted = false;
+    try {
+      stopGracefully();
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      nodes.values().forEach(n -> n.buffer.close());
+      synchronized (lifecycle) {
+        state = State.CLOSED;
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void stopGracefully() throws InterruptedException {
+    long start = System.nanoTime();
+    long deadline = start + shutdownTimeout.toNanos();
+    for (Node<?> node : nodes.values()) {
+      if (node.writer == null) {
+        node.buffer.close();
+      } else if (node.writer.kind == TaskInfo.Kind.SOURCE) {
+        node.writer.interrupt();
+      }
+    }
+    List<TaskRunner> late = new ArrayList<>();
+    for (TaskRunner t : tasks) {
+      if (!t.awaitUntil(deadline)) {
+        late.add(t);
+      }
+    }
+    if (late.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () ->
+              "["
+                  + name
+                  + "] stopped "
+                  + tasks.size()
+                  + " tasks in "
+                  + (System.nanoTime() - start) / 1_000_000
+                  + " ms");
+      return;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "["
+            + name
+            + "] "
+            + late.size()
+            + " task(s) did not finish within the shutdown timeout of "
+            + shutdownTimeout.toMillis()
+            + " ms; interrupting them: "
+            + late.stream().map(t -> t.id).collect(Collectors.joining(", ")));
+    nodes.values().forEach(n -> n.buffer.close());
+    late.forEach(TaskRunner::interrupt);
+    long graceNanos = Math.max(100_000_000L, Math.min(1_000_000_000L, shutdownTimeout.toNanos() / 2));
+    long graceDeadline = System.nanoTime() + graceNanos;
+    for (TaskRunner t : late) {
+      if (!t.awaitUntil(graceDeadline)) {
+        t.markStuck();
+        LOG.log(
+            System.Logger.Level.ERROR,
+            "["
+                + name
+                + "] task "
+                + t.id
+                + " ignored its interrupt and is abandoned (state STUCK); it was at:\n    "
+                + Arrays.stream(t.stack()).map(String::valueOf).collect(Collectors.joining("\n    ")));
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Runnel[" + name + ", " + state + ", " + nodes.size() + " records, " + tasks.size() + " tasks]";
+  }
+}

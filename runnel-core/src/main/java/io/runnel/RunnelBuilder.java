@@ -1,0 +1,122 @@
+package io.runnel;
+
+import io.runnel.buffer.BufferSpec;
+import io.runnel.internal.TimeSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Collects record registrations and builds a checked {@link Runnel}. Create with {@link
+ * Runnel#builder()}.
+ *
+ * <pre>{@code
+ * Runnel runnel = Runnel.builder()
+ *     .configure(Double.class, INDOOR, r -> r.buffer(BufferSpec.ring(256)).source(sensor))
+ *     .configure(Alert.class, ALERT, r -> r.transform(Double.class, INDOOR, t -> t > 24 ? new Alert(t) : null))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Configuration problems are not thrown one by one: {@link #build()} reports them all at once.
+ */
+public final class RunnelBuilder {
+
+  private final List<RecordDef<?>> defs = new ArrayList<>();
+  private final List<GraphProblem> builderProblems = new ArrayList<>();
+  private String name = "runnel";
+  private BufferSpec defaultBuffer = BufferSpec.ring(1024);
+  private RestartPolicy defaultRestart = RestartPolicy.defaultPolicy();
+  private Duration shutdownTimeout = Duration.ofSeconds(5);
+  private TimeSource time = TimeSource.SYSTEM;
+
+  RunnelBuilder() {}
+
+  /** A name for this pipeline in logs (default {@code runnel}). */
+  public RunnelBuilder name(String name) {
+    this.name = Objects.requireNonNull(name, "name");
+    return this;
+  }
+
+  /** The buffer of records that do not choose one (default {@code ring(1024)}). */
+  public RunnelBuilder defaultBuffer(BufferSpec spec) {
+    this.defaultBuffer = Objects.requireNonNull(spec, "spec");
+    return this;
+  }
+
+  /** The restart policy of records that do not choose one (default {@link RestartPolicy#defaultPolicy()}). */
+  public RunnelBuilder defaultRestartPolicy(RestartPolicy policy) {
+    this.defaultRestart = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * How long {@link Runnel#close()} lets tasks finish on their own before interrupting them
+   * (default 5 s).
+   */
+  public RunnelBuilder shutdownTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("shutdown timeout must not be negative, got " + timeout);
+    }
+    this.shutdownTimeout = timeout;
+    return this;
+  }
+
+  /** Replaces the clock (used by simulated execution). */
+  RunnelBuilder timeSource(TimeSource time) {
+    this.time = Objects.requireNonNull(time, "time");
+    return this;
+  }
+
+  /**
+   * Declares the record {@code key} holding values of {@code type}, and configures it.
+   * Problems (a bad key, a missing input, ...) are collected and reported by {@link #build()}.
+   */
+  public <T> RunnelBuilder configure(Class<T> type, RecordKey key, Consumer<Registration<T>> config) {
+    if (type == null || key == null || config == null) {
+      builderProblems.add(
+          new GraphProblem(
+              GraphProblem.Kind.INVALID_REGISTRATION,
+              key == null ? List.of() : List.of(String.valueOf(key.id())),
+              "configure(type, key, config) was called with a null "
+                  + (type == null ? "type" : key == null ? "key" : "config")
+                  + (key == null ? "" : " for key '" + key.id() + "'")));
+      return this;
+    }
+    RecordDef<T> def = new RecordDef<>(type, key, defs.size());
+    defs.add(def);
+    try {
+      config.accept(def);
+    } catch (RuntimeException e) {
+      def.problem(
+          GraphProblem.Kind.INVALID_REGISTRATION,
+          "configuring record '" + def.id + "' failed: " + e);
+    }
+    return this;
+  }
+
+  /** Like {@link #configure(Class, RecordKey, Consumer)} with nothing more than the defaults. */
+  public <T> RunnelBuilder configure(Class<T> type, RecordKey key) {
+    return configure(type, key, r -> {});
+  }
+
+  /**
+   * Checks the graph and creates the pipeline, not yet started.
+   *
+   * @throws GraphException listing every error found; warnings (see {@link
+   *     GraphProblem.Kind#NO_WRITER}) do not fail the build but are logged and available from {@link
+   *     Runnel#warnings()}
+   */
+  public Runnel build() {
+    GraphChecker checker = new GraphChecker(defs);
+    List<GraphProblem> errors = new ArrayList<>(builderProblems);
+    errors.addAll(checker.errors);
+    if (!errors.isEmpty()) {
+      throw new GraphException(errors);
+    }
+    return new Runnel(
+        name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time);
+  }
+}

@@ -1,0 +1,94 @@
+package io.runnel;
+
+import io.runnel.internal.Parking;
+import io.runnel.internal.TimeSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/** The {@link RuntimeContext} of one task (or child task). */
+final class TaskContext implements RuntimeContext {
+  private final TaskRunner runner;
+  private final String taskName;
+  private final TimeSource time;
+  private final System.Logger log;
+
+  TaskContext(TaskRunner runner, String taskName, TimeSource time) {
+    this.runner = runner;
+    this.taskName = taskName;
+    this.time = time;
+    this.log = new TaggedLogger(runner.record.id, taskName);
+  }
+
+  TaskRunner runner() {
+    return runner;
+  }
+
+  @Override
+  public RecordKey key() {
+    return runner.record.key;
+  }
+
+  @Override
+  public String taskName() {
+    return taskName;
+  }
+
+  @Override
+  public long nanoTime() {
+    return time.nanoTime();
+  }
+
+  @Override
+  public Instant now() {
+    return time.now();
+  }
+
+  @Override
+  public void sleep(Duration duration) throws InterruptedException {
+    Objects.requireNonNull(duration, "duration");
+    sleepUntil(
+        duration.isNegative() ? nanoTime() : nanoTime() + Math.min(duration.toNanos(), Long.MAX_VALUE / 4));
+  }
+
+  @Override
+  public void sleepUntil(long deadlineNanos) throws InterruptedException {
+    for (; ; ) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException(taskName + " interrupted while sleeping");
+      }
+      long remaining = deadlineNanos - time.nanoTime();
+      if (remaining <= 0) {
+        return;
+      }
+      Parking.park(this, Parking.deadlineAfter(remaining));
+    }
+  }
+
+  @Override
+  public Ticker ticker(Duration period, MissedTickPolicy policy) {
+    return new DeadlineTicker(this, period, policy);
+  }
+
+  @Override
+  public System.Logger log() {
+    return log;
+  }
+
+  @Override
+  public TaskHandle spawn(String name, ChildTask task) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(task, "task");
+    return runner.spawnChild(taskName + "/" + name, task);
+  }
+
+  @Override
+  public boolean isStopping() {
+    return runner.runtime.isStopping();
+  }
+
+  @Override
+  public String toString() {
+    return "RuntimeContext[" + taskName + "]";
+  }
+}

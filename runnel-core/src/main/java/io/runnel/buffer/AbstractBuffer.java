@@ -1,0 +1,204 @@
+package io.runnel.buffer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What every buffer kind shares: the closed flag, the readers, and the wake-up protocol.
+ *
+ * <p><b>Wake-up protocol (Dekker style).</b> A reader about to park first arms its {@link Signal},
+ * then increments {@link #parked} with a full fence, then re-checks for data, and only then parks.
+ * A producer publishes its value, executes a full fence (each kind's publish ends with a volatile
+ * store or an atomic read-modify-write), and then reads {@code parked}; only if it is non-zero does
+ * it wake the registered signals. Either the reader's re-check sees the value or the producer sees
+ * the reader parked: a wake-up is never lost, and a producer with no parked reader pays one read.
+ */
+abstract class AbstractBuffer<T> implements Buffer<T> {
+
+  private static final VarHandle PARKED;
+
+  static {
+    try {
+      PARKED = MethodHandles.lookup().findVarHandle(AbstractBuffer.class, "parked", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static final Signal[] NO_SIGNALS = new Signal[0];
+  private static final AbstractReader<?>[] NO_READERS = new AbstractReader<?>[0];
+
+  final String name;
+  final BufferSpec spec;
+  volatile boolean closed;
+
+  /** Consumers currently parked (or about to park) on this buffer; accessed via {@link #PARKED}. */
+  @SuppressWarnings("unused")
+  private int parked;
+
+  /** Copy-on-write; written under {@code this} lock. */
+  private volatile Signal[] signals = NO_SIGNALS;
+
+  private volatile AbstractReader<?>[] readers = NO_READERS;
+
+  /** Totals of readers that have been closed; written under {@code this} lock. */
+  private volatile long retiredReceived;
+
+  private volatile long retiredMissed;
+
+  AbstractBuffer(String name, BufferSpec spec) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.spec = spec;
+  }
+
+  @Override
+  public final BufferSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public final Reader<T> subscribe() {
+    return subscribe(null);
+  }
+
+  /** Creates a reader; with a non-null {@code shared} signal the reader wakes that signal instead. */
+  final AbstractReader<T> subscribe(Signal shared) {
+    synchronized (this) {
+      AbstractReader<T> reader = newReader(shared != null ? shared : new Signal());
+      addSignal(reader.signal);
+      AbstractReader<?>[] old = readers;
+      AbstractReader<?>[] grown = Arrays.copyOf(old, old.length + 1);
+      grown[old.length] = reader;
+      readers = grown;
+      return reader;
+    }
+  }
+
+  abstract AbstractReader<T> newReader(Signal signal);
+
+  final void retire(AbstractReader<?> reader) {
+    synchronized (this) {
+      AbstractReader<?>[] old = readers;
+      int index = Arrays.asList(old).indexOf(reader);
+      if (index < 0) {
+        return;
+      }
+      AbstractReader<?>[] shrunk = new AbstractReader<?>[old.length - 1];
+      System.arraycopy(old, 0, shrunk, 0, index);
+      System.arraycopy(old, index + 1, shrunk, index, old.length - index - 1);
+      readers = shrunk;
+      retiredReceived += reader.received();
+      retiredMissed += reader.missed();
+      removeSignal(reader.signal);
+    }
+  }
+
+  private void addSignal(Signal signal) {
+    Signal[] old = signals;
+    for (Signal s : old) {
+      if (s == signal) {
+        return;
+      }
+    }
+    Signal[] grown = Arrays.copyOf(old, old.length + 1);
+    grown[old.length] = signal;
+    signals = grown;
+  }
+
+  private void removeSignal(Signal signal) {
+    for (AbstractReader<?> r : readers) {
+      if (r.signal == signal) {
+        return; // still shared by another reader of this buffer
+      }
+    }
+    Signal[] old = signals;
+    int index = Arrays.asList(old).indexOf(signal);
+    if (index >= 0) {
+      Signal[] shrunk = new Signal[old.length - 1];
+      System.arraycopy(old, 0, shrunk, 0, index);
+      System.arraycopy(old, index + 1, shrunk, index, old.length - index - 1);
+      signals = shrunk;
+    }
+  }
+
+  /** Called by the producer right after a publication that ended with a full fence. */
+  final void wakeParkedReaders() {
+    if ((int) PARKED.getVolatile(this) != 0) {
+      wakeAll();
+    }
+  }
+
+  final void wakeAll() {
+    for (Signal s : signals) {
+      s.wake();
+    }
+  }
+
+  final void enterPark() {
+    PARKED.getAndAdd(this, 1);
+  }
+
+  final void exitPark() {
+    PARKED.getAndAdd(this, -1);
+  }
+
+  final void checkProducible(Object value) {
+    if (value == null) {
+      throw new NullPointerException("cannot produce null into '" + name + "': null is never a value");
+    }
+    if (closed) {
+      throw new BufferClosedException(name);
+    }
+  }
+
+  @Override
+  public final void close() {
+    closed = true;
+    wakeAll();
+  }
+
+  @Override
+  public final long delivered() {
+    long sum = retiredReceived;
+    for (AbstractReader<?> r : readers) {
+      sum += r.received();
+    }
+    return sum;
+  }
+
+  @Override
+  public final long lagged() {
+    long sum = retiredMissed;
+    for (AbstractReader<?> r : readers) {
+      sum += r.missed();
+    }
+    return sum;
+  }
+
+  @Override
+  public long dropped() {
+    return 0;
+  }
+
+  @Override
+  public final int readerCount() {
+    return readers.length;
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[" + name + ", " + spec + (closed ? ", closed" : "") + "]";
+  }
+}

@@ -1,0 +1,210 @@
+package io.runnel.buffer;
+
+import io.runnel.internal.Parking;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CancellationException;
+
+/**
+ * The receive logic common to every buffer kind. Subclasses implement only {@link #poll()} (take the
+ * next value if there is one) and {@link #available()} (would {@code poll} return or throw now).
+ *
+ * <p>Waiting is: poll; spin briefly (a producer on another core often publishes within
+ * microseconds); then arm the signal, announce the park to the buffer, re-check, and park through
+ * {@link Parking} (so lanes decide how a wait is spent).
+ */
+abstract class AbstractReader<T> implements Reader<T> {
+
+  /** Polls made while spinning before parking. */
+  static final int SPINS = 64;
+
+  private static final VarHandle RECEIVED;
+  private static final VarHandle MISSED;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      RECEIVED = l.findVarHandle(AbstractReader.class, "received", long.class);
+      MISSED = l.findVarHandle(AbstractReader.class, "missed", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  final AbstractBuffer<T> buffer;
+  final Signal signal;
+
+  /** Written only by the receiving thread (opaque), read by anyone. */
+  @SuppressWarnings("unused")
+  private long received;
+
+  @SuppressWarnings("unused")
+  private long missed;
+
+  private volatile boolean closedByUser;
+  private boolean ended;
+
+  AbstractReader(AbstractBuffer<T> buffer, Signal signal) {
+    this.buffer = buffer;
+    this.signal = signal;
+  }
+
+  /**
+   * Takes the next value if one is available; returns {@code null} otherwise. May throw {@link
+   * LaggedException}. Called only by the receiving thread.
+   */
+  abstract T poll();
+
+  /** Whether {@link #poll()} would return a value or throw now. May be called by any thread. */
+  abstract boolean available();
+
+  final void countReceived() {
+    RECEIVED.setOpaque(this, (long) RECEIVED.getOpaque(this) + 1);
+  }
+
+  final LaggedException lagged(long count) {
+    MISSED.setOpaque(this, (long) MISSED.getOpaque(this) + count);
+    return new LaggedException(buffer.name, count);
+  }
+
+  @Override
+  public final long received() {
+    return (long) RECEIVED.getOpaque(this);
+  }
+
+  @Override
+  public final long missed() {
+    return (long) MISSED.getOpaque(this);
+  }
+
+  @Override
+  public final T tryRecv() {
+    if (closedByUser) {
+      throw end();
+    }
+    T value = poll();
+    if (value != null) {
+      return value;
+    }
+    if (buffer.closed) {
+      // Everything produced before close() is visible now; drain it before ending.
+      value = poll();
+      if (value != null) {
+        return value;
+      }
+      throw end();
+    }
+    return null;
+  }
+
+  private EndOfStreamException end() {
+    ended = true;
+    return new EndOfStreamException(buffer.name);
+  }
+
+  @Override
+  public final T recv() throws InterruptedException {
+    return recvUntil(Parking.NO_DEADLINE);
+  }
+
+  @Override
+  public final T recv(Duration timeout) throws InterruptedException {
+    return recvUntil(Parking.deadlineAfter(timeout.toNanos()));
+  }
+
+  final T recvUntil(long deadline) throws InterruptedException {
+    T value = tryRecv();
+    if (value != null) {
+      return value;
+    }
+    for (int i = 0; i < SPINS; i++) {
+      Thread.onSpinWait();
+      if (available() || buffer.closed || closedByUser) {
+        value = tryRecv();
+        if (value != null) {
+          return value;
+        }
+      }
+    }
+    return await(deadline);
+  }
+
+  private T await(long deadline) throws InterruptedException {
+    signal.arm();
+    buffer.enterPark();
+    try {
+      for (; ; ) {
+        T value = tryRecv();
+        if (value != null) {
+          return value;
+        }
+        if (Thread.interrupted()) {
+          throw new InterruptedException("interrupted while receiving from '" + buffer.name + "'");
+        }
+        if (deadline != Parking.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+          return null;
+        }
+        Parking.park(this, deadline);
+      }
+    } finally {
+      buffer.exitPark();
+      signal.disarm();
+    }
+  }
+
+  @Override
+  public final boolean isClosed() {
+    return closedByUser || ended;
+  }
+
+  @Override
+  public final void close() {
+    if (!closedByUser) {
+      closedByUser = true;
+      buffer.retire(this);
+      signal.wake();
+    }
+  }
+
+  @Override
+  public final Iterator<T> iterator() {
+    return new Iterator<>() {
+      private T next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null) {
+          try {
+            next = recv();
+          } catch (LaggedException e) {
+            // counted in missed(); continue from the oldest value still held
+          } catch (EndOfStreamException e) {
+            return false;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while iterating '" + buffer.name + "'");
+          }
+        }
+        return true;
+      }
+
+      @Override
+      public T next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException("end of stream: '" + buffer.name + "'");
+        }
+        T value = next;
+        next = null;
+        return value;
+      }
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "Reader[" + buffer.name + ", received=" + received() + ", missed=" + missed() + "]";
+  }
+}

@@ -1,0 +1,75 @@
+package io.runnel.buffer;
+
+/**
+ * Holds the newest value. A reader first sees the current value (if any), then each change; a slow
+ * reader skips straight to the newest value and never gets an error.
+ *
+ * <p>Stored in a small {@link SlotRing} so that a reader copying the newest value never waits for a
+ * writer that is mid-publication: the writer always writes a different slot than the newest one,
+ * and a reader only retries if the writer lapped the whole ring during one read.
+ */
+final class SingleLatest<T> extends AbstractBuffer<T> {
+
+  private static final int SLOTS = 4;
+
+  private final SlotRing ring = new SlotRing(SLOTS);
+
+  SingleLatest(String name, BufferSpec spec) {
+    super(name, spec);
+  }
+
+  @Override
+  public void produce(T value) {
+    checkProducible(value);
+    ring.publish(value);
+    wakeParkedReaders();
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public T lastValue() {
+    return (T) ring.newest();
+  }
+
+  @Override
+  public long produced() {
+    return ring.tail();
+  }
+
+  @Override
+  AbstractReader<T> newReader(Signal signal) {
+    return new LatestReader(signal);
+  }
+
+  private final class LatestReader extends AbstractReader<T> {
+    /** The tail at the last value received; 0 so that a new reader first gets the current value. */
+    private long seen;
+
+    LatestReader(Signal signal) {
+      super(SingleLatest.this, signal);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    T poll() {
+      for (; ; ) {
+        long t = ring.tail();
+        if (t == seen) {
+          return null;
+        }
+        Object value = ring.read(t - 1);
+        if (value != SlotRing.NOT_YET && value != SlotRing.OVERWRITTEN) {
+          seen = t;
+          countReceived();
+          return (T) value;
+        }
+        Thread.onSpinWait(); // lapped during the read: retry with the new tail
+      }
+    }
+
+    @Override
+    boolean available() {
+      return ring.tail() != seen;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.runnel.buffer;
+
+/**
+ * Single-producer multi-consumer ring holding the last N values; a lagging reader is told exactly
+ * how many values it missed. See {@link SlotRing} for the algorithm.
+ */
+final class SpmcRing<T> extends AbstractBuffer<T> {
+
+  final SlotRing ring;
+
+  SpmcRing(String name, BufferSpec spec) {
+    super(name, spec);
+    this.ring = new SlotRing(spec.capacity());
+  }
+
+  @Override
+  public void produce(T value) {
+    checkProducible(value);
+    ring.publish(value);
+    wakeParkedReaders();
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public T lastValue() {
+    return (T) ring.newest();
+  }
+
+  @Override
+  public long produced() {
+    return ring.tail();
+  }
+
+  @Override
+  AbstractReader<T> newReader(Signal signal) {
+    return new RingReader(signal, ring.tail());
+  }
+
+  private final class RingReader extends AbstractReader<T> {
+    /** Sequence of the next value this reader receives; touched only by the receiving thread. */
+    private long next;
+
+    RingReader(Signal signal, long start) {
+      super(SpmcRing.this, signal);
+      this.next = start;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    T poll() {
+      Object value = ring.read(next);
+      if (value == SlotRing.NOT_YET) {
+        return null;
+      }
+      if (value != SlotRing.OVERWRITTEN) {
+        next++;
+        countReceived();
+        return (T) value;
+      }
+      // Sequence `next` is gone (or going). The oldest value surely still held is tail - capacity:
+      // tail was read after the stamp, so it is at least next + capacity when `next` was fully
+      // overwritten, and at least next + capacity - 1 while the overwrite is in progress.
+      long resume = Math.max(next + 1, ring.tail() - ring.capacity);
+      long missedNow = resume - next;
+      next = resume;
+      throw lagged(missedNow);
+    }
+
+    @Override
+    boolean available() {
+      return ring.published(next);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package io.runnel.inspect;
+
+/**
+ * A record at the moment of the snapshot.
+ *
+ * @param key the record key
+ * @param name the display name (the key unless one was set)
+ * @param type the Java type's name
+ * @param origin what writes it
+ * @param buffer the buffer kind: {@code ring}, {@code latest} or {@code mailbox}
+ * @param capacity values held (the rounded ring capacity, or 1)
+ * @param producers writers: 1 for a source, transform or join, 1 for an external record once a
+ *     producer was handed out, else 0
+ * @param consumers taps, derived records reading it, and outside readers currently subscribed
+ * @param produced values produced
+ * @param delivered values received, summed over readers
+ * @param lagged values missed by lagging readers, summed over readers
+ * @param dropped values lost before any reader took them (mailbox overwrites)
+ * @param closed whether the buffer is closed
+ * @param lastValue the newest value, or {@code null}
+ */
+public record RecordInfo(
+    String key,
+    String name,
+    String type,
+    Origin origin,
+    String buffer,
+    int capacity,
+    int producers,
+    int consumers,
+    long produced,
+    long delivered,
+    long lagged,
+    long dropped,
+    boolean closed,
+    Object lastValue) {
+
+  /** What writes a record. */
+  public enum Origin {
+    SOURCE,
+    TRANSFORM,
+    JOIN,
+    /** Nothing in the graph: written from outside ({@code external()}), or not at all. */
+    PASSIVE
+  }
+}

@@ -1,0 +1,75 @@
+package io.runnel.internal;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The single place where Runnel's waiting points (receive, sleep, tick) give up the CPU.
+ *
+ * <p>Buffers and timers never call {@link LockSupport} directly: they call {@link #park}, which
+ * asks the {@link Parker} installed for the current thread. The default parks the thread (for a
+ * virtual thread this unmounts it from its carrier). Execution lanes install their own parker (a
+ * spin-then-park wait, a cooperative hand-off, a simulated clock) so that pipeline code runs
+ * unchanged on every lane.
+ */
+public final class Parking {
+
+  /** How a thread waits. Implementations must return early on unpark and on interrupt. */
+  public interface Parker {
+    /**
+     * Waits until unparked, interrupted, or {@code deadlineNanos} (a {@link System#nanoTime()}
+     * value) has passed; {@code deadlineNanos == NO_DEADLINE} waits without a deadline. Spurious
+     * returns are allowed: callers re-check their condition.
+     */
+    void park(Object blocker, long deadlineNanos);
+  }
+
+  /** Marks a wait without a deadline. */
+  public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+  /** Parks the thread with {@link LockSupport}. */
+  public static final Parker LOCK_SUPPORT =
+      (blocker, deadline) -> {
+        if (deadline == NO_DEADLINE) {
+          LockSupport.park(blocker);
+        } else {
+          long remaining = deadline - System.nanoTime();
+          if (remaining > 0) {
+            LockSupport.parkNanos(blocker, remaining);
+          }
+        }
+      };
+
+  private static final ThreadLocal<Parker> CURRENT = new ThreadLocal<>();
+
+  private Parking() {}
+
+  /** Parks the current thread with its lane's parker (see {@link Parker#park}). */
+  public static void park(Object blocker, long deadlineNanos) {
+    Parker parker = CURRENT.get();
+    (parker != null ? parker : LOCK_SUPPORT).park(blocker, deadlineNanos);
+  }
+
+  /** Installs {@code parker} for the current thread; {@code null} restores the default. */
+  public static void install(Parker parker) {
+    if (parker == null) {
+      CURRENT.remove();
+    } else {
+      CURRENT.set(parker);
+    }
+  }
+
+  /** Converts a timeout into an absolute deadline, saturating instead of overflowing. */
+  public static long deadlineAfter(long timeoutNanos) {
+    if (timeoutNanos <= 0) {
+      return System.nanoTime();
+    }
+    if (timeoutNanos >= MAX_TIMEOUT_NANOS) {
+      return NO_DEADLINE;
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    return deadline == NO_DEADLINE ? deadline - 1 : deadline;
+  }
+
+  /** Timeouts this long (about 100 years) or longer mean "no deadline". */
+  private static final long MAX_TIMEOUT_NANOS = 100L * 365 * 24 * 3600 * 1_000_000_000L;
+}
