@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * A {@link Ticker} on the grid {@code start + k * period} of the context's monotonic clock. Tick
- * deadlines are computed by addition from the start, never from "now", so waiting never adds
- * drift; only {@link MissedTickPolicy#DELAY} re-anchors the grid, by design.
+ * deadlines are computed by addition from the start, never from "now", so waiting never adds drift;
+ * only {@link MissedTickPolicy#DELAY} re-anchors the grid, by design.
  */
 final class DeadlineTicker implements Ticker {
   private final TaskContext ctx;

@@ -60,7 +60,9 @@ final class GraphChecker {
   private void checkDefinitions(List<RecordDef<?>> defs) {
     Map<String, List<RecordDef<?>>> byId = new LinkedHashMap<>();
     for (RecordDef<?> def : defs) {
-      RecordKey.problem(def.id).ifPresent(p -> add(new GraphProblem(Kind.INVALID_KEY, List.of(String.valueOf(def.id)), p)));
+      RecordKey.problem(def.id)
+          .ifPresent(
+              p -> add(new GraphProblem(Kind.INVALID_KEY, List.of(String.valueOf(def.id)), p)));
       def.problems.forEach(this::add);
       byId.computeIfAbsent(def.id, k -> new ArrayList<>()).add(def);
     }
@@ -109,7 +111,9 @@ final class GraphChecker {
                     + "' has "
                     + writers.size()
                     + " writers ("
-                    + writers.stream().map(w -> w.kind.name().toLowerCase()).collect(Collectors.joining(", "))
+                    + writers.stream()
+                        .map(w -> w.kind.name().toLowerCase())
+                        .collect(Collectors.joining(", "))
                     + "); a record has at most one writer: derive a separate record per writer and"
                     + " join them if needed"));
       }
@@ -140,7 +144,9 @@ final class GraphChecker {
           new GraphProblem(
               Kind.INVALID_JOIN,
               List.of(def.id),
-              "the join writing '" + def.id + "' has no behaviour; call onLatest(...) or task(...)"));
+              "the join writing '"
+                  + def.id
+                  + "' has no behaviour; call onLatest(...) or task(...)"));
     }
     Set<String> seen = new LinkedHashSet<>();
     for (InputRef in : w.inputs) {
@@ -350,11 +356,12 @@ final class GraphChecker {
     edges.keySet().forEach(id -> indegree.put(id, 0));
     edges.values().forEach(ts -> ts.forEach(t -> indegree.merge(t, 1, Integer::sum)));
     List<String> ready = new ArrayList<>();
-    indegree.forEach((id, d) -> {
-      if (d == 0) {
-        ready.add(id);
-      }
-    });
+    indegree.forEach(
+        (id, d) -> {
+          if (d == 0) {
+            ready.add(id);
+          }
+        });
     List<String> keys = new ArrayList<>(records.keySet());
     while (!ready.isEmpty()) {
       ready.sort((a, b) -> Integer.compare(keys.indexOf(a), keys.indexOf(b)));

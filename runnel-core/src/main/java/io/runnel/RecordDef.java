@@ -204,7 +204,9 @@ final class RecordDef<T> implements Registration<T> {
             if (w.onLatest != null || w.joinTask != null) {
               problem(
                   GraphProblem.Kind.INVALID_JOIN,
-                  "the join writing '" + id + "' has more than one behaviour; give one onLatest or one task");
+                  "the join writing '"
+                      + id
+                      + "' has more than one behaviour; give one onLatest or one task");
             }
             w.onLatest = fn;
           }
@@ -215,7 +217,9 @@ final class RecordDef<T> implements Registration<T> {
             if (w.onLatest != null || w.joinTask != null) {
               problem(
                   GraphProblem.Kind.INVALID_JOIN,
-                  "the join writing '" + id + "' has more than one behaviour; give one onLatest or one task");
+                  "the join writing '"
+                      + id
+                      + "' has more than one behaviour; give one onLatest or one task");
             }
             w.joinTask = task;
           }

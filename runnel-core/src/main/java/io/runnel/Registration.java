@@ -57,8 +57,7 @@ public interface Registration<T> {
       Supplier<? extends Transform<? super I, ? extends T>> factory);
 
   /** Derives this record from {@code input} with a task in full control. */
-  <I> Registration<T> transformTask(
-      Class<I> inputType, RecordKey input, TransformTask<I, T> task);
+  <I> Registration<T> transformTask(Class<I> inputType, RecordKey input, TransformTask<I, T> task);
 
   /** Derives this record from two or more inputs; see {@link Join}. */
   Registration<T> join(Consumer<Join<T>> join);

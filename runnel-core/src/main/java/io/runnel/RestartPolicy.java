@@ -81,9 +81,7 @@ public final class RestartPolicy {
     return maxRestarts;
   }
 
-  /**
-   * The delay before restart number {@code attempt} (0-based), or {@code null} to give up.
-   */
+  /** The delay before restart number {@code attempt} (0-based), or {@code null} to give up. */
   Duration delayBefore(int attempt) {
     if (attempt >= maxRestarts) {
       return null;

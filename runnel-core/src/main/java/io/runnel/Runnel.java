@@ -162,7 +162,8 @@ public final class Runnel implements AutoCloseable {
       }
       case JOIN -> {
         kind = TaskInfo.Kind.JOIN;
-        List<Buffer<?>> inputs = inputIds.stream().<Buffer<?>>map(id -> nodes.get(id).buffer).toList();
+        List<Buffer<?>> inputs =
+            inputIds.stream().<Buffer<?>>map(id -> nodes.get(id).buffer).toList();
         JoinRunner join = new JoinRunner(node.def.id, w.joinHandles, inputs);
         extraCleanup = join::close;
         if (w.joinTask != null) {
@@ -315,13 +316,15 @@ public final class Runnel implements AutoCloseable {
   public Runnel start() {
     synchronized (lifecycle) {
       if (state != State.BUILT) {
-        throw new IllegalStateException("pipeline '" + name + "' is " + state + "; start() may be called once");
+        throw new IllegalStateException(
+            "pipeline '" + name + "' is " + state + "; start() may be called once");
       }
       state = State.RUNNING;
     }
     LOG.log(
         System.Logger.Level.DEBUG,
-        () -> "[" + name + "] starting " + nodes.size() + " records and " + tasks.size() + " tasks");
+        () ->
+            "[" + name + "] starting " + nodes.size() + " records and " + tasks.size() + " tasks");
     // Consumers first, so that they are waiting when the first values arrive (their readers exist
     // already, so nothing would be lost either way).
     for (TaskRunner t : tasks) {
@@ -352,8 +355,8 @@ public final class Runnel implements AutoCloseable {
   }
 
   /**
-   * Subscribes a reader from outside the graph (a UI, a test, a connector). It counts as a
-   * consumer of the record; close it when done.
+   * Subscribes a reader from outside the graph (a UI, a test, a connector). It counts as a consumer
+   * of the record; close it when done.
    *
    * @throws IllegalArgumentException if the record does not exist or holds another type
    */
@@ -403,7 +406,8 @@ public final class Runnel implements AutoCloseable {
       throw new IllegalArgumentException(
           "no record '" + key.id() + "' in pipeline '" + name + "'; configured: " + nodes.keySet());
     }
-    boolean ok = exact ? node.def.type.isAssignableFrom(type) : type.isAssignableFrom(node.def.type);
+    boolean ok =
+        exact ? node.def.type.isAssignableFrom(type) : type.isAssignableFrom(node.def.type);
     if (!ok) {
       throw new IllegalArgumentException(
           "record '"
@@ -562,7 +566,8 @@ public final class Runnel implements AutoCloseable {
             + late.stream().map(t -> t.id).collect(Collectors.joining(", ")));
     nodes.values().forEach(n -> n.buffer.close());
     late.forEach(TaskRunner::interrupt);
-    long graceNanos = Math.max(100_000_000L, Math.min(1_000_000_000L, shutdownTimeout.toNanos() / 2));
+    long graceNanos =
+        Math.max(100_000_000L, Math.min(1_000_000_000L, shutdownTimeout.toNanos() / 2));
     long graceDeadline = System.nanoTime() + graceNanos;
     for (TaskRunner t : late) {
       if (!t.awaitUntil(graceDeadline)) {
@@ -574,13 +579,23 @@ public final class Runnel implements AutoCloseable {
                 + "] task "
                 + t.id
                 + " ignored its interrupt and is abandoned (state STUCK); it was at:\n    "
-                + Arrays.stream(t.stack()).map(String::valueOf).collect(Collectors.joining("\n    ")));
+                + Arrays.stream(t.stack())
+                    .map(String::valueOf)
+                    .collect(Collectors.joining("\n    ")));
       }
     }
   }
 
   @Override
   public String toString() {
-    return "Runnel[" + name + ", " + state + ", " + nodes.size() + " records, " + tasks.size() + " tasks]";
+    return "Runnel["
+        + name
+        + ", "
+        + state
+        + ", "
+        + nodes.size()
+        + " records, "
+        + tasks.size()
+        + " tasks]";
   }
 }

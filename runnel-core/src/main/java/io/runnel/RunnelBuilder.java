@@ -45,7 +45,10 @@ public final class RunnelBuilder {
     return this;
   }
 
-  /** The restart policy of records that do not choose one (default {@link RestartPolicy#defaultPolicy()}). */
+  /**
+   * The restart policy of records that do not choose one (default {@link
+   * RestartPolicy#defaultPolicy()}).
+   */
   public RunnelBuilder defaultRestartPolicy(RestartPolicy policy) {
     this.defaultRestart = Objects.requireNonNull(policy, "policy");
     return this;
@@ -71,10 +74,11 @@ public final class RunnelBuilder {
   }
 
   /**
-   * Declares the record {@code key} holding values of {@code type}, and configures it.
-   * Problems (a bad key, a missing input, ...) are collected and reported by {@link #build()}.
+   * Declares the record {@code key} holding values of {@code type}, and configures it. Problems (a
+   * bad key, a missing input, ...) are collected and reported by {@link #build()}.
    */
-  public <T> RunnelBuilder configure(Class<T> type, RecordKey key, Consumer<Registration<T>> config) {
+  public <T> RunnelBuilder configure(
+      Class<T> type, RecordKey key, Consumer<Registration<T>> config) {
     if (type == null || key == null || config == null) {
       builderProblems.add(
           new GraphProblem(
@@ -106,8 +110,8 @@ public final class RunnelBuilder {
    * Checks the graph and creates the pipeline, not yet started.
    *
    * @throws GraphException listing every error found; warnings (see {@link
-   *     GraphProblem.Kind#NO_WRITER}) do not fail the build but are logged and available from {@link
-   *     Runnel#warnings()}
+   *     GraphProblem.Kind#NO_WRITER}) do not fail the build but are logged and available from
+   *     {@link Runnel#warnings()}
    */
   public Runnel build() {
     GraphChecker checker = new GraphChecker(defs);
@@ -116,7 +120,6 @@ public final class RunnelBuilder {
     if (!errors.isEmpty()) {
       throw new GraphException(errors);
     }
-    return new Runnel(
-        name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time);
+    return new Runnel(name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time);
   }
 }

@@ -33,8 +33,8 @@ public interface RuntimeContext {
   void sleepUntil(long deadlineNanos) throws InterruptedException;
 
   /**
-   * A periodic ticker on absolute deadlines ({@code start + k * period}), so it never drifts. Missed
-   * ticks follow {@link MissedTickPolicy#SKIP}.
+   * A periodic ticker on absolute deadlines ({@code start + k * period}), so it never drifts.
+   * Missed ticks follow {@link MissedTickPolicy#SKIP}.
    */
   default Ticker ticker(Duration period) {
     return ticker(period, MissedTickPolicy.SKIP);

@@ -48,7 +48,9 @@ final class TaskContext implements RuntimeContext {
   public void sleep(Duration duration) throws InterruptedException {
     Objects.requireNonNull(duration, "duration");
     sleepUntil(
-        duration.isNegative() ? nanoTime() : nanoTime() + Math.min(duration.toNanos(), Long.MAX_VALUE / 4));
+        duration.isNegative()
+            ? nanoTime()
+            : nanoTime() + Math.min(duration.toNanos(), Long.MAX_VALUE / 4));
   }
 
   @Override

@@ -147,18 +147,17 @@ final class TaskRunner {
   private void logFailure(Throwable failure, String what) {
     long suppressed = errorLog.tryAcquire();
     if (suppressed >= 0) {
-      ctx.log()
-          .log(
-              System.Logger.Level.ERROR,
-              kind.name().toLowerCase()
-                  + " of '"
-                  + record.id
-                  + "' failed: "
-                  + describe(failure)
-                  + "; "
-                  + what
-                  + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""),
-              failure);
+      ctx.log().log(
+          System.Logger.Level.ERROR,
+          kind.name().toLowerCase()
+              + " of '"
+              + record.id
+              + "' failed: "
+              + describe(failure)
+              + "; "
+              + what
+              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""),
+          failure);
     }
   }
 
@@ -169,17 +168,16 @@ final class TaskRunner {
     long suppressed = errorLog.tryAcquire();
     if (suppressed >= 0) {
       String v = String.valueOf(value);
-      ctx.log()
-          .log(
-              System.Logger.Level.ERROR,
-              kind.name().toLowerCase()
-                  + " of '"
-                  + record.id
-                  + "' threw for value "
-                  + (v.length() > 200 ? v.substring(0, 200) + "..." : v)
-                  + "; skipped it and continuing"
-                  + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""),
-              e);
+      ctx.log().log(
+          System.Logger.Level.ERROR,
+          kind.name().toLowerCase()
+              + " of '"
+              + record.id
+              + "' threw for value "
+              + (v.length() > 200 ? v.substring(0, 200) + "..." : v)
+              + "; skipped it and continuing"
+              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""),
+          e);
     }
   }
 
@@ -187,16 +185,15 @@ final class TaskRunner {
   void lagged(String input, long missed) {
     long suppressed = lagLog.tryAcquire();
     if (suppressed >= 0) {
-      ctx.log()
-          .log(
-              System.Logger.Level.WARNING,
-              "reading '"
-                  + input
-                  + "' fell behind and missed "
-                  + missed
-                  + " value(s); continuing from the oldest held (enlarge the ring or speed up the"
-                  + " consumer)"
-                  + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""));
+      ctx.log().log(
+          System.Logger.Level.WARNING,
+          "reading '"
+              + input
+              + "' fell behind and missed "
+              + missed
+              + " value(s); continuing from the oldest held (enlarge the ring or speed up the"
+              + " consumer)"
+              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""));
     }
   }
 

@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * A periodic timer on absolute deadlines of the monotonic clock. Create with {@link
- * RuntimeContext#ticker}. The first tick is due when the ticker is created; tick {@code k} is due at
- * {@code start + k * period}, so waiting never accumulates drift. Used by one task.
+ * RuntimeContext#ticker}. The first tick is due when the ticker is created; tick {@code k} is due
+ * at {@code start + k * period}, so waiting never accumulates drift. Used by one task.
  *
  * <pre>{@code
  * Ticker ticker = ctx.ticker(Duration.ofMillis(10));

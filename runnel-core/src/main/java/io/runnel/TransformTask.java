@@ -4,8 +4,8 @@ import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
 
 /**
- * A transform in full control: reads its input and produces its output at its own pace, keeping
- * any state in local variables (windows, filters, rate limiters).
+ * A transform in full control: reads its input and produces its output at its own pace, keeping any
+ * state in local variables (windows, filters, rate limiters).
  *
  * @param <I> the input record's type
  * @param <O> the output record's type

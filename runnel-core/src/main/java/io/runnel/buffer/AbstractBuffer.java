@@ -73,7 +73,9 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
     return subscribe(null);
   }
 
-  /** Creates a reader; with a non-null {@code shared} signal the reader wakes that signal instead. */
+  /**
+   * Creates a reader; with a non-null {@code shared} signal the reader wakes that signal instead.
+   */
   final AbstractReader<T> subscribe(Signal shared) {
     synchronized (this) {
       AbstractReader<T> reader = newReader(shared != null ? shared : new Signal());
@@ -156,7 +158,8 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
 
   final void checkProducible(Object value) {
     if (value == null) {
-      throw new NullPointerException("cannot produce null into '" + name + "': null is never a value");
+      throw new NullPointerException(
+          "cannot produce null into '" + name + "': null is never a value");
     }
     if (closed) {
       throw new BufferClosedException(name);

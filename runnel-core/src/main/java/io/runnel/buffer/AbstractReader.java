@@ -9,8 +9,9 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
 
 /**
- * The receive logic common to every buffer kind. Subclasses implement only {@link #poll()} (take the
- * next value if there is one) and {@link #available()} (would {@code poll} return or throw now).
+ * The receive logic common to every buffer kind. Subclasses implement only {@link #poll()} (take
+ * the next value if there is one) and {@link #available()} (would {@code poll} return or throw
+ * now).
  *
  * <p>Waiting is: poll; spin briefly (a producer on another core often publishes within
  * microseconds); then arm the signal, announce the park to the buffer, re-check, and park through

@@ -18,8 +18,8 @@ public interface Buffer<T> extends Producer<T> {
   Reader<T> subscribe();
 
   /**
-   * Closes the buffer: later produces fail, and every reader, after draining what is still held
-   * for it, gets end of stream. Wakes every waiting reader. Idempotent.
+   * Closes the buffer: later produces fail, and every reader, after draining what is still held for
+   * it, gets end of stream. Wakes every waiting reader. Idempotent.
    */
   void close();
 

@@ -15,8 +15,8 @@ import java.util.stream.StreamSupport;
  *
  * <ul>
  *   <li>return the next value for this reader, never {@code null} for a value;
- *   <li>throw {@link LaggedException} (ring only) when the reader fell behind, after moving it to the
- *       oldest value still held, so the next call continues from there;
+ *   <li>throw {@link LaggedException} (ring only) when the reader fell behind, after moving it to
+ *       the oldest value still held, so the next call continues from there;
  *   <li>throw {@link EndOfStreamException} once the buffer is closed and everything still held for
  *       this reader was received, or once this reader was closed.
  * </ul>
@@ -72,8 +72,7 @@ public interface Reader<T> extends Iterable<T>, AutoCloseable {
   /** A sequential stream over {@link #iterator()}. */
   default Stream<T> stream() {
     return StreamSupport.stream(
-        Spliterators.spliteratorUnknownSize(
-            iterator(), Spliterator.ORDERED | Spliterator.NONNULL),
+        Spliterators.spliteratorUnknownSize(iterator(), Spliterator.ORDERED | Spliterator.NONNULL),
         false);
   }
 }

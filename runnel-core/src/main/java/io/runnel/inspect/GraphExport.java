@@ -126,7 +126,11 @@ final class GraphExport {
     for (Edge e : s.edges()) {
       sb.append(first ? "\n    " : ",\n    ");
       first = false;
-      sb.append("{\"from\": ").append(str(e.from())).append(", \"to\": ").append(str(e.to())).append('}');
+      sb.append("{\"from\": ")
+          .append(str(e.from()))
+          .append(", \"to\": ")
+          .append(str(e.to()))
+          .append('}');
     }
     return sb.append("\n  ]\n}\n").toString();
   }
@@ -171,7 +175,17 @@ final class GraphExport {
   }
 
   static String table(GraphSnapshot s) {
-    String[] head = {"record", "type", "origin", "buffer", "produced", "delivered", "lagged", "dropped", "last value"};
+    String[] head = {
+      "record",
+      "type",
+      "origin",
+      "buffer",
+      "produced",
+      "delivered",
+      "lagged",
+      "dropped",
+      "last value"
+    };
     List<String[]> rows = new java.util.ArrayList<>();
     rows.add(head);
     for (RecordInfo r : s.records()) {
@@ -212,7 +226,8 @@ final class GraphExport {
       }
       sb.append('\n');
     }
-    boolean anyFailures = s.tasks().stream().anyMatch(t -> t.failures() + t.valueFailures() + t.restarts() > 0);
+    boolean anyFailures =
+        s.tasks().stream().anyMatch(t -> t.failures() + t.valueFailures() + t.restarts() > 0);
     if (anyFailures) {
       sb.append("task failures:\n");
       for (TaskInfo t : s.tasks()) {

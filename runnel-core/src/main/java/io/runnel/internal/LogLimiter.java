@@ -19,7 +19,8 @@ public final class LogLimiter {
   /**
    * Asks to log one message.
    *
-   * @return -1 to stay silent; otherwise the number of messages suppressed since the last one logged
+   * @return -1 to stay silent; otherwise the number of messages suppressed since the last one
+   *     logged
    */
   public synchronized long tryAcquire() {
     long now = System.nanoTime();

@@ -1,0 +1,234 @@
+package io.runnel.examples;
+
+import io.runnel.JoinInput;
+import io.runnel.Runnel;
+import io.runnel.buffer.BufferSpec;
+import io.runnel.examples.Temperatures.Alert;
+import io.runnel.examples.Temperatures.Difference;
+import io.runnel.examples.Temperatures.Key;
+import io.runnel.examples.Temperatures.Reading;
+import io.runnel.inspect.GraphSnapshot;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The README demo: two temperature sensors, an alert transform, an indoor/outdoor join and a
+ * logging tap. Prints the graph at start, live values while running, and every record's counters at
+ * the end. Stops after {@code --duration} or on Ctrl-C, cleanly.
+ */
+@Command(
+    name = "runnel demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Two simulated temperature sensors, an alert transform, a join and a logging tap.")
+public final class TemperatureDemo implements Callable<Integer> {
+
+  @Option(
+      names = "--duration",
+      description = "How long to run, e.g. 10s, 2m, 500ms (default: ${DEFAULT-VALUE}).",
+      defaultValue = "10s",
+      converter = DurationConverter.class)
+  Duration duration;
+
+  @Option(
+      names = "--period",
+      description = "Sensor sampling period (default: ${DEFAULT-VALUE}).",
+      defaultValue = "250ms",
+      converter = DurationConverter.class)
+  Duration period;
+
+  @Option(
+      names = "--threshold",
+      description = "Indoor alert threshold in °C (default: ${DEFAULT-VALUE}).",
+      defaultValue = "23.0")
+  double threshold;
+
+  @Option(
+      names = "--graph",
+      description =
+          "Graph format printed at start: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+      defaultValue = "mermaid")
+  GraphFormat graph;
+
+  @Option(names = "--quiet", description = "Do not print live values.")
+  boolean quiet;
+
+  enum GraphFormat {
+    mermaid,
+    dot,
+    json,
+    none
+  }
+
+  private final PrintStream out;
+
+  TemperatureDemo(PrintStream out) {
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(System.out, args));
+  }
+
+  static int run(PrintStream out, String... args) {
+    return new CommandLine(new TemperatureDemo(out))
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .execute(args);
+  }
+
+  /** Builds the demo pipeline. */
+  Runnel pipeline() {
+    DateTimeFormatter clock = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+    return Runnel.builder()
+        .name("temperature-demo")
+        .configure(
+            Reading.class,
+            Key.INDOOR,
+            r ->
+                r.name("indoor temperature")
+                    .buffer(BufferSpec.ring(64))
+                    .source(
+                        new SimulatedSensor("indoor", 22.0, 1.5, Duration.ofSeconds(8), period, 1)))
+        .configure(
+            Reading.class,
+            Key.OUTDOOR,
+            r ->
+                r.name("outdoor temperature")
+                    .buffer(BufferSpec.latest())
+                    .source(
+                        new SimulatedSensor(
+                            "outdoor", 9.0, 3.0, Duration.ofSeconds(20), period, 2)))
+        .configure(
+            Alert.class,
+            Key.ALERT,
+            r ->
+                r.name("indoor too warm")
+                    .buffer(BufferSpec.ring(16))
+                    .transform(
+                        Reading.class,
+                        Key.INDOOR,
+                        reading ->
+                            reading.celsius() > threshold
+                                ? new Alert(reading.celsius(), threshold, reading.at())
+                                : null)
+                    .tap(
+                        "log",
+                        (ctx, alert) -> {
+                          if (!quiet) {
+                            out.printf("%s  ALERT  %s%n", LocalTime.now().format(clock), alert);
+                          }
+                        }))
+        .configure(
+            Difference.class,
+            Key.DIFFERENCE,
+            r ->
+                r.name("indoor - outdoor")
+                    .buffer(BufferSpec.latest())
+                    .join(
+                        j -> {
+                          JoinInput<Reading> indoor = j.input(Reading.class, Key.INDOOR);
+                          JoinInput<Reading> outdoor = j.input(Reading.class, Key.OUTDOOR);
+                          j.onLatest(
+                              latest ->
+                                  new Difference(
+                                      latest.get(indoor).celsius() - latest.get(outdoor).celsius(),
+                                      latest.changed().equals(indoor)
+                                          ? latest.get(indoor).at()
+                                          : latest.get(outdoor).at()));
+                        })
+                    .tap(
+                        "log",
+                        (ctx, diff) -> {
+                          if (!quiet) {
+                            out.printf("%s  diff   %s%n", LocalTime.now().format(clock), diff);
+                          }
+                        }))
+        .build();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (duration.isNegative() || duration.isZero()) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--duration must be positive, got " + duration);
+    }
+    Runnel runnel = pipeline();
+    GraphSnapshot atStart = runnel.inspect();
+    out.println(
+        "Runnel temperature demo: running for " + human(duration) + " (Ctrl-C stops earlier)");
+    switch (graph) {
+      case mermaid -> out.print("\nGraph (Mermaid):\n" + atStart.toMermaid());
+      case dot -> out.print("\nGraph (DOT):\n" + atStart.toDot());
+      case json -> out.print("\nGraph (JSON):\n" + atStart.toJson());
+      case none -> {}
+    }
+    out.println("\nTopological order: " + String.join(" -> ", atStart.topologicalOrder()) + "\n");
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    CountDownLatch reported = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              runnel.close();
+              stopped.countDown();
+              try {
+                reported.await(
+                    5, TimeUnit.SECONDS); // let main print the counters before the JVM exits
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "runnel-demo-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    runnel.start();
+    boolean interruptedByUser = stopped.await(duration.toNanos(), TimeUnit.NANOSECONDS);
+    if (!interruptedByUser) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      runnel.close();
+    }
+    GraphSnapshot atEnd = runnel.inspect();
+    out.println("\nStopped (" + atEnd.state() + "). Counters:\n");
+    out.print(atEnd.toTable());
+    out.flush();
+    reported.countDown();
+    return 0;
+  }
+
+  private static String human(Duration d) {
+    return d.toString().substring(2).toLowerCase();
+  }
+
+  /** Parses {@code 10s}, {@code 2m}, {@code 500ms}, {@code 1h} or ISO-8601 {@code PT10S}. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().toLowerCase();
+      try {
+        if (v.startsWith("pt") || v.startsWith("p")) {
+          return Duration.parse(value.trim().toUpperCase());
+        }
+        if (v.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+        }
+        long n = Long.parseLong(v.substring(0, v.length() - 1));
+        return switch (v.charAt(v.length() - 1)) {
+          case 's' -> Duration.ofSeconds(n);
+          case 'm' -> Duration.ofMinutes(n);
+          case 'h' -> Duration.ofHours(n);
+          default -> throw new IllegalArgumentException();
+        };
+      } catch (RuntimeException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration; use e.g. 500ms, 10s, 2m, 1h or PT10S");
+      }
+    }
+  }
+}
