@@ -50,6 +50,9 @@ public final class RestartPolicy {
     if (initial.isNegative() || initial.isZero()) {
       throw new IllegalArgumentException("initial backoff must be positive, got " + initial);
     }
+    if (max.compareTo(Duration.ofDays(1)) > 0) {
+      throw new IllegalArgumentException("max backoff must be at most 1 day, got " + max);
+    }
     if (max.compareTo(initial) < 0) {
       throw new IllegalArgumentException(
           "max backoff (" + max + ") must not be below the initial backoff (" + initial + ")");

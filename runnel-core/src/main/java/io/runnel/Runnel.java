@@ -73,6 +73,9 @@ public final class Runnel implements AutoCloseable {
     final AtomicInteger outsideReaders = new AtomicInteger();
     volatile Producer<T> outsideProducer;
 
+    /** Serialises outside producers, and closing a passive record against them. */
+    final Object produceLock = new Object();
+
     Node(RecordDef<T> def, Buffer<T> buffer) {
       this.def = def;
       this.buffer = buffer;
@@ -89,6 +92,8 @@ public final class Runnel implements AutoCloseable {
   private final Object lifecycle = new Object();
   private volatile State state = State.BUILT;
   private volatile boolean stopping;
+  private final java.util.concurrent.CountDownLatch closed =
+      new java.util.concurrent.CountDownLatch(1);
 
   Runnel(
       String name,
@@ -320,7 +325,12 @@ public final class Runnel implements AutoCloseable {
             "pipeline '" + name + "' is " + state + "; start() may be called once");
       }
       state = State.RUNNING;
+      startTasks(); // under the lock, so that a concurrent close() sees every thread started
     }
+    return this;
+  }
+
+  private void startTasks() {
     LOG.log(
         System.Logger.Level.DEBUG,
         () ->
@@ -337,7 +347,6 @@ public final class Runnel implements AutoCloseable {
         t.start();
       }
     }
-    return this;
   }
 
   public State state() {
@@ -363,7 +372,7 @@ public final class Runnel implements AutoCloseable {
   public <T> Reader<T> subscribe(Class<T> type, RecordKey key) {
     Node<T> node = lookup(type, key, false);
     node.outsideReaders.incrementAndGet();
-    return node.buffer.subscribe();
+    return new OutsideReader<>(node.buffer.subscribe(), node.outsideReaders);
   }
 
   /**
@@ -386,7 +395,7 @@ public final class Runnel implements AutoCloseable {
     synchronized (node) {
       if (node.outsideProducer == null) {
         Buffer<T> buffer = node.buffer;
-        Object lock = new Object();
+        Object lock = node.produceLock;
         node.outsideProducer =
             value -> {
               synchronized (lock) {
@@ -477,7 +486,7 @@ public final class Runnel implements AutoCloseable {
    * @return whether every task ended
    */
   public boolean awaitCompletion(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = io.runnel.internal.Parking.deadlineAfter(TaskRunner.saturatedNanos(timeout));
     for (TaskRunner t : tasks) {
       if (!t.awaitUntil(deadline)) {
         return false;
@@ -488,37 +497,65 @@ public final class Runnel implements AutoCloseable {
 
   /**
    * Stops gracefully within the shutdown timeout (see the class documentation). Idempotent; a
-   * second caller waits for the first to finish.
+   * concurrent caller waits for the first one to finish. Called from one of this pipeline's own
+   * tasks, it starts the shutdown on another thread and returns at once (the calling task is then
+   * stopped like any other). If the calling thread is interrupted while waiting, every task is
+   * interrupted and every record closed before this returns, with the interrupt flag restored.
    */
   @Override
   public void close() {
+    TaskRunner caller = TaskRunner.current();
+    if (caller != null && caller.runtime == this) {
+      synchronized (lifecycle) {
+        if (state == State.RUNNING) {
+          Thread.ofVirtual().name("runnel:" + name + ":close").start(this::close);
+        }
+      }
+      return;
+    }
+    boolean waitForOther = false;
     synchronized (lifecycle) {
-      if (state == State.CLOSED) {
-        return;
+      switch (state) {
+        case CLOSED -> {
+          return;
+        }
+        case BUILT -> {
+          stopping = true;
+          nodes.values().forEach(n -> n.buffer.close());
+          state = State.CLOSED;
+          closed.countDown();
+          return;
+        }
+        case STOPPING -> waitForOther = true;
+        case RUNNING -> {
+          state = State.STOPPING;
+          stopping = true;
+        }
       }
-      if (state == State.BUILT) {
-        stopping = true;
-        nodes.values().forEach(n -> n.buffer.close());
-        state = State.CLOSED;
-        return;
+    }
+    if (waitForOther) {
+      try {
+        closed.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-      if (state == State.STOPPING) {
-        // another thread is closing; wait for it below
-      } else {
-        state = State.STOPPING;
-        stopping = true;
-      }
+      return;
     }
     boolean interrupted = false;
     try {
       stopGracefully();
     } catch (InterruptedException e) {
       interrupted = true;
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "[" + name + "] close() was interrupted; interrupting every task without waiting");
+      tasks.forEach(TaskRunner::interrupt);
     } finally {
       nodes.values().forEach(n -> n.buffer.close());
       synchronized (lifecycle) {
         state = State.CLOSED;
       }
+      closed.countDown();
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
@@ -527,12 +564,20 @@ public final class Runnel implements AutoCloseable {
 
   private void stopGracefully() throws InterruptedException {
     long start = System.nanoTime();
-    long deadline = start + shutdownTimeout.toNanos();
+    long deadline =
+        io.runnel.internal.Parking.deadlineAfter(TaskRunner.saturatedNanos(shutdownTimeout));
     for (Node<?> node : nodes.values()) {
       if (node.writer == null) {
-        node.buffer.close();
+        synchronized (node.produceLock) { // no outside produce() can straddle the close
+          node.buffer.close();
+        }
       } else if (node.writer.kind == TaskInfo.Kind.SOURCE) {
         node.writer.interrupt();
+      }
+    }
+    for (TaskRunner t : tasks) {
+      if (t.state() == TaskInfo.State.RESTARTING) {
+        t.interrupt(); // do not wait out a restart backoff
       }
     }
     List<TaskRunner> late = new ArrayList<>();
@@ -567,7 +612,8 @@ public final class Runnel implements AutoCloseable {
     nodes.values().forEach(n -> n.buffer.close());
     late.forEach(TaskRunner::interrupt);
     long graceNanos =
-        Math.max(100_000_000L, Math.min(1_000_000_000L, shutdownTimeout.toNanos() / 2));
+        Math.max(
+            100_000_000L, Math.min(1_000_000_000L, TaskRunner.saturatedNanos(shutdownTimeout) / 2));
     long graceDeadline = System.nanoTime() + graceNanos;
     for (TaskRunner t : late) {
       if (!t.awaitUntil(graceDeadline)) {

@@ -2,6 +2,7 @@ package io.runnel;
 
 import io.runnel.buffer.BufferClosedException;
 import io.runnel.buffer.EndOfStreamException;
+import io.runnel.buffer.LaggedException;
 import io.runnel.inspect.TaskInfo;
 import io.runnel.internal.LogLimiter;
 import io.runnel.internal.TimeSource;
@@ -73,12 +74,26 @@ final class TaskRunner {
     this.ctx = new TaskContext(this, id, time);
   }
 
+  /** The task whose thread (or child thread) is running, if any. */
+  private static final ThreadLocal<TaskRunner> CURRENT = new ThreadLocal<>();
+
+  /** The task running on the calling thread, or null outside pipeline tasks. */
+  static TaskRunner current() {
+    return CURRENT.get();
+  }
+
+  /** Set when the runtime interrupts this task to stop it, so the interrupt is not a failure. */
+  private volatile boolean stopRequested;
+
+  private volatile boolean ended;
+
   void start() {
     state = TaskInfo.State.RUNNING;
     thread = Thread.ofVirtual().name("runnel:" + id).start(this::runLoop);
   }
 
   private void runLoop() {
+    CURRENT.set(this);
     int attempt = 0;
     try {
       for (; ; ) {
@@ -91,6 +106,16 @@ final class TaskRunner {
         } catch (EndOfStreamException | BufferClosedException e) {
           state = TaskInfo.State.DONE;
           return;
+        } catch (LaggedException e) {
+          // The body let a lag escape: the reader has already moved on and counted it. Not a
+          // failure: warn (rate-limited) and run the body again at once.
+          stopChildren();
+          if (runtime.isStopping()) {
+            state = TaskInfo.State.DONE;
+            return;
+          }
+          laggedOut(e);
+          continue;
         } catch (InterruptedException e) {
           if (runtime.isStopping()) {
             state = TaskInfo.State.DONE;
@@ -100,14 +125,21 @@ final class TaskRunner {
         } catch (Throwable t) {
           failure = t;
         }
+        stopChildren(); // a new attempt must never share its output with the last one's children
         if (runtime.isStopping()) {
-          logFailure(failure, "while stopping; not restarting");
-          recordFailure(failure);
+          if (stopRequested) {
+            // e.g. SocketException "Closed by interrupt": the stop interrupt, not a failure
+            ctx.log().log(
+                System.Logger.Level.DEBUG, "ended by the stop interrupt with " + describe(failure));
+          } else {
+            recordFailure(failure);
+            logFailure(failure, "while stopping; not restarting");
+          }
           state = TaskInfo.State.DONE;
           return;
         }
         recordFailure(failure);
-        if (System.nanoTime() - startedAt > policy.max().toNanos()) {
+        if (System.nanoTime() - startedAt > saturatedNanos(policy.max())) {
           attempt = 0; // it ran well for a while: start the backoff over
         }
         Duration delay = policy.delayBefore(attempt++);
@@ -117,7 +149,13 @@ final class TaskRunner {
           return;
         }
         logFailure(failure, "restarting in " + delay.toMillis() + " ms (" + policy + ")");
+        // Dekker with Runnel.close(): it sets stopping, then interrupts RESTARTING tasks; we set
+        // RESTARTING, then check stopping. One of the two sees the other.
         state = TaskInfo.State.RESTARTING;
+        if (runtime.isStopping()) {
+          state = TaskInfo.State.DONE;
+          return;
+        }
         try {
           ctx.sleep(delay);
         } catch (InterruptedException e) {
@@ -132,10 +170,63 @@ final class TaskRunner {
         state = TaskInfo.State.RUNNING;
       }
     } finally {
-      for (Thread child : children) {
-        child.interrupt();
-      }
+      ended = true;
+      stopChildren();
+      CURRENT.remove();
       onEnd.run();
+    }
+  }
+
+  /** Interrupts the children of the current attempt and waits (bounded) for them to end. */
+  private void stopChildren() {
+    if (children.isEmpty()) {
+      return;
+    }
+    for (Thread child : children) {
+      child.interrupt();
+    }
+    long deadline = System.nanoTime() + CHILD_STOP_NANOS;
+    for (Thread child : children) {
+      long remaining = deadline - System.nanoTime();
+      try {
+        if (remaining > 0) {
+          child.join(Duration.ofNanos(remaining));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (child.isAlive()) {
+        ctx.log().log(
+            System.Logger.Level.WARNING,
+            "child task "
+                + child.getName()
+                + " did not stop within "
+                + CHILD_STOP_NANOS / 1_000_000
+                + " ms of its interrupt");
+      }
+    }
+  }
+
+  private static final long CHILD_STOP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  private void laggedOut(LaggedException e) {
+    long suppressed = lagLog.tryAcquire();
+    if (suppressed >= 0) {
+      ctx.log().log(
+          System.Logger.Level.WARNING,
+          e.getMessage()
+              + " and the exception escaped the task; running it again from the oldest value"
+              + " held (catch LaggedException in the task to handle lag yourself)"
+              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""));
     }
   }
 
@@ -167,7 +258,12 @@ final class TaskRunner {
     lastError = describe(e);
     long suppressed = errorLog.tryAcquire();
     if (suppressed >= 0) {
-      String v = String.valueOf(value);
+      String v;
+      try {
+        v = String.valueOf(value);
+      } catch (RuntimeException toStringFailed) {
+        v = value.getClass().getName() + " (toString() threw " + toStringFailed + ")";
+      }
       ctx.log().log(
           System.Logger.Level.ERROR,
           kind.name().toLowerCase()
@@ -203,20 +299,27 @@ final class TaskRunner {
   }
 
   TaskHandle spawnChild(String name, RuntimeContext.ChildTask task) {
+    if (ended || runtime.isStopping()) {
+      throw new IllegalStateException(
+          "cannot spawn "
+              + name
+              + ": "
+              + (ended ? "task " + id + " has ended" : "the pipeline is stopping"));
+    }
     TaskContext childCtx = new TaskContext(this, name, ctxTime());
     Thread child =
         Thread.ofVirtual()
             .name("runnel:" + name)
             .unstarted(
                 () -> {
+                  CURRENT.set(this);
                   try {
                     task.run(childCtx);
                   } catch (EndOfStreamException | BufferClosedException e) {
                     // normal end
                   } catch (InterruptedException e) {
-                    if (!runtime.isStopping()) {
-                      recordFailure(e);
-                    }
+                    // a child is only ever interrupted to stop it: its parent ended or restarts,
+                    // the handle was cancelled, or the pipeline stops
                   } catch (Throwable t) {
                     recordFailure(t);
                     logFailure(t, "child task " + name + " ended");
@@ -253,7 +356,9 @@ final class TaskRunner {
     return runtime.time;
   }
 
+  /** Interrupts the task (and its children) to stop it. */
   void interrupt() {
+    stopRequested = true;
     Thread t = thread;
     if (t != null) {
       t.interrupt();
@@ -275,16 +380,23 @@ final class TaskRunner {
         return false;
       }
     }
-    for (Thread child : children) {
-      long remaining = deadline - System.nanoTime();
-      if (remaining > 0) {
-        child.join(Duration.ofNanos(remaining));
+    // Children may spawn children while we wait: re-scan until none is left or time is up.
+    for (; ; ) {
+      boolean anyAlive = false;
+      for (Thread child : children) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining > 0) {
+          child.join(Duration.ofNanos(remaining));
+        }
+        anyAlive |= child.isAlive();
       }
-      if (child.isAlive()) {
+      if (!anyAlive) {
+        return true;
+      }
+      if (deadline - System.nanoTime() <= 0) {
         return false;
       }
     }
-    return true;
   }
 
   boolean isAlive() {
@@ -300,13 +412,28 @@ final class TaskRunner {
     return false;
   }
 
+  /** The stack of the task's thread, or of its first live child if the task itself ended. */
   StackTraceElement[] stack() {
     Thread t = thread;
-    return t == null ? new StackTraceElement[0] : t.getStackTrace();
+    if (t != null && t.isAlive()) {
+      return t.getStackTrace();
+    }
+    for (Thread child : children) {
+      if (child.isAlive()) {
+        return child.getStackTrace();
+      }
+    }
+    return new StackTraceElement[0];
   }
 
   void markStuck() {
-    state = TaskInfo.State.STUCK;
+    if (isAlive()) {
+      state = TaskInfo.State.STUCK;
+    }
+  }
+
+  TaskInfo.State state() {
+    return state;
   }
 
   TaskInfo info() {

@@ -74,12 +74,17 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
   }
 
   /**
-   * Creates a reader; with a non-null {@code shared} signal the reader wakes that signal instead.
+   * Creates a reader. Every reader has its own signal; a non-null {@code group} signal (a {@link
+   * ReaderGroup}'s) is woken as well, so that one consumer can wait on several buffers at once.
    */
-  final AbstractReader<T> subscribe(Signal shared) {
+  final AbstractReader<T> subscribe(Signal group) {
     synchronized (this) {
-      AbstractReader<T> reader = newReader(shared != null ? shared : new Signal());
+      AbstractReader<T> reader = newReader(new Signal());
+      reader.group = group;
       addSignal(reader.signal);
+      if (group != null) {
+        addSignal(group);
+      }
       AbstractReader<?>[] old = readers;
       AbstractReader<?>[] grown = Arrays.copyOf(old, old.length + 1);
       grown[old.length] = reader;
@@ -97,14 +102,27 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
       if (index < 0) {
         return;
       }
+      // Totals first, then the smaller array: a concurrent sum never undercounts.
+      retiredReceived += reader.received();
+      retiredMissed += reader.missed();
       AbstractReader<?>[] shrunk = new AbstractReader<?>[old.length - 1];
       System.arraycopy(old, 0, shrunk, 0, index);
       System.arraycopy(old, index + 1, shrunk, index, old.length - index - 1);
       readers = shrunk;
-      retiredReceived += reader.received();
-      retiredMissed += reader.missed();
       removeSignal(reader.signal);
+      if (reader.group != null && !groupInUse(reader.group)) {
+        removeSignal(reader.group);
+      }
     }
+  }
+
+  private boolean groupInUse(Signal group) {
+    for (AbstractReader<?> r : readers) {
+      if (r.group == group) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void addSignal(Signal signal) {
@@ -120,11 +138,6 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
   }
 
   private void removeSignal(Signal signal) {
-    for (AbstractReader<?> r : readers) {
-      if (r.signal == signal) {
-        return; // still shared by another reader of this buffer
-      }
-    }
     Signal[] old = signals;
     int index = Arrays.asList(old).indexOf(signal);
     if (index >= 0) {
@@ -148,8 +161,14 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
     }
   }
 
+  /**
+   * Announces a park. The full fence after the increment orders it before the caller's re-check of
+   * the buffer state whatever access mode that re-check uses (the JMM orders a volatile
+   * read-modify-write only against other volatile accesses).
+   */
   final void enterPark() {
     PARKED.getAndAdd(this, 1);
+    VarHandle.fullFence();
   }
 
   final void exitPark() {
@@ -164,6 +183,16 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
     if (closed) {
       throw new BufferClosedException(name);
     }
+  }
+
+  final IllegalStateException concurrentProduce() {
+    return new IllegalStateException(
+        "concurrent produce() calls into '"
+            + name
+            + "': a "
+            + spec
+            + " buffer has a single writer, and its content is now undefined; produce from one"
+            + " thread, or serialise the calls (Runnel.producer() does), or use a mailbox");
   }
 
   @Override

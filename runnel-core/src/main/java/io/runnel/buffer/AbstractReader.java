@@ -36,7 +36,12 @@ abstract class AbstractReader<T> implements Reader<T> {
   }
 
   final AbstractBuffer<T> buffer;
+
+  /** Woken when this reader may have something. Owned by this reader alone. */
   final Signal signal;
+
+  /** The signal of the {@link ReaderGroup} this reader belongs to, or null; set at subscribe. */
+  Signal group;
 
   /** Written only by the receiving thread (opaque), read by anyone. */
   @SuppressWarnings("unused")
@@ -134,10 +139,10 @@ abstract class AbstractReader<T> implements Reader<T> {
   }
 
   private T await(long deadline) throws InterruptedException {
-    signal.arm();
     buffer.enterPark();
     try {
       for (; ; ) {
+        signal.arm(); // re-armed on every round: a wake-up consumes the arming
         T value = tryRecv();
         if (value != null) {
           return value;
@@ -167,6 +172,10 @@ abstract class AbstractReader<T> implements Reader<T> {
       closedByUser = true;
       buffer.retire(this);
       signal.wake();
+      Signal g = group;
+      if (g != null) {
+        g.wake();
+      }
     }
   }
 

@@ -11,15 +11,18 @@ package io.runnel.buffer;
 public final class LaggedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  private final transient String buffer;
   private final long missed;
 
   LaggedException(String buffer, long missed) {
-    super(
-        "reader of '" + buffer + "' lagged behind and missed " + missed + " value(s)",
-        null,
-        false,
-        false);
+    super(null, null, false, false); // no stack trace, message built only when asked for
+    this.buffer = buffer;
     this.missed = missed;
+  }
+
+  @Override
+  public String getMessage() {
+    return "reader of '" + buffer + "' lagged behind and missed " + missed + " value(s)";
   }
 
   /** The number of values this reader skipped; always at least 1. */

@@ -47,12 +47,12 @@ public final class ReaderGroup implements AutoCloseable {
     if (anyReady()) {
       return true;
     }
-    signal.arm();
     for (AbstractReader<?> r : readers) {
       r.buffer.enterPark();
     }
     try {
       for (; ; ) {
+        signal.arm(); // re-armed on every round: a wake-up consumes the arming
         if (anyReady()) {
           return true;
         }

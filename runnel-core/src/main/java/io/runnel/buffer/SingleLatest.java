@@ -21,7 +21,9 @@ final class SingleLatest<T> extends AbstractBuffer<T> {
   @Override
   public void produce(T value) {
     checkProducible(value);
-    ring.publish(value);
+    if (!ring.publish(value)) {
+      throw concurrentProduce();
+    }
     wakeParkedReaders();
   }
 
@@ -52,7 +54,7 @@ final class SingleLatest<T> extends AbstractBuffer<T> {
     @Override
     @SuppressWarnings("unchecked")
     T poll() {
-      for (; ; ) {
+      for (int attempts = 0; ; ) {
         long t = ring.tail();
         if (t == seen) {
           return null;
@@ -63,7 +65,7 @@ final class SingleLatest<T> extends AbstractBuffer<T> {
           countReceived();
           return (T) value;
         }
-        Thread.onSpinWait(); // lapped during the read: retry with the new tail
+        SlotRing.backOff(++attempts); // lapped during the read: retry with the new tail
       }
     }
 

@@ -23,8 +23,8 @@ import java.lang.invoke.VarHandle;
  * means "overwritten: the reader lagged".
  *
  * <p>Writer, for sequence {@code t}: {@code stamp = 2t-1} (opaque); store-store fence; {@code value
- * = v} (opaque); {@code stamp = 2t} (release); {@code tail = t+1} (volatile, which is also the full
- * fence the wake-up protocol of {@link AbstractBuffer} needs).
+ * = v} (opaque); {@code stamp = 2t} (release); {@code tail = t+1} (compare-and-set, which is also
+ * the full fence the wake-up protocol of {@link AbstractBuffer} needs).
  *
  * <p>Reader, for sequence {@code r}: {@code s1 = stamp} (acquire); if {@code s1 == 2r}: {@code v =
  * value} (opaque); load-load fence; {@code s2 = stamp}; the value is valid iff {@code s2 == s1}. If
@@ -90,15 +90,23 @@ final class SlotRing {
     }
   }
 
-  /** Publishes {@code value} as the next sequence. Single writer only. */
-  void publish(Object value) {
+  /**
+   * Publishes {@code value} as the next sequence. Single writer only.
+   *
+   * <p>The tail is advanced with a compare-and-set rather than a plain volatile store: on x86 both
+   * are one locked instruction, and the CAS turns overlapping calls from two threads (a misuse that
+   * would corrupt the ring) into a loud error in most cases instead of silent damage.
+   *
+   * @return false if another thread published concurrently (the ring's content is then undefined)
+   */
+  boolean publish(Object value) {
     long t = (long) TAIL.getOpaque(this);
     Slot slot = slots[(int) t & mask];
     STAMP.setOpaque(slot, 2 * t - 1);
     VarHandle.storeStoreFence();
     VALUE.setOpaque(slot, value);
     STAMP.setRelease(slot, 2 * t);
-    TAIL.setVolatile(this, t + 1);
+    return TAIL.compareAndSet(this, t, t + 1);
   }
 
   /** Values published so far. */
@@ -134,7 +142,7 @@ final class SlotRing {
 
   /** The newest complete value, or {@code null} if nothing was published. Lock-free. */
   Object newest() {
-    for (; ; ) {
+    for (int attempts = 0; ; ) {
       long t = tail();
       if (t == 0) {
         return null;
@@ -143,7 +151,16 @@ final class SlotRing {
       if (value != NOT_YET && value != OVERWRITTEN) {
         return value;
       }
-      Thread.onSpinWait(); // the writer lapped us during the read: retry with the new tail
+      backOff(++attempts); // the writer lapped us during the read: retry with the new tail
+    }
+  }
+
+  /** Spins first, then yields, so a reader racing a very fast writer does not burn a core. */
+  static void backOff(int attempts) {
+    if (attempts < 16) {
+      Thread.onSpinWait();
+    } else {
+      Thread.yield();
     }
   }
 

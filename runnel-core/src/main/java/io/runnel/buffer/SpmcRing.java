@@ -16,7 +16,9 @@ final class SpmcRing<T> extends AbstractBuffer<T> {
   @Override
   public void produce(T value) {
     checkProducible(value);
-    ring.publish(value);
+    if (!ring.publish(value)) {
+      throw concurrentProduce();
+    }
     wakeParkedReaders();
   }
 
@@ -57,9 +59,10 @@ final class SpmcRing<T> extends AbstractBuffer<T> {
         countReceived();
         return (T) value;
       }
-      // Sequence `next` is gone (or going). The oldest value surely still held is tail - capacity:
-      // tail was read after the stamp, so it is at least next + capacity when `next` was fully
-      // overwritten, and at least next + capacity - 1 while the overwrite is in progress.
+      // Sequence `next` is gone (or going). Resume at tail - capacity, the oldest value held when
+      // the writer is idle, but never before next + 1. If the writer is overwriting that very
+      // slot right now, the next poll reports one more lag: each report is exact, reports never
+      // overlap, and received + missed always equals what was produced since subscribing.
       long resume = Math.max(next + 1, ring.tail() - ring.capacity);
       long missedNow = resume - next;
       next = resume;
