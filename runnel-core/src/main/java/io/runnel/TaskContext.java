@@ -50,7 +50,7 @@ final class TaskContext implements RuntimeContext {
     sleepUntil(
         duration.isNegative()
             ? nanoTime()
-            : nanoTime() + Math.min(duration.toNanos(), Long.MAX_VALUE / 4));
+            : nanoTime() + Math.min(TaskRunner.saturatedNanos(duration), Long.MAX_VALUE / 4));
   }
 
   @Override

@@ -26,9 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * accounted for the last one (received it, or, on Runnel, been told it missed it). The primary
  * score is the producer rate in values/s, including that final drain.
  *
- * <p><b>Not like for like:</b> Runnel's producer never waits; a reader more than 1024 values behind
- * loses values (counted exactly). The Disruptor and the queues apply backpressure instead: the
- * producer waits for the slowest reader and nothing is lost. So the secondary results matter:
+ * <p><b>Not like for like:</b> Runnel's producer never waits; a reader more than {@code capacity}
+ * values behind loses values (counted exactly). The Disruptor and the queues apply backpressure
+ * instead: the producer waits for the slowest reader and nothing is lost. So the secondary results
+ * matter:
  *
  * <ul>
  *   <li>{@code deliveredPerReader}: values received per second, averaged over the readers;
@@ -62,6 +63,14 @@ public class RingThroughput {
 
   @Param({"1", "4"})
   public int readers;
+
+  /**
+   * Ring (or queue) capacity. 1024: a burst of {@value #BATCH} overruns it, so Runnel readers that
+   * are not scheduled in time lose values while the others make the producer wait. 16384: the whole
+   * burst fits, so neither loses nor waits, and the delivered rates compare like for like.
+   */
+  @Param({"1024", "16384"})
+  public int capacity;
 
   private SpmcHarness harness;
   private long seq;
@@ -98,7 +107,7 @@ public class RingThroughput {
 
   @Setup(Level.Trial)
   public void start() {
-    harness = SpmcHarness.start(impl, readers);
+    harness = SpmcHarness.start(impl, readers, capacity);
     seq = 0;
     lastDelivered = 0;
     lastMissed = 0;

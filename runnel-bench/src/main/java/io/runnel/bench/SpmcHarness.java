@@ -72,12 +72,17 @@ abstract class SpmcHarness {
 
   /** Creates the harness for {@code impl} with {@code readers} running reader threads. */
   static SpmcHarness start(String impl, int readers) {
+    return start(impl, readers, CAPACITY);
+  }
+
+  /** Like {@link #start(String, int)} with a given ring (or queue) capacity, a power of two. */
+  static SpmcHarness start(String impl, int readers, int capacity) {
     return switch (impl) {
-      case RUNNEL -> new RunnelHarness(impl, readers, CAPACITY, false);
-      case RUNNEL_SPIN -> new RunnelHarness(impl, readers, CAPACITY, true);
-      case DISRUPTOR_BLOCKING -> new DisruptorHarness(impl, readers, CAPACITY, true);
-      case DISRUPTOR_YIELDING -> new DisruptorHarness(impl, readers, CAPACITY, false);
-      case ABQ -> new AbqHarness(readers, CAPACITY);
+      case RUNNEL -> new RunnelHarness(impl, readers, capacity, false);
+      case RUNNEL_SPIN -> new RunnelHarness(impl, readers, capacity, true);
+      case DISRUPTOR_BLOCKING -> new DisruptorHarness(impl, readers, capacity, true);
+      case DISRUPTOR_YIELDING -> new DisruptorHarness(impl, readers, capacity, false);
+      case ABQ -> new AbqHarness(readers, capacity);
       default ->
           throw new IllegalArgumentException(
               "unknown impl '"

@@ -88,8 +88,8 @@ abstract class AbstractReader<T> implements Reader<T> {
 
   @Override
   public final T tryRecv() {
-    if (closedByUser) {
-      throw end();
+    if (closedByUser || ended) {
+      throw end(); // end of stream is final: a produce that raced close() is not delivered late
     }
     T value = poll();
     if (value != null) {
