@@ -43,14 +43,15 @@ def secondary(e, key):
 def impl_order(e):
     order = ["runnel", "runnel-spin", "disruptor-blocking", "disruptor-yielding", "abq"]
     impl = e["params"].get("impl", "")
-    return (int(e["params"].get("readers", 0)), order.index(impl) if impl in order else 99, impl)
+    return (int(e["params"].get("capacity", 0)), int(e["params"].get("readers", 0)),
+            order.index(impl) if impl in order else 99, impl)
 
 
 def throughput(rows):
     print("### Throughput: 1 producer -> N readers (values/s)\n")
-    print("| readers | impl | producer | delivered/reader | missed/reader | loss % "
+    print("| capacity | readers | impl | producer | delivered/reader | missed/reader | loss % "
           "| values lost per lag | alloc B/value |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for e in sorted(rows, key=impl_order):
         p = e["params"]
         pm = e["primaryMetric"]
@@ -62,7 +63,7 @@ def throughput(rows):
         per_lag = f"{missed / lags:.0f}" if lags > 0 else "-"
         alloc = secondary(e, "gc.alloc.rate.norm")
         alloc = "-" if alloc is None else f"{alloc:.3f}"
-        print(f"| {p['readers']} | {p['impl']} | {fmt_rate(pm['score'])}{fmt_err(pm)} "
+        print(f"| {p.get('capacity', '-')} | {p['readers']} | {p['impl']} | {fmt_rate(pm['score'])}{fmt_err(pm)} "
               f"| {fmt_rate(delivered)} | {fmt_rate(missed)} | {loss} | {per_lag} | {alloc} |")
     print()
 
