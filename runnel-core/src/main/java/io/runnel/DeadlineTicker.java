@@ -40,6 +40,15 @@ final class DeadlineTicker implements Ticker {
     lastLateness = late;
     maxLateness = Math.max(maxLateness, late);
     ticks++;
+    long missedBefore = missed;
+    try {
+      return advance(deadline, late);
+    } finally {
+      ctx.runner().recordTick(late, missed - missedBefore);
+    }
+  }
+
+  private long advance(long deadline, long late) {
     if (late < periodNanos) {
       next = deadline + periodNanos;
     } else {

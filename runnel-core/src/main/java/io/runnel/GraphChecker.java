@@ -31,7 +31,12 @@ final class GraphChecker {
   final List<String> order = new ArrayList<>();
 
   GraphChecker(List<RecordDef<?>> defs) {
+    this(defs, Map.of(RunnelBuilder.DEFAULT_LANE, LaneSpec.virtual()));
+  }
+
+  GraphChecker(List<RecordDef<?>> defs, Map<String, LaneSpec> lanes) {
     checkDefinitions(defs);
+    checkLanes(lanes);
     checkInputs();
     List<List<String>> cycles = checkCycles();
     if (cycles.isEmpty()) {
@@ -125,6 +130,80 @@ final class GraphChecker {
         }
       }
     }
+  }
+
+  private void checkLanes(Map<String, LaneSpec> lanes) {
+    Map<String, List<String>> tasksPerLane = new LinkedHashMap<>();
+    for (RecordDef<?> def : records.values()) {
+      String writerLane = def.lane != null ? def.lane : RunnelBuilder.DEFAULT_LANE;
+      if (!def.writers.isEmpty()) {
+        tasksPerLane
+            .computeIfAbsent(writerLane, k -> new ArrayList<>())
+            .add(def.id + "/" + def.writers.get(0).kind.name().toLowerCase());
+      }
+      for (RecordDef.TapDef<?> tap : def.taps) {
+        String l = def.laneOfTap(tap.name());
+        tasksPerLane
+            .computeIfAbsent(l != null ? l : RunnelBuilder.DEFAULT_LANE, k -> new ArrayList<>())
+            .add(def.id + "/tap:" + tap.name());
+      }
+      for (String tapName : def.tapLanes.keySet()) {
+        if (def.taps.stream().noneMatch(t -> t.name().equals(tapName))) {
+          add(
+              new GraphProblem(
+                  Kind.INVALID_REGISTRATION,
+                  List.of(def.id),
+                  "record '"
+                      + def.id
+                      + "' puts tap '"
+                      + tapName
+                      + "' on a lane, but has no tap of that name"));
+        }
+      }
+    }
+    for (Map.Entry<String, List<String>> e : tasksPerLane.entrySet()) {
+      LaneSpec spec = lanes.get(e.getKey());
+      if (spec == null) {
+        add(
+            new GraphProblem(
+                Kind.UNKNOWN_LANE,
+                keysOf(e.getValue()),
+                "tasks "
+                    + e.getValue()
+                    + " are assigned to lane '"
+                    + e.getKey()
+                    + "', which is not declared; declare it with RunnelBuilder.lane(\""
+                    + e.getKey()
+                    + "\", LaneSpec...) (declared: "
+                    + lanes.keySet()
+                    + ")"));
+        continue;
+      }
+      int budget =
+          spec.kind() == LaneSpec.Kind.BLOCKING_POOL
+              ? spec.threads() + spec.queue()
+              : spec.maxTasks();
+      if (e.getValue().size() > budget) {
+        add(
+            new GraphProblem(
+                Kind.LANE_FULL,
+                keysOf(e.getValue()),
+                "lane '"
+                    + e.getKey()
+                    + "' ("
+                    + spec
+                    + ") takes at most "
+                    + budget
+                    + " tasks, but "
+                    + e.getValue().size()
+                    + " are assigned to it: "
+                    + e.getValue()));
+      }
+    }
+  }
+
+  private static List<String> keysOf(List<String> taskIds) {
+    return taskIds.stream().map(t -> t.substring(0, t.indexOf('/'))).distinct().toList();
   }
 
   private void checkJoin(RecordDef<?> def, WriterDef w) {

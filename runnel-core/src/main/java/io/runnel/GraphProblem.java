@@ -30,6 +30,12 @@ public record GraphProblem(Kind kind, List<String> keys, String message) {
     CYCLE,
     /** A join is malformed (fewer than two inputs, no behaviour, an input twice). */
     INVALID_JOIN,
+    /** A task is assigned to a lane that was not declared. */
+    UNKNOWN_LANE,
+    /**
+     * A lane is given more tasks than its budget (cooperative) or its threads plus queue (pool).
+     */
+    LANE_FULL,
     /** The registration callback threw, or was given invalid arguments. */
     INVALID_REGISTRATION,
     /**

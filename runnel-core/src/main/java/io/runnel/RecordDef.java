@@ -54,6 +54,8 @@ final class RecordDef<T> implements Registration<T> {
   BufferSpec buffer;
   boolean external;
   RestartPolicy restart;
+  String lane;
+  final java.util.Map<String, String> tapLanes = new java.util.LinkedHashMap<>();
   final List<WriterDef> writers = new ArrayList<>();
   final List<TapDef<T>> taps = new ArrayList<>();
   final List<GraphProblem> problems = new ArrayList<>();
@@ -99,6 +101,28 @@ final class RecordDef<T> implements Registration<T> {
   public Registration<T> external() {
     this.external = true;
     return this;
+  }
+
+  @Override
+  public Registration<T> lane(String lane) {
+    if (check(lane, "lane")) {
+      this.lane = lane;
+    }
+    return this;
+  }
+
+  @Override
+  public Registration<T> tapLane(String tapName, String lane) {
+    if (check(tapName, "tap name") && check(lane, "lane")) {
+      tapLanes.put(tapName, lane);
+    }
+    return this;
+  }
+
+  /** The lane of the tap named {@code tapName}. */
+  String laneOfTap(String tapName) {
+    String l = tapLanes.get(tapName);
+    return l != null ? l : lane;
   }
 
   @Override

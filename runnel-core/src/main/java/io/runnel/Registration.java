@@ -25,6 +25,16 @@ public interface Registration<T> {
    */
   Registration<T> external();
 
+  /**
+   * Runs this record's tasks (its writer and its taps) on the lane {@code lane}, declared with
+   * {@link RunnelBuilder#lane}; the default is the virtual-thread lane {@value
+   * RunnelBuilder#DEFAULT_LANE}.
+   */
+  Registration<T> lane(String lane);
+
+  /** Runs the tap named {@code tapName} on {@code lane} instead of the record's lane. */
+  Registration<T> tapLane(String tapName, String lane);
+
   /** The restart policy of this record's tasks (default: the builder's). */
   Registration<T> restart(RestartPolicy policy);
 

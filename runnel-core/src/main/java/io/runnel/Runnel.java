@@ -9,6 +9,7 @@ import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
 import io.runnel.inspect.Edge;
 import io.runnel.inspect.GraphSnapshot;
+import io.runnel.inspect.LaneInfo;
 import io.runnel.inspect.RecordInfo;
 import io.runnel.inspect.TaskInfo;
 import io.runnel.internal.TimeSource;
@@ -87,6 +88,8 @@ public final class Runnel implements AutoCloseable {
   private final Duration shutdownTimeout;
   private final Map<String, Node<?>> nodes = new LinkedHashMap<>();
   private final List<TaskRunner> tasks = new ArrayList<>();
+  private final Map<String, Lane> lanes = new LinkedHashMap<>();
+  private volatile Thread watchdog;
   private final List<GraphProblem> warnings;
   private final List<String> order;
   private final Object lifecycle = new Object();
@@ -101,9 +104,11 @@ public final class Runnel implements AutoCloseable {
       BufferSpec defaultBuffer,
       RestartPolicy defaultRestart,
       Duration shutdownTimeout,
-      TimeSource time) {
+      TimeSource time,
+      Map<String, LaneSpec> laneSpecs) {
     this.name = name;
     this.time = time;
+    laneSpecs.forEach((laneName, spec) -> lanes.put(laneName, Lane.create(laneName, spec)));
     this.shutdownTimeout = shutdownTimeout;
     this.warnings = List.copyOf(graph.warnings);
     this.order = List.copyOf(graph.order);
@@ -133,8 +138,25 @@ public final class Runnel implements AutoCloseable {
     return (Node<T>) nodes.get(id);
   }
 
+  private Lane laneNamed(String laneName) {
+    return lanes.get(laneName != null ? laneName : RunnelBuilder.DEFAULT_LANE);
+  }
+
+  /** The producer a writer task gets: on a cooperative lane each produce is also a yield point. */
+  private static <T> Producer<T> producerFor(Buffer<T> buffer, Lane lane) {
+    if (lane.spec.kind() != LaneSpec.Kind.COOPERATIVE) {
+      return buffer;
+    }
+    return value -> {
+      buffer.produce(value);
+      Lane.yieldPoint(lane);
+    };
+  }
+
   private <T> void createWriter(Node<T> node, WriterDef w, RestartPolicy policy) {
-    Buffer<T> out = node.buffer;
+    Buffer<T> buffer = node.buffer;
+    Lane lane = laneNamed(node.def.lane);
+    Producer<T> out = producerFor(buffer, lane);
     List<String> inputIds = w.inputs.stream().map(in -> in.key().id()).toList();
     inputIds.forEach(id -> nodes.get(id).graphConsumers++);
     List<Reader<?>> ownedReaders = new ArrayList<>();
@@ -197,9 +219,10 @@ public final class Runnel implements AutoCloseable {
             inputIds,
             policy,
             time,
+            lane,
             body,
             () -> {
-              out.close();
+              buffer.close();
               ownedReaders.forEach(Reader::close);
               cleanup.run();
             });
@@ -284,6 +307,7 @@ public final class Runnel implements AutoCloseable {
               List.of(node.def.id),
               policy,
               time,
+              laneNamed(node.def.laneOfTap(tap.name())),
               body,
               in::close);
       node.taps.add(runner);
@@ -326,6 +350,8 @@ public final class Runnel implements AutoCloseable {
       }
       state = State.RUNNING;
       startTasks(); // under the lock, so that a concurrent close() sees every thread started
+      watchdog =
+          Thread.ofPlatform().daemon(true).name("runnel:" + name + ":watchdog").start(this::watch);
     }
     return this;
   }
@@ -345,6 +371,39 @@ public final class Runnel implements AutoCloseable {
     for (TaskRunner t : tasks) {
       if (t.kind == TaskInfo.Kind.SOURCE) {
         t.start();
+      }
+    }
+  }
+
+  /**
+   * The watchdog: every few milliseconds, finds threads that have been running longer than their
+   * lane's limit without reaching a waiting point, and reports each such episode once.
+   */
+  private void watch() {
+    long minLimit = Long.MAX_VALUE;
+    for (Lane lane : lanes.values()) {
+      minLimit = Math.min(minLimit, TaskRunner.saturatedNanos(lane.spec.watchdogLimit()));
+    }
+    long periodNanos = Math.max(1_000_000L, Math.min(100_000_000L, minLimit / 4));
+    while (state == State.RUNNING || state == State.STOPPING) {
+      java.util.concurrent.locks.LockSupport.parkNanos(periodNanos);
+      if (Thread.interrupted()) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (Lane lane : lanes.values()) {
+        long limit = TaskRunner.saturatedNanos(lane.spec.watchdogLimit());
+        for (Lane.Activity a : lane.activities) {
+          long since = a.runningSince;
+          if (since != 0 && !a.reported && now - since > limit) {
+            a.reported = true;
+            try {
+              lane.watchdogReport(a, now - since);
+            } catch (RuntimeException e) {
+              LOG.log(System.Logger.Level.WARNING, "[" + name + "] watchdog report failed", e);
+            }
+          }
+        }
       }
     }
   }
@@ -476,7 +535,45 @@ public final class Runnel implements AutoCloseable {
     for (TaskRunner t : tasks) {
       taskInfos.add(t.info());
     }
-    return new GraphSnapshot(time.now(), state.name(), records, taskInfos, edges, order);
+    List<LaneInfo> laneInfos = new ArrayList<>();
+    for (Lane lane : lanes.values()) {
+      List<TaskInfo> onLane = taskInfos.stream().filter(t -> t.lane().equals(lane.name)).toList();
+      org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+      long ticks = 0;
+      long missed = 0;
+      for (TaskRunner t : tasks) {
+        if (t.lane == lane) {
+          h.add(t.latenessSnapshot());
+        }
+      }
+      for (TaskInfo t : onLane) {
+        ticks += t.lateness().ticks();
+        missed += t.lateness().missedTicks();
+      }
+      boolean any = h.getTotalCount() > 0;
+      laneInfos.add(
+          new LaneInfo(
+              lane.name,
+              lane.spec.kind().name(),
+              lane.spec.toString(),
+              onLane.stream().map(TaskInfo::id).toList(),
+              lane.activities.size(),
+              lane.busyRatio(),
+              lane instanceof Lane.SlotLane slot ? slot.waitingForSlot.get() : 0,
+              lane.rejected.get(),
+              lane.spec.watchdogLimit().toMillis(),
+              lane.watchdogReports.get(),
+              lane.lastWatchdogReports(),
+              lane.tuningFailures.get(),
+              new TaskInfo.Lateness(
+                  ticks,
+                  missed,
+                  any ? h.getValueAtPercentile(50) : 0,
+                  any ? h.getValueAtPercentile(99) : 0,
+                  any ? h.getValueAtPercentile(99.9) : 0,
+                  any ? h.getMaxValue() : 0)));
+    }
+    return new GraphSnapshot(time.now(), state.name(), records, taskInfos, edges, laneInfos, order);
   }
 
   /**
@@ -554,6 +651,10 @@ public final class Runnel implements AutoCloseable {
       nodes.values().forEach(n -> n.buffer.close());
       synchronized (lifecycle) {
         state = State.CLOSED;
+      }
+      Thread w = watchdog;
+      if (w != null) {
+        w.interrupt();
       }
       closed.countDown();
       if (interrupted) {

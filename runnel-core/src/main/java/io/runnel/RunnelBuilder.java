@@ -30,8 +30,28 @@ public final class RunnelBuilder {
   private RestartPolicy defaultRestart = RestartPolicy.defaultPolicy();
   private Duration shutdownTimeout = Duration.ofSeconds(5);
   private TimeSource time = TimeSource.SYSTEM;
+  private final java.util.Map<String, LaneSpec> lanes = new java.util.LinkedHashMap<>();
 
-  RunnelBuilder() {}
+  /** The name of the lane tasks run on unless assigned elsewhere: virtual threads by default. */
+  public static final String DEFAULT_LANE = "default";
+
+  RunnelBuilder() {
+    lanes.put(DEFAULT_LANE, LaneSpec.virtual());
+  }
+
+  /**
+   * Declares a lane, or replaces the spec of {@value #DEFAULT_LANE}. Assign tasks to it with {@link
+   * Registration#lane(String)}.
+   */
+  public RunnelBuilder lane(String name, LaneSpec spec) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(spec, "spec");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("a lane name must not be blank");
+    }
+    lanes.put(name, spec);
+    return this;
+  }
 
   /** A name for this pipeline in logs (default {@code runnel}). */
   public RunnelBuilder name(String name) {
@@ -114,12 +134,12 @@ public final class RunnelBuilder {
    *     {@link Runnel#warnings()}
    */
   public Runnel build() {
-    GraphChecker checker = new GraphChecker(defs);
+    GraphChecker checker = new GraphChecker(defs, lanes);
     List<GraphProblem> errors = new ArrayList<>(builderProblems);
     errors.addAll(checker.errors);
     if (!errors.isEmpty()) {
       throw new GraphException(errors);
     }
-    return new Runnel(name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time);
+    return new Runnel(name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time, lanes);
   }
 }

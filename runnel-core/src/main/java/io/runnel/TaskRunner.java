@@ -41,6 +41,15 @@ final class TaskRunner {
   private final RestartPolicy policy;
   private final Runnable onEnd;
   final TaskContext ctx;
+  final Lane lane;
+
+  /** Lateness of every tick of this task's tickers, in nanoseconds (written by the task). */
+  private final org.HdrHistogram.Recorder lateness = new org.HdrHistogram.Recorder(3);
+
+  private final org.HdrHistogram.Histogram latenessTotal = new org.HdrHistogram.Histogram(3);
+  private final AtomicLong ticks = new AtomicLong();
+  private final AtomicLong missedTicks = new AtomicLong();
+  private final AtomicLong watchdogReports = new AtomicLong();
 
   private volatile TaskInfo.State state = TaskInfo.State.NEW;
   private final AtomicLong failures = new AtomicLong();
@@ -61,9 +70,11 @@ final class TaskRunner {
       List<String> inputs,
       RestartPolicy policy,
       TimeSource time,
+      Lane lane,
       Body body,
       Runnable onEnd) {
     this.runtime = runtime;
+    this.lane = lane;
     this.id = id;
     this.kind = kind;
     this.record = record;
@@ -89,7 +100,36 @@ final class TaskRunner {
 
   void start() {
     state = TaskInfo.State.RUNNING;
-    thread = Thread.ofVirtual().name("runnel:" + id).start(this::runLoop);
+    try {
+      thread = lane.start(this, "runnel:" + id, this::runLoop);
+    } catch (Lane.LaneFullException e) {
+      state = TaskInfo.State.FAILED;
+      recordFailure(e);
+      logFailure(e, "the task cannot start");
+      ended = true;
+      onEnd.run();
+    }
+  }
+
+  void recordTick(long latenessNanos, long newlyMissed) {
+    lateness.recordValue(Math.max(0, latenessNanos));
+    ticks.incrementAndGet();
+    if (newlyMissed > 0) {
+      missedTicks.addAndGet(newlyMissed);
+    }
+    RunnelEvents.tick(id, latenessNanos, newlyMissed);
+  }
+
+  void watchdogReported() {
+    watchdogReports.incrementAndGet();
+  }
+
+  /** Everything recorded so far (the recorder's new values are folded into the total). */
+  org.HdrHistogram.Histogram latenessSnapshot() {
+    synchronized (latenessTotal) {
+      latenessTotal.add(lateness.getIntervalHistogram());
+      return latenessTotal.copy();
+    }
   }
 
   private void runLoop() {
@@ -187,14 +227,9 @@ final class TaskRunner {
     }
     long deadline = System.nanoTime() + CHILD_STOP_NANOS;
     for (Thread child : children) {
-      long remaining = deadline - System.nanoTime();
-      try {
-        if (remaining > 0) {
-          child.join(Duration.ofNanos(remaining));
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+      // wait through Parking (1 ms polls), so a one-slot lane lets the child run to its end
+      while (child.isAlive() && deadline - System.nanoTime() > 0) {
+        io.runnel.internal.Parking.park(this, Math.min(deadline, System.nanoTime() + 1_000_000L));
       }
       if (child.isAlive()) {
         ctx.log().log(
@@ -307,28 +342,26 @@ final class TaskRunner {
               + (ended ? "task " + id + " has ended" : "the pipeline is stopping"));
     }
     TaskContext childCtx = new TaskContext(this, name, ctxTime());
-    Thread child =
-        Thread.ofVirtual()
-            .name("runnel:" + name)
-            .unstarted(
-                () -> {
-                  CURRENT.set(this);
-                  try {
-                    task.run(childCtx);
-                  } catch (EndOfStreamException | BufferClosedException e) {
-                    // normal end
-                  } catch (InterruptedException e) {
-                    // a child is only ever interrupted to stop it: its parent ended or restarts,
-                    // the handle was cancelled, or the pipeline stops
-                  } catch (Throwable t) {
-                    recordFailure(t);
-                    logFailure(t, "child task " + name + " ended");
-                  } finally {
-                    children.remove(Thread.currentThread());
-                  }
-                });
+    children.removeIf(t -> !t.isAlive());
+    Runnable body =
+        () -> {
+          CURRENT.set(this);
+          try {
+            task.run(childCtx);
+          } catch (EndOfStreamException | BufferClosedException e) {
+            // normal end
+          } catch (InterruptedException e) {
+            // a child is only ever interrupted to stop it: its parent ended or restarts,
+            // the handle was cancelled, or the pipeline stops
+          } catch (Throwable t) {
+            recordFailure(t);
+            logFailure(t, "child task " + name + " ended");
+          } finally {
+            CURRENT.remove();
+          }
+        };
+    Thread child = lane.start(this, "runnel:" + name, body); // LaneFullException: budget used up
     children.add(child);
-    child.start();
     return new TaskHandle() {
       @Override
       public String name() {
@@ -437,6 +470,8 @@ final class TaskRunner {
   }
 
   TaskInfo info() {
+    org.HdrHistogram.Histogram h = latenessSnapshot();
+    boolean any = h.getTotalCount() > 0;
     return new TaskInfo(
         id,
         kind,
@@ -446,6 +481,15 @@ final class TaskRunner {
         failures.get(),
         valueFailures.get(),
         restarts.get(),
-        lastError);
+        lastError,
+        lane.name,
+        watchdogReports.get(),
+        new TaskInfo.Lateness(
+            ticks.get(),
+            missedTicks.get(),
+            any ? h.getValueAtPercentile(50) : 0,
+            any ? h.getValueAtPercentile(99) : 0,
+            any ? h.getValueAtPercentile(99.9) : 0,
+            any ? h.getMaxValue() : 0));
   }
 }

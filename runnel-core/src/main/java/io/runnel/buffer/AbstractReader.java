@@ -136,7 +136,8 @@ abstract class AbstractReader<T> implements Reader<T> {
     if (value != null) {
       return value;
     }
-    for (int i = 0; i < SPINS + YIELDS; i++) {
+    int rounds = Parking.spinBeforePark() ? SPINS + YIELDS : 0;
+    for (int i = 0; i < rounds; i++) {
       if (i < SPINS) {
         Thread.onSpinWait();
       } else {

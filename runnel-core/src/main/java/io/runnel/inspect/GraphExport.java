@@ -119,6 +119,30 @@ final class GraphExport {
       sb.append(", \"valueFailures\": ").append(t.valueFailures());
       sb.append(", \"restarts\": ").append(t.restarts());
       sb.append(", \"lastError\": ").append(t.lastError() == null ? "null" : str(t.lastError()));
+      sb.append(", \"lane\": ").append(str(t.lane()));
+      sb.append(", \"watchdogReports\": ").append(t.watchdogReports());
+      sb.append(", \"lateness\": ").append(lateness(t.lateness()));
+      sb.append('}');
+    }
+    sb.append("\n  ],\n  \"lanes\": [");
+    first = true;
+    for (LaneInfo l : s.lanes()) {
+      sb.append(first ? "\n    " : ",\n    ");
+      first = false;
+      sb.append("{\"name\": ").append(str(l.name()));
+      sb.append(", \"kind\": ").append(str(l.kind()));
+      sb.append(", \"spec\": ").append(str(l.spec()));
+      sb.append(", \"tasks\": ").append(strings(l.tasks()));
+      sb.append(", \"liveThreads\": ").append(l.liveThreads());
+      sb.append(", \"busyRatio\": ")
+          .append(String.format(java.util.Locale.ROOT, "%.4f", l.busyRatio()));
+      sb.append(", \"waitingForSlot\": ").append(l.waitingForSlot());
+      sb.append(", \"rejected\": ").append(l.rejected());
+      sb.append(", \"watchdogLimitMillis\": ").append(l.watchdogLimitMillis());
+      sb.append(", \"watchdogReports\": ").append(l.watchdogReports());
+      sb.append(", \"lastWatchdogReports\": ").append(strings(l.lastWatchdogReports()));
+      sb.append(", \"tuningFailures\": ").append(l.tuningFailures());
+      sb.append(", \"lateness\": ").append(lateness(l.lateness()));
       sb.append('}');
     }
     sb.append("\n  ],\n  \"edges\": [");
@@ -133,6 +157,22 @@ final class GraphExport {
           .append('}');
     }
     return sb.append("\n  ]\n}\n").toString();
+  }
+
+  private static String lateness(TaskInfo.Lateness l) {
+    return "{\"ticks\": "
+        + l.ticks()
+        + ", \"missedTicks\": "
+        + l.missedTicks()
+        + ", \"p50Nanos\": "
+        + l.p50Nanos()
+        + ", \"p99Nanos\": "
+        + l.p99Nanos()
+        + ", \"p999Nanos\": "
+        + l.p999Nanos()
+        + ", \"maxNanos\": "
+        + l.maxNanos()
+        + "}";
   }
 
   private static String strings(List<String> list) {

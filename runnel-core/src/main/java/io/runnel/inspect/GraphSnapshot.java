@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param records every record, in topological order
  * @param tasks every task
  * @param edges the graph's edges (see {@link Edge} for node ids)
+ * @param lanes every lane
  * @param topologicalOrder record keys, inputs first
  */
 public record GraphSnapshot(
@@ -21,18 +22,25 @@ public record GraphSnapshot(
     List<RecordInfo> records,
     List<TaskInfo> tasks,
     List<Edge> edges,
+    List<LaneInfo> lanes,
     List<String> topologicalOrder) {
 
   public GraphSnapshot {
     records = List.copyOf(records);
     tasks = List.copyOf(tasks);
     edges = List.copyOf(edges);
+    lanes = List.copyOf(lanes);
     topologicalOrder = List.copyOf(topologicalOrder);
   }
 
   /** The record with this key, if any. */
   public Optional<RecordInfo> record(String key) {
     return records.stream().filter(r -> r.key().equals(key)).findFirst();
+  }
+
+  /** The lane with this name, if any. */
+  public Optional<LaneInfo> lane(String name) {
+    return lanes.stream().filter(l -> l.name().equals(name)).findFirst();
   }
 
   /** The task with this id, if any. */

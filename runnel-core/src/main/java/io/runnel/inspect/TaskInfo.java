@@ -14,6 +14,9 @@ import java.util.List;
  * @param valueFailures values for which a per-value callback threw (value skipped)
  * @param restarts restarts after failures
  * @param lastError the last failure, or {@code null}
+ * @param lane the lane the task runs on
+ * @param watchdogReports times the watchdog reported this task holding its lane too long
+ * @param lateness how late this task's tickers fired
  */
 public record TaskInfo(
     String id,
@@ -24,11 +27,24 @@ public record TaskInfo(
     long failures,
     long valueFailures,
     long restarts,
-    String lastError) {
+    String lastError,
+    String lane,
+    long watchdogReports,
+    Lateness lateness) {
 
   public TaskInfo {
     inputs = List.copyOf(inputs);
   }
+
+  /**
+   * Lateness of the task's periodic ticks (all its tickers together), from an HdrHistogram with 3
+   * significant digits; 0 when it has no ticker.
+   *
+   * @param ticks ticks fired
+   * @param missedTicks ticks skipped (SKIP) or re-anchorings (DELAY)
+   */
+  public record Lateness(
+      long ticks, long missedTicks, long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos) {}
 
   /** The kinds of task. */
   public enum Kind {

@@ -21,6 +21,11 @@ public final class Parking {
      * returns are allowed: callers re-check their condition.
      */
     void park(Object blocker, long deadlineNanos);
+
+    /** Whether a waiter should spin and yield before parking (false on one-at-a-time lanes). */
+    default boolean spinBeforePark() {
+      return true;
+    }
   }
 
   /** Marks a wait without a deadline. */
@@ -47,6 +52,12 @@ public final class Parking {
   public static void park(Object blocker, long deadlineNanos) {
     Parker parker = CURRENT.get();
     (parker != null ? parker : LOCK_SUPPORT).park(blocker, deadlineNanos);
+  }
+
+  /** Whether the current thread's lane wants a receive to spin and yield before it parks. */
+  public static boolean spinBeforePark() {
+    Parker parker = CURRENT.get();
+    return parker == null || parker.spinBeforePark();
   }
 
   /** Installs {@code parker} for the current thread; {@code null} restores the default. */

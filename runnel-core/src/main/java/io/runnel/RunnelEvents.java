@@ -1,0 +1,69 @@
+package io.runnel;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.Timespan;
+
+/** Runnel's JDK Flight Recorder events, so scheduling shows up in JDK Mission Control. */
+final class RunnelEvents {
+  private RunnelEvents() {}
+
+  @Name("io.runnel.Watchdog")
+  @Label("Runnel Watchdog")
+  @Category({"Runnel", "Lanes"})
+  @Description("A task held its lane longer than the lane's watchdog limit without a waiting point")
+  static final class WatchdogEvent extends Event {
+    @Label("Lane")
+    String lane;
+
+    @Label("Task")
+    String task;
+
+    @Label("Record Key")
+    String key;
+
+    @Label("Running For")
+    @Timespan(Timespan.NANOSECONDS)
+    long runningNanos;
+  }
+
+  @Name("io.runnel.Tick")
+  @Label("Runnel Tick")
+  @Category({"Runnel", "Timers"})
+  @Description("A periodic ticker fired; lateness is how long after its deadline")
+  static final class TickEvent extends Event {
+    @Label("Task")
+    String task;
+
+    @Label("Lateness")
+    @Timespan(Timespan.NANOSECONDS)
+    long latenessNanos;
+
+    @Label("Missed Ticks")
+    long missedTicks;
+  }
+
+  static void watchdog(String lane, String task, String key, long runningNanos) {
+    WatchdogEvent e = new WatchdogEvent();
+    if (e.isEnabled()) {
+      e.lane = lane;
+      e.task = task;
+      e.key = key;
+      e.runningNanos = runningNanos;
+      e.commit();
+    }
+  }
+
+  static void tick(String task, long latenessNanos, long missedTicks) {
+    TickEvent e = new TickEvent();
+    if (e.shouldCommit()) {
+      e.task = task;
+      e.latenessNanos = latenessNanos;
+      e.missedTicks = missedTicks;
+      e.commit();
+    }
+  }
+}
