@@ -142,6 +142,11 @@ abstract class Lane {
                 public boolean spinBeforePark() {
                   return spin;
                 }
+
+                @Override
+                public long nanoTime() {
+                  return parker.nanoTime();
+                }
               });
           try {
             enter(activity);
@@ -404,6 +409,62 @@ abstract class Lane {
         acquire(); // fair: queues behind the tasks already waiting
         activity.running();
       }
+    }
+  }
+
+  /**
+   * A lane of a simulated pipeline: keeps the declared lane's settings (name, budget, watchdog) but
+   * runs every thread under the {@link SimScheduler}.
+   */
+  static final class SimulatedLane extends Lane {
+    private final SimScheduler scheduler;
+
+    SimulatedLane(String name, LaneSpec spec, SimScheduler scheduler) {
+      super(name, spec);
+      this.scheduler = scheduler;
+    }
+
+    @Override
+    Thread startThread(String threadName, Runnable body) {
+      Thread t = Thread.ofVirtual().name(threadName).unstarted(body);
+      scheduler.register(t);
+      t.start();
+      return t;
+    }
+
+    @Override
+    void enter(Activity activity) {
+      scheduler.begin();
+    }
+
+    @Override
+    void leave(Activity activity) {
+      scheduler.end();
+    }
+
+    @Override
+    boolean spinBeforePark() {
+      return false;
+    }
+
+    @Override
+    Parking.Parker parker(Activity activity) {
+      return new Parking.Parker() {
+        @Override
+        public void park(Object blocker, long deadlineNanos) {
+          activity.waiting();
+          try {
+            scheduler.park(deadlineNanos);
+          } finally {
+            activity.running();
+          }
+        }
+
+        @Override
+        public long nanoTime() {
+          return scheduler.nanoTime();
+        }
+      };
     }
   }
 }

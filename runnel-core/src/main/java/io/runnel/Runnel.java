@@ -90,6 +90,7 @@ public final class Runnel implements AutoCloseable {
   private final List<TaskRunner> tasks = new ArrayList<>();
   private final Map<String, Lane> lanes = new LinkedHashMap<>();
   private volatile Thread watchdog;
+  private final SimScheduler simulation;
   private final List<GraphProblem> warnings;
   private final List<String> order;
   private final Object lifecycle = new Object();
@@ -105,10 +106,18 @@ public final class Runnel implements AutoCloseable {
       RestartPolicy defaultRestart,
       Duration shutdownTimeout,
       TimeSource time,
-      Map<String, LaneSpec> laneSpecs) {
+      Map<String, LaneSpec> laneSpecs,
+      SimScheduler simulation) {
     this.name = name;
     this.time = time;
-    laneSpecs.forEach((laneName, spec) -> lanes.put(laneName, Lane.create(laneName, spec)));
+    this.simulation = simulation;
+    laneSpecs.forEach(
+        (laneName, spec) ->
+            lanes.put(
+                laneName,
+                simulation == null
+                    ? Lane.create(laneName, spec)
+                    : new Lane.SimulatedLane(laneName, spec, simulation)));
     this.shutdownTimeout = shutdownTimeout;
     this.warnings = List.copyOf(graph.warnings);
     this.order = List.copyOf(graph.order);
@@ -609,6 +618,9 @@ public final class Runnel implements AutoCloseable {
         }
       }
       return;
+    }
+    if (simulation != null) {
+      simulation.release(); // let the tasks run to their end in real time
     }
     boolean waitForOther = false;
     synchronized (lifecycle) {

@@ -30,6 +30,8 @@ public final class RunnelBuilder {
   private RestartPolicy defaultRestart = RestartPolicy.defaultPolicy();
   private Duration shutdownTimeout = Duration.ofSeconds(5);
   private TimeSource time = TimeSource.SYSTEM;
+  private Simulation simulation;
+  private SimScheduler scheduler;
   private final java.util.Map<String, LaneSpec> lanes = new java.util.LinkedHashMap<>();
 
   /** The name of the lane tasks run on unless assigned elsewhere: virtual threads by default. */
@@ -87,6 +89,13 @@ public final class RunnelBuilder {
     return this;
   }
 
+  RunnelBuilder simulation(Simulation simulation, SimScheduler scheduler) {
+    this.simulation = simulation;
+    this.scheduler = scheduler;
+    this.time = scheduler;
+    return this;
+  }
+
   /** Replaces the clock (used by simulated execution). */
   RunnelBuilder timeSource(TimeSource time) {
     this.time = Objects.requireNonNull(time, "time");
@@ -140,6 +149,12 @@ public final class RunnelBuilder {
     if (!errors.isEmpty()) {
       throw new GraphException(errors);
     }
-    return new Runnel(name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time, lanes);
+    Runnel runnel =
+        new Runnel(
+            name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time, lanes, scheduler);
+    if (simulation != null) {
+      simulation.adopt(runnel);
+    }
+    return runnel;
   }
 }

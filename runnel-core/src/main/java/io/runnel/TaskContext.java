@@ -63,7 +63,8 @@ final class TaskContext implements RuntimeContext {
       if (remaining <= 0) {
         return;
       }
-      Parking.park(this, Parking.deadlineAfter(remaining));
+      // The context's clock is the clock of its thread's waits (both virtual when simulated).
+      Parking.park(this, deadlineNanos == Parking.NO_DEADLINE ? deadlineNanos - 1 : deadlineNanos);
     }
   }
 

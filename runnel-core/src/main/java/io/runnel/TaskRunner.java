@@ -229,7 +229,7 @@ final class TaskRunner {
     for (Thread child : children) {
       // wait through Parking (1 ms polls), so a one-slot lane lets the child run to its end
       while (child.isAlive() && deadline - System.nanoTime() > 0) {
-        io.runnel.internal.Parking.park(this, Math.min(deadline, System.nanoTime() + 1_000_000L));
+        io.runnel.internal.Parking.park(this, io.runnel.internal.Parking.nanoTime() + 1_000_000L);
       }
       if (child.isAlive()) {
         ctx.log().log(

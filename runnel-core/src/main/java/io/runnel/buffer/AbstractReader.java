@@ -149,7 +149,7 @@ abstract class AbstractReader<T> implements Reader<T> {
           return value;
         }
       }
-      if (deadline != Parking.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+      if (deadline != Parking.NO_DEADLINE && deadline - Parking.nanoTime() <= 0) {
         return null;
       }
     }
@@ -168,7 +168,7 @@ abstract class AbstractReader<T> implements Reader<T> {
         if (Thread.interrupted()) {
           throw new InterruptedException("interrupted while receiving from '" + buffer.name + "'");
         }
-        if (deadline != Parking.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+        if (deadline != Parking.NO_DEADLINE && deadline - Parking.nanoTime() <= 0) {
           return null;
         }
         Parking.park(this, deadline);

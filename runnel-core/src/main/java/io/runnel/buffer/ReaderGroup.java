@@ -59,7 +59,7 @@ public final class ReaderGroup implements AutoCloseable {
         if (Thread.interrupted()) {
           throw new InterruptedException("interrupted while waiting on " + names());
         }
-        if (deadline != Parking.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+        if (deadline != Parking.NO_DEADLINE && deadline - Parking.nanoTime() <= 0) {
           return false;
         }
         Parking.park(this, deadline);

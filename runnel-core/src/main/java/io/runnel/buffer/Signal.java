@@ -2,7 +2,6 @@ package io.runnel.buffer;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The wake-up target of one waiting consumer: a reader, or a {@link ReaderGroup} waiting on several
@@ -44,7 +43,7 @@ final class Signal {
   void wake() {
     Thread t = waiter;
     if (t != null && WAITER.compareAndSet(this, t, null)) {
-      LockSupport.unpark(t);
+      io.runnel.internal.Parking.unpark(t);
     }
   }
 }

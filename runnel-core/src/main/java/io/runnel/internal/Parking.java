@@ -26,6 +26,45 @@ public final class Parking {
     default boolean spinBeforePark() {
       return true;
     }
+
+    /**
+     * The clock that {@code deadlineNanos} refers to: {@link System#nanoTime()} unless simulated.
+     */
+    default long nanoTime() {
+      return System.nanoTime();
+    }
+  }
+
+  /** Routes wake-ups of threads owned by a simulation (see {@link #unpark}). */
+  public interface Waker {
+    /** Makes {@code thread} runnable; returns false if it does not own that thread. */
+    boolean unpark(Thread thread);
+  }
+
+  private static volatile Waker waker;
+
+  /**
+   * Installs the waker of simulated threads (one per process; tests run simulations one by one).
+   */
+  public static void installWaker(Waker w) {
+    waker = w;
+  }
+
+  /**
+   * Wakes {@code thread} from a Runnel wait. Every wake-up of a waiting point goes through here, so
+   * that a simulation decides deterministically when a woken thread runs.
+   */
+  public static void unpark(Thread thread) {
+    Waker w = waker;
+    if (w == null || !w.unpark(thread)) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /** The clock of the current thread's waits: virtual time on a simulated thread. */
+  public static long nanoTime() {
+    Parker parker = CURRENT.get();
+    return parker == null ? System.nanoTime() : parker.nanoTime();
   }
 
   /** Marks a wait without a deadline. */
@@ -72,12 +111,12 @@ public final class Parking {
   /** Converts a timeout into an absolute deadline, saturating instead of overflowing. */
   public static long deadlineAfter(long timeoutNanos) {
     if (timeoutNanos <= 0) {
-      return System.nanoTime();
+      return nanoTime();
     }
     if (timeoutNanos >= MAX_TIMEOUT_NANOS) {
       return NO_DEADLINE;
     }
-    long deadline = System.nanoTime() + timeoutNanos;
+    long deadline = nanoTime() + timeoutNanos;
     return deadline == NO_DEADLINE ? deadline - 1 : deadline;
   }
 
