@@ -1,0 +1,68 @@
+package io.runnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Scheduling shows up in JDK Flight Recorder (and so in JDK Mission Control). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FlightRecorderTest {
+
+  @Test
+  void watchdogReportsAndTicksAreRecordedAsJfrEvents(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("runnel.jfr");
+    try (Recording recording = new Recording()) {
+      recording.enable("io.runnel.Watchdog");
+      recording.enable("io.runnel.Tick");
+      recording.start();
+      try (Runnel runnel =
+          Runnel.builder()
+              .lane("strict", LaneSpec.virtual().watchdog(Duration.ofMillis(20)))
+              .configure(
+                  Integer.class,
+                  RecordKey.of("jfr.slow"),
+                  r ->
+                      r.lane("strict")
+                          .source(
+                              (ctx, out) -> {
+                                Ticker ticker = ctx.ticker(Duration.ofMillis(1));
+                                for (int i = 0; i < 5; i++) {
+                                  ticker.await();
+                                }
+                                LaneTest.busyLoop(Duration.ofMillis(200));
+                              }))
+              .build()
+              .start()) {
+        assertThat(runnel.awaitCompletion(Duration.ofSeconds(20))).isTrue();
+      }
+      recording.stop();
+      recording.dump(file);
+    }
+    List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+    assertThat(events)
+        .filteredOn(e -> e.getEventType().getName().equals("io.runnel.Watchdog"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getString("task")).isEqualTo("runnel:jfr.slow/source");
+              assertThat(e.getString("key")).isEqualTo("jfr.slow");
+              assertThat(e.getString("lane")).isEqualTo("strict");
+              assertThat(e.getLong("runningNanos"))
+                  .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(20));
+            });
+    assertThat(events)
+        .filteredOn(e -> e.getEventType().getName().equals("io.runnel.Tick"))
+        .hasSize(5);
+    assertThat(Files.size(file)).isPositive();
+  }
+}
