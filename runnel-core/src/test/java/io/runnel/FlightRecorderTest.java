@@ -21,6 +21,7 @@ class FlightRecorderTest {
   @Test
   void watchdogReportsAndTicksAreRecordedAsJfrEvents(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("runnel.jfr");
+    long[] reports = new long[1];
     try (Recording recording = new Recording()) {
       recording.enable("io.runnel.Watchdog");
       recording.enable("io.runnel.Tick");
@@ -44,15 +45,21 @@ class FlightRecorderTest {
               .build()
               .start()) {
         assertThat(runnel.awaitCompletion(Duration.ofSeconds(20))).isTrue();
+        reports[0] = runnel.inspect().lane("strict").orElseThrow().watchdogReports();
       }
       recording.stop();
       recording.dump(file);
     }
     List<RecordedEvent> events = RecordingFile.readAllEvents(file);
-    assertThat(events)
-        .filteredOn(e -> e.getEventType().getName().equals("io.runnel.Watchdog"))
-        .singleElement()
-        .satisfies(
+    // At least the busy loop; the first run episode may be reported too when JFR's instrumentation
+    // of the event classes makes it slower than the 20 ms limit.
+    List<RecordedEvent> watchdog =
+        events.stream()
+            .filter(e -> e.getEventType().getName().equals("io.runnel.Watchdog"))
+            .toList();
+    assertThat(watchdog).isNotEmpty().hasSize((int) reports[0]);
+    assertThat(watchdog)
+        .allSatisfy(
             e -> {
               assertThat(e.getString("task")).isEqualTo("runnel:jfr.slow/source");
               assertThat(e.getString("key")).isEqualTo("jfr.slow");
