@@ -46,7 +46,19 @@ final class RunnelEvents {
     long missedTicks;
   }
 
+  /**
+   * Whether Flight Recorder is initialised (a recording was started in this JVM). Until then no
+   * event is created at all: the first event class used initialises JFR's metadata, which took 50
+   * ms inside a 1 kHz control loop before this check existed.
+   */
+  private static boolean recorderUp() {
+    return jdk.jfr.FlightRecorder.isInitialized();
+  }
+
   static void watchdog(String lane, String task, String key, long runningNanos) {
+    if (!recorderUp()) {
+      return;
+    }
     WatchdogEvent e = new WatchdogEvent();
     if (e.isEnabled()) {
       e.lane = lane;
@@ -58,6 +70,9 @@ final class RunnelEvents {
   }
 
   static void tick(String task, long latenessNanos, long missedTicks) {
+    if (!recorderUp()) {
+      return;
+    }
     TickEvent e = new TickEvent();
     if (e.shouldCommit()) {
       e.task = task;
