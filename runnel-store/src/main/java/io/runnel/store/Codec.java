@@ -1,0 +1,70 @@
+package io.runnel.store;
+
+/**
+ * Turns values of one type into bytes and back. The store writes {@link #id()} into every entry, so
+ * a value is only ever decoded by a codec with the same id; a different id gives a {@link
+ * SchemaMismatchException} instead of garbage.
+ *
+ * <p>Contract: {@code decode(encode(v))} equals {@code v}; {@link #id()} changes whenever the byte
+ * layout changes (for derived codecs it is a fingerprint of the schema); codecs are immutable and
+ * thread-safe. {@code encode} runs on the store's writer thread, {@code decode} on the reader's.
+ *
+ * @param <T> the value type
+ */
+public interface Codec<T> {
+
+  /** A 64-bit id of the codec and its schema, stored in each entry. */
+  long id();
+
+  /** A human-readable schema, e.g. {@code Reading(sensor:String,celsius:double)}. */
+  String schema();
+
+  /**
+   * Encodes a value.
+   *
+   * @throws CodecException if the value cannot be encoded
+   */
+  byte[] encode(T value);
+
+  /**
+   * Decodes a value.
+   *
+   * @throws CodecException if the bytes are not a value of this codec
+   */
+  T decode(byte[] bytes);
+
+  /** A compact binary codec derived from the record's components; see {@link RecordCodec}. */
+  static <R extends Record> Codec<R> forRecord(Class<R> type) {
+    return RecordCodec.of(type);
+  }
+
+  /** A JSON codec (Jackson); see {@link JsonCodec}. */
+  static <T> Codec<T> json(Class<T> type) {
+    return JsonCodec.of(type);
+  }
+
+  /** The identity codec for raw bytes, with the given id. */
+  static Codec<byte[]> bytes(long id) {
+    return new Codec<>() {
+      @Override
+      public long id() {
+        return id;
+      }
+
+      @Override
+      public String schema() {
+        return "bytes#" + Long.toHexString(id);
+      }
+
+      @Override
+      public byte[] encode(byte[] value) {
+        return value;
+      }
+
+      @Override
+      public byte[] decode(byte[] bytes) {
+        return bytes;
+      }
+    };
+  }
+}

@@ -1,0 +1,269 @@
+package io.runnel.store;
+
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The bounded queue between producers (any thread) and the store's single writer thread. Assigns
+ * sequence numbers, so sequence order is queue order is file order.
+ *
+ * <h2>Implementation overview</h2>
+ *
+ * <p>A power-of-two ring of {@link Pending} guarded by one lock. A producer holds the lock only to
+ * apply the overflow policy, take the next sequence and store one reference; it signals the writer
+ * only if the writer is waiting and the queue is half full. Otherwise the writer finds the values
+ * by polling (with a short, backing-off timeout), so the producer never pays for a thread wake-up.
+ * The writer drains everything present in one lock hold, so under load one lock acquisition serves
+ * a whole batch. Counters are plain fields written under the lock.
+ */
+final class HandoffQueue {
+
+  /** One value on its way to the writer. */
+  static final class Pending {
+    final String key;
+    final long timestampMicros;
+    final Object value;
+    final Codec<?> codec;
+    long sequence;
+
+    Pending(String key, long timestampMicros, Object value, Codec<?> codec) {
+      this.key = key;
+      this.timestampMicros = timestampMicros;
+      this.value = value;
+      this.codec = codec;
+    }
+  }
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition notFull = lock.newCondition();
+  private final Condition notEmpty = lock.newCondition();
+  private final Pending[] ring;
+  private final int mask;
+  private int head;
+  private int count;
+  private long nextSequence;
+  private boolean closed;
+  private String closedReason = "the history store is closed";
+  private boolean writerWaiting;
+
+  /** Slots from head being copied out by the writer right now (owned by it, not droppable). */
+  private int draining;
+
+  private long waited;
+  private long waitTimeouts;
+  private long droppedOldest;
+  private long rejected;
+  private long appended;
+
+  HandoffQueue(int capacity, long firstSequence) {
+    int c = Integer.highestOneBit(capacity);
+    if (c < capacity) {
+      c <<= 1;
+    }
+    ring = new Pending[c];
+    mask = c - 1;
+    nextSequence = firstSequence;
+  }
+
+  int capacity() {
+    return ring.length;
+  }
+
+  /**
+   * Enqueues a value under the given policy.
+   *
+   * @return its sequence
+   * @throws StoreFullException if refused
+   * @throws StoreException if closed
+   */
+  long offer(Pending p, OverflowPolicy policy) {
+    lock.lock();
+    try {
+      if (closed) {
+        throw new StoreException(closedReason);
+      }
+      if (count == ring.length) {
+        makeRoom(policy);
+      }
+      long seq = nextSequence++;
+      p.sequence = seq;
+      ring[(head + count) & mask] = p;
+      count++;
+      appended++;
+      // Producers do not wake the writer for every value (a futex wake costs microseconds): the
+      // writer polls (see HistoryStore.writerLoop). Only a half-full queue or a durability waiter
+      // (HistoryStore.awaitDurable) wakes it at once.
+      if (writerWaiting && count >= (ring.length >> 1)) {
+        writerWaiting = false;
+        notEmpty.signal();
+      }
+      return seq;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void makeRoom(OverflowPolicy policy) {
+    switch (policy) {
+      case OverflowPolicy.Fail f -> {
+        rejected++;
+        throw new StoreFullException(
+            "history queue full ("
+                + ring.length
+                + " entries): the writer cannot keep up with the appends; value rejected (policy"
+                + " fail). Use a larger queue, a cheaper durability policy, or wait/drop policies");
+      }
+      case OverflowPolicy.DropOldest d -> {
+        // While the writer copies a batch out (draining > 0) the oldest values are its own; the
+        // batch is released within microseconds, which makes room without dropping anything.
+        boolean interrupted = false;
+        long nanos = 1_000_000_000L;
+        while (draining > 0 && count == ring.length && nanos > 0) {
+          try {
+            nanos = notFull.awaitNanos(nanos);
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        if (count == ring.length && draining == 0) {
+          ring[head] = null;
+          head = (head + 1) & mask;
+          count--;
+          droppedOldest++;
+        } else if (count == ring.length) {
+          rejected++;
+          throw new StoreFullException(
+              "history queue full and the writer stuck for 1 s; value rejected (policy drop-oldest)");
+        }
+      }
+      case OverflowPolicy.Wait w -> {
+        waited++;
+        long nanos = w.timeout().toNanos();
+        boolean interrupted = false;
+        while (count == ring.length && !closed) {
+          if (nanos <= 0) {
+            waitTimeouts++;
+            if (interrupted) {
+              Thread.currentThread().interrupt();
+            }
+            throw new StoreFullException(
+                "history queue full ("
+                    + ring.length
+                    + " entries) for "
+                    + w.timeout().toMillis()
+                    + " ms: the writer cannot keep up (slow disk?); value rejected. Use a larger"
+                    + " queue, a longer wait, or a cheaper durability policy");
+          }
+          try {
+            nanos = notFull.awaitNanos(nanos);
+          } catch (InterruptedException e) {
+            interrupted = true;
+            nanos = 0;
+          }
+        }
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        if (closed) {
+          throw new StoreException(closedReason);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writer side: moves up to {@code out.length} values into {@code out}, waiting up to {@code
+   * waitNanos} if none is present.
+   *
+   * @return how many; 0 on timeout; -1 if closed and empty
+   */
+  int drain(Pending[] out, long waitNanos) throws InterruptedException {
+    int start;
+    int n;
+    lock.lock();
+    try {
+      if (count == 0 && !closed && waitNanos > 0) {
+        writerWaiting = true;
+        notEmpty.awaitNanos(waitNanos);
+        writerWaiting = false;
+      }
+      if (count == 0) {
+        return closed ? -1 : 0;
+      }
+      n = Math.min(count, out.length);
+      start = head;
+      draining = n;
+    } finally {
+      lock.unlock();
+    }
+    // Copy outside the lock so producers are not held up by a large batch. The slots stay
+    // counted (so no producer reuses them) and drop-oldest skips them (see makeRoom) until the
+    // second lock hold below releases them; the lock hold above made their contents visible.
+    for (int i = 0; i < n; i++) {
+      int idx = (start + i) & mask;
+      out[i] = ring[idx];
+      ring[idx] = null;
+    }
+    lock.lock();
+    try {
+      head = (head + n) & mask;
+      count -= n;
+      draining = 0;
+      notFull.signalAll();
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Refuses further offers; the writer still drains what is queued. */
+  void close(String reason) {
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        closedReason = reason;
+      }
+      notFull.signalAll();
+      notEmpty.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Wakes the writer, e.g. to sync now. */
+  void wakeWriter() {
+    lock.lock();
+    try {
+      notEmpty.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  long lastAssignedSequence() {
+    lock.lock();
+    try {
+      return nextSequence - 1;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void fillStats(long[] out) {
+    lock.lock();
+    try {
+      out[0] = appended;
+      out[1] = waited;
+      out[2] = waitTimeouts;
+      out[3] = droppedOldest;
+      out[4] = rejected;
+      out[5] = count;
+    } finally {
+      lock.unlock();
+    }
+  }
+}

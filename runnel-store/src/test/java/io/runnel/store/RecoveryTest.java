@@ -1,0 +1,207 @@
+package io.runnel.store;
+
+import static io.runnel.store.HistoryStoreTest.A;
+import static io.runnel.store.HistoryStoreTest.TEXT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RecoveryTest {
+
+  @TempDir Path dir;
+
+  StoreConfig config(Path d) {
+    return StoreConfig.builder(d).segmentBytes(4096).indexInterval(8).build();
+  }
+
+  /** Writes entries "v{seq}" and closes. */
+  void fill(Path d, int n) throws Exception {
+    try (HistoryStore store = HistoryStore.open(config(d))) {
+      long last = -1;
+      for (int i = 0; i < n; i++) {
+        last = store.append(A, "v" + i, TEXT);
+      }
+      assertThat(store.awaitDurable(last, Duration.ofSeconds(10))).isTrue();
+    }
+  }
+
+  static List<Path> segments(Path d) throws IOException {
+    try (Stream<Path> s = Files.list(d)) {
+      return s.filter(p -> p.toString().endsWith(".wal")).sorted().toList();
+    }
+  }
+
+  /** Every returned entry is intact and sequences increase. */
+  static List<StoredEntry> readAllChecked(HistoryStore store) throws IOException {
+    List<StoredEntry> all = store.query(Query.all());
+    long prev = -1;
+    for (StoredEntry e : all) {
+      assertThat(e.sequence()).isGreaterThan(prev);
+      assertThat(e.decode(TEXT)).isEqualTo("v" + e.sequence());
+      assertThat(e.key()).isEqualTo(A.id());
+      prev = e.sequence();
+    }
+    return all;
+  }
+
+  static void copyTree(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> s = Files.list(from)) {
+      for (Path p : s.toList()) {
+        if (Files.isRegularFile(p)) {
+          Files.copy(p, to.resolve(p.getFileName()));
+        }
+      }
+    }
+  }
+
+  @Test
+  void tornTailIsCutAtEveryPossibleLength() throws Exception {
+    Path original = dir.resolve("original");
+    fill(original, 40); // one segment
+    Path seg = segments(original).get(0);
+    byte[] bytes = Files.readAllBytes(seg);
+    Random rnd = new Random(42);
+    int previousCount = -1;
+    List<Integer> cuts = new java.util.ArrayList<>();
+    for (int cut = 0; cut < bytes.length; cut += 1 + rnd.nextInt(40)) {
+      cuts.add(cut);
+    }
+    cuts.add(bytes.length);
+    for (int cut : cuts) {
+      Path d = dir.resolve("cut" + cut);
+      copyTree(original, d);
+      Path s = d.resolve(seg.getFileName());
+      try (var ch = Files.newByteChannel(s, StandardOpenOption.WRITE)) {
+        ch.truncate(cut);
+      }
+      try (HistoryStore store = HistoryStore.open(config(d))) {
+        List<StoredEntry> all = readAllChecked(store);
+        assertThat(all.size()).isGreaterThanOrEqualTo(Math.max(previousCount, 0));
+        previousCount = all.size();
+        for (int i = 0; i < all.size(); i++) {
+          assertThat(all.get(i).sequence()).isEqualTo(i); // a prefix, no holes
+        }
+        long next = store.append(A, "v" + all.size(), TEXT);
+        assertThat(next).isEqualTo(all.size());
+        store.awaitDurable(next, Duration.ofSeconds(5));
+      }
+      try (HistoryStore store = HistoryStore.open(config(d))) {
+        assertThat(readAllChecked(store)).hasSize(previousCount + 1);
+        assertThat(store.stats().tornTailBytes()).isZero();
+      }
+    }
+    assertThat(previousCount).isEqualTo(40);
+  }
+
+  @Test
+  void garbageAfterTheLastEntryIsCut() throws Exception {
+    fill(dir, 30);
+    Path last = segments(dir).getLast();
+    byte[] garbage = new byte[333];
+    new Random(1).nextBytes(garbage);
+    Files.write(last, garbage, StandardOpenOption.APPEND);
+    try (HistoryStore store = HistoryStore.open(config(dir))) {
+      assertThat(readAllChecked(store)).hasSize(30);
+      assertThat(store.stats().tornTailBytes()).isEqualTo(333);
+      assertThat(store.stats().damagedRegions()).isZero();
+    }
+  }
+
+  @Test
+  void damageInsideASealedSegmentIsReportedAndSkipped() throws Exception {
+    fill(dir, 300);
+    List<Path> segs = segments(dir);
+    assertThat(segs.size()).isGreaterThan(2);
+    Path first = segs.get(0);
+    byte[] b = Files.readAllBytes(first);
+    for (int i = 1000; i < 1010; i++) {
+      b[i] ^= 0x5a;
+    }
+    Files.write(first, b);
+    try (HistoryStore store = HistoryStore.open(config(dir))) {
+      List<StoredEntry> all = readAllChecked(store);
+      StoreStats s = store.stats();
+      assertThat(s.damagedRegions()).isEqualTo(1);
+      assertThat(s.damagedBytes()).isBetween(10L, 200L);
+      assertThat(all.size()).isBetween(295, 299);
+      assertThat(all.getLast().sequence()).isEqualTo(299);
+      assertThat(all.getFirst().sequence()).isZero();
+      // the latest-N and time queries work around the damage too
+      assertThat(store.latest(A, 5))
+          .extracting(StoredEntry::sequence)
+          .containsExactly(295L, 296L, 297L, 298L, 299L);
+    }
+  }
+
+  @Test
+  void truncatedSealedSegmentKeepsItsPrefixAndLaterSegments() throws Exception {
+    fill(dir, 300);
+    List<Path> segs = segments(dir);
+    Path first = segs.get(0);
+    long size = Files.size(first);
+    try (var ch = Files.newByteChannel(first, StandardOpenOption.WRITE)) {
+      ch.truncate(size / 2);
+    }
+    try (HistoryStore store = HistoryStore.open(config(dir))) {
+      List<StoredEntry> all = readAllChecked(store);
+      long secondBase = EntryFormat.parseSegmentFileName(segs.get(1).getFileName().toString());
+      assertThat(all).anyMatch(e -> e.sequence() == 0);
+      assertThat(all).anyMatch(e -> e.sequence() == secondBase);
+      assertThat(all).noneMatch(e -> e.sequence() == secondBase - 1);
+      assertThat(all.getLast().sequence()).isEqualTo(299);
+      assertThat(store.stats().damagedRegions()).isEqualTo(1);
+      assertThat(Files.size(first)).isEqualTo(size / 2); // sealed files are never modified
+    }
+  }
+
+  @Test
+  void garbageSegmentFilesAreReportedNotFatal() throws Exception {
+    fill(dir, 100);
+    byte[] garbage = new byte[5000];
+    new Random(7).nextBytes(garbage);
+    // a sealed "segment" of pure garbage between real ones, and a torn new last segment
+    Files.write(dir.resolve(EntryFormat.segmentFileName(1)), garbage);
+    Files.write(dir.resolve(EntryFormat.segmentFileName(1_000_000)), new byte[] {1, 2, 3});
+    try (HistoryStore store = HistoryStore.open(config(dir))) {
+      assertThat(readAllChecked(store)).hasSize(100);
+      assertThat(store.stats().damagedRegions()).isGreaterThanOrEqualTo(1);
+      long next = store.append(A, "v1000000", TEXT);
+      assertThat(next).isEqualTo(1_000_000);
+      store.awaitDurable(next, Duration.ofSeconds(5));
+    }
+    try (HistoryStore store = HistoryStore.open(config(dir))) {
+      assertThat(readAllChecked(store)).hasSize(101);
+    }
+  }
+
+  @Test
+  void simulatedCrashLosesNothingDurable() throws Exception {
+    HistoryStore store = HistoryStore.open(config(dir));
+    long durable = -1;
+    for (int i = 0; i < 200; i++) {
+      long s = store.append(A, "v" + i, TEXT);
+      if (i % 50 == 49) {
+        store.awaitDurable(s, Duration.ofSeconds(5));
+        durable = store.durableSequence();
+      }
+    }
+    store.crashForTest();
+    try (HistoryStore reopened = HistoryStore.open(config(dir))) {
+      List<StoredEntry> all = readAllChecked(reopened);
+      assertThat(all.getLast().sequence()).isGreaterThanOrEqualTo(durable);
+    }
+  }
+}
