@@ -84,6 +84,9 @@ final class HandoffQueue {
       }
       if (count == ring.length) {
         makeRoom(policy);
+        if (closed) { // closed while this producer waited for room
+          throw new StoreException(closedReason);
+        }
       }
       long seq = nextSequence++;
       p.sequence = seq;

@@ -66,6 +66,7 @@ final class SegmentScanner {
    *     visitor stopped, the offset just after the entry it stopped at
    */
   long scan(long from, long end, long minSequence, Visitor visitor) throws IOException {
+    rangeEnd = end;
     long pos = from;
     long validEnd = from;
     long nextMin = minSequence;
@@ -93,6 +94,9 @@ final class SegmentScanner {
   }
 
   private int lastBodyLength;
+
+  /** End of the range being scanned: the window never reads beyond it. */
+  private long rangeEnd;
 
   /** The valid entry starting at pos, or null. */
   private StoredEntry entryAt(long pos, long end, long minSequence) throws IOException {
@@ -144,6 +148,7 @@ final class SegmentScanner {
       window = ByteBuffer.allocate(Math.max(n, window.capacity() * 2));
     }
     window.clear();
+    window.limit((int) Math.min(window.capacity(), Math.max(n, rangeEnd - pos)));
     windowStart = pos;
     windowLength = 0;
     while (window.hasRemaining()) {

@@ -286,6 +286,37 @@ class HistoryStoreTest {
   }
 
   @Test
+  void writeFailureStopsTheStoreLoudly() throws Exception {
+    try (HistoryStore store = HistoryStore.open(config().segmentBytes(4096).build())) {
+      long s = store.append(A, "before", TEXT);
+      assertThat(store.awaitDurable(s, Duration.ofSeconds(5))).isTrue();
+      // the storage disappears (e.g. an SD card pulled): the next segment cannot be created
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+      long last = -1;
+      Throwable refused = null;
+      for (int i = 0; i < 10_000 && refused == null; i++) {
+        try {
+          last = store.append(A, "x".repeat(100), TEXT);
+        } catch (StoreException e) {
+          refused = e;
+        }
+        if (i % 100 == 0 && refused == null) {
+          Thread.sleep(5); // let the writer reach the segment roll
+        }
+      }
+      assertThat(refused).isNotNull().hasMessageContaining("failed");
+      long lastAppended = last;
+      assertThatThrownBy(() -> store.awaitDurable(lastAppended, Duration.ofSeconds(5)))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("failed before sequence");
+    }
+  }
+
+  @Test
   void appendAfterCloseFailsClearly() throws Exception {
     HistoryStore store = HistoryStore.open(config().build());
     store.close();
