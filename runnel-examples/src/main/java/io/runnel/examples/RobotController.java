@@ -86,6 +86,12 @@ public final class RobotController implements Callable<Integer> {
   Integer cpu;
 
   @Option(
+      names = "--nice",
+      description =
+          "Niceness of the control loop's thread, -20..19 (best effort; raising priority needs privileges).")
+  Integer nice;
+
+  @Option(
       names = "--background-threads",
       defaultValue = "2",
       description = "Background storm tasks (default: ${DEFAULT-VALUE}).")
@@ -113,7 +119,9 @@ public final class RobotController implements Callable<Integer> {
     RunnelBuilder b = Runnel.builder().name("robot");
     if (!shared) {
       LaneSpec spec = LaneSpec.dedicated().waitStrategy(WaitStrategy.SPIN_THEN_PARK);
-      b.lane("control", cpu == null ? spec : spec.cpus(cpu));
+      spec = cpu == null ? spec : spec.cpus(cpu);
+      spec = nice == null ? spec : spec.niceness(nice);
+      b.lane("control", spec);
     }
     b.configure(
         Imu.class,
