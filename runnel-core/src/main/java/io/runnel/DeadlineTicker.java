@@ -41,14 +41,12 @@ final class DeadlineTicker implements Ticker {
     maxLateness = Math.max(maxLateness, late);
     ticks++;
     long missedBefore = missed;
-    try {
-      return advance(deadline, late);
-    } finally {
-      ctx.runner().recordTick(late, missed - missedBefore);
-    }
+    advance(deadline, late);
+    ctx.runner().recordTick(late, missed - missedBefore);
+    return deadline;
   }
 
-  private long advance(long deadline, long late) {
+  private void advance(long deadline, long late) {
     if (late < periodNanos) {
       next = deadline + periodNanos;
     } else {
@@ -65,7 +63,6 @@ final class DeadlineTicker implements Ticker {
         }
       }
     }
-    return deadline;
   }
 
   @Override

@@ -179,10 +179,7 @@ final class GraphChecker {
                     + ")"));
         continue;
       }
-      int budget =
-          spec.kind() == LaneSpec.Kind.BLOCKING_POOL
-              ? spec.threads() + spec.queue()
-              : spec.maxTasks();
+      int budget = spec.taskBudget();
       if (e.getValue().size() > budget) {
         add(
             new GraphProblem(

@@ -106,10 +106,7 @@ abstract class Lane {
    * @throws LaneFullException if the lane's task budget is used up
    */
   final Thread start(TaskRunner task, String threadName, Runnable body) {
-    int budget =
-        spec.kind() == LaneSpec.Kind.BLOCKING_POOL
-            ? spec.threads() + spec.queue()
-            : spec.maxTasks();
+    int budget = spec.taskBudget();
     if (admitted.incrementAndGet() > budget) {
       admitted.decrementAndGet();
       rejected.incrementAndGet();

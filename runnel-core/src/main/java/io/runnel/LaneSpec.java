@@ -207,6 +207,14 @@ public final class LaneSpec {
     return maxTasks;
   }
 
+  /**
+   * How many tasks (including spawned children) the lane takes at a time: threads plus queue for a
+   * blocking pool, the budget of a cooperative lane, otherwise unlimited.
+   */
+  public int taskBudget() {
+    return kind == Kind.BLOCKING_POOL ? threads + queue : maxTasks;
+  }
+
   public WaitStrategy waitStrategy() {
     return waitStrategy;
   }

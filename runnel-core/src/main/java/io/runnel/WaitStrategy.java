@@ -10,9 +10,10 @@ public enum WaitStrategy {
    */
   PARK,
   /**
-   * Park until shortly before a deadline, then spin: timers fire within microseconds of their
-   * deadline at the cost of spinning for the last {@value LaneSpec#SPIN_WINDOW_MICROS} µs of each
-   * wait. Receives without a deadline park. The default for dedicated lanes.
+   * Park until shortly before a deadline, then spin for the last {@value
+   * LaneSpec#SPIN_WINDOW_MICROS} µs: the median tick fires within a microsecond of its deadline
+   * (docs/BENCHMARKS.md); the tail still depends on the OS scheduling the thread in time. Receives
+   * without a deadline park. The default for dedicated lanes.
    */
   SPIN_THEN_PARK,
   /**

@@ -28,12 +28,15 @@ final class RunnelHarness extends SpmcHarness {
     for (int i = 0; i < readerCount; i++) {
       Reader<Long> reader = readers[i];
       ReaderProgress p = progress[i];
-      startReader(
-          impl + "-reader-" + i, busySpin ? () -> runSpinning(reader, p) : () -> run(reader, p));
+      startReader(impl + "-reader-" + i, () -> run(reader, p, busySpin));
     }
   }
 
-  private static void run(Reader<Long> reader, ReaderProgress p) {
+  /**
+   * Reads every value, accounting for lag. With {@code busySpin} the reader never parks: it
+   * busy-polls {@code tryRecv()} (for comparison only); otherwise it blocks in {@code recv()}.
+   */
+  private static void run(Reader<Long> reader, ReaderProgress p, boolean busySpin) {
     long position = 0;
     long missed = 0;
     long lagEvents = 0;
@@ -41,7 +44,7 @@ final class RunnelHarness extends SpmcHarness {
     for (; ; ) {
       Long value;
       try {
-        value = reader.recv();
+        value = busySpin ? reader.tryRecv() : reader.recv();
       } catch (LaggedException e) {
         // The reader was moved to the oldest value still held; account for the skipped values.
         missed += e.missed();
@@ -50,37 +53,8 @@ final class RunnelHarness extends SpmcHarness {
         p.setLagEvents(++lagEvents);
         p.setPosition(position);
         continue;
-      } catch (EndOfStreamException e) {
+      } catch (EndOfStreamException | InterruptedException e) {
         return; // buffer closed by stop()
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (value.longValue() != (position & POOL_MASK)) {
-        p.setErrors(++errors);
-      }
-      p.setPosition(++position);
-    }
-  }
-
-  /** Like {@link #run} but never parks: busy-polls {@code tryRecv()} (for comparison only). */
-  private static void runSpinning(Reader<Long> reader, ReaderProgress p) {
-    long position = 0;
-    long missed = 0;
-    long lagEvents = 0;
-    long errors = 0;
-    for (; ; ) {
-      Long value;
-      try {
-        value = reader.tryRecv();
-      } catch (LaggedException e) {
-        missed += e.missed();
-        position += e.missed();
-        p.setMissed(missed);
-        p.setLagEvents(++lagEvents);
-        p.setPosition(position);
-        continue;
-      } catch (EndOfStreamException e) {
-        return;
       }
       if (value == null) {
         Thread.onSpinWait();

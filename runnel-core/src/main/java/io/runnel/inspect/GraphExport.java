@@ -15,14 +15,14 @@ final class GraphExport {
       sb.append("  ")
           .append(dotId("record:" + r.key()))
           .append(" [shape=box, label=")
-          .append(dotId(r.key() + "\\n" + simpleType(r.type()) + " · " + r.buffer()))
+          .append(dotId(r.key() + "\n" + simpleType(r.type()) + " · " + r.buffer()))
           .append("];\n");
     }
     for (TaskInfo t : s.tasks()) {
       sb.append("  ")
           .append(dotId("task:" + t.id()))
           .append(" [shape=ellipse, label=")
-          .append(dotId(t.kind().name().toLowerCase() + "\\n" + t.id()))
+          .append(dotId(t.kind().name().toLowerCase() + "\n" + t.id()))
           .append("];\n");
     }
     for (Edge e : s.edges()) {
@@ -32,7 +32,8 @@ final class GraphExport {
   }
 
   private static String dotId(String s) {
-    return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\\\\n", "\\n") + '"';
+    // a quoted DOT id: escape backslashes and quotes; a line break becomes DOT's \n
+    return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
   }
 
   static String mermaid(GraphSnapshot s) {
