@@ -58,6 +58,7 @@ final class RecordDef<T> implements Registration<T> {
   final java.util.Map<String, String> tapLanes = new java.util.LinkedHashMap<>();
   final List<WriterDef> writers = new ArrayList<>();
   final List<TapDef<T>> taps = new ArrayList<>();
+  final List<RecordHook<? super T>> hooks = new ArrayList<>();
   final List<GraphProblem> problems = new ArrayList<>();
 
   RecordDef(Class<T> type, RecordKey key, int order) {
@@ -131,6 +132,34 @@ final class RecordDef<T> implements Registration<T> {
       this.restart = policy;
     }
     return this;
+  }
+
+  @Override
+  public Registration<T> hook(RecordHook<? super T> hook) {
+    if (check(hook, "hook")) {
+      try {
+        hook.attach(key, type);
+        hooks.add(hook);
+      } catch (RuntimeException e) {
+        problem(
+            GraphProblem.Kind.INVALID_REGISTRATION,
+            "record '"
+                + id
+                + "': hook '"
+                + hookName(hook)
+                + "' cannot be attached: "
+                + e.getMessage());
+      }
+    }
+    return this;
+  }
+
+  static String hookName(RecordHook<?> hook) {
+    try {
+      return String.valueOf(hook.name());
+    } catch (RuntimeException e) {
+      return hook.getClass().getName();
+    }
   }
 
   @Override

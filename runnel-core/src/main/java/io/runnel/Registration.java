@@ -38,6 +38,13 @@ public interface Registration<T> {
   /** The restart policy of this record's tasks (default: the builder's). */
   Registration<T> restart(RestartPolicy policy);
 
+  /**
+   * Attaches an extension that sees every value produced into this record and may restore a value
+   * before start, such as persistence from {@code runnel-store}. Any number may be attached; they
+   * run in the order attached, on the producer's thread.
+   */
+  Registration<T> hook(RecordHook<? super T> hook);
+
   /** Writes the record from a source task. */
   Registration<T> source(Source<T> source);
 

@@ -91,6 +91,8 @@ public final class Runnel implements AutoCloseable {
   private final Map<String, Lane> lanes = new LinkedHashMap<>();
   private volatile Thread watchdog;
   private final SimScheduler simulation;
+  private final List<Connector> connectors;
+  private final List<Connector> startedConnectors = new ArrayList<>();
   private final List<GraphProblem> warnings;
   private final List<String> order;
   private final Object lifecycle = new Object();
@@ -107,8 +109,10 @@ public final class Runnel implements AutoCloseable {
       Duration shutdownTimeout,
       TimeSource time,
       Map<String, LaneSpec> laneSpecs,
-      SimScheduler simulation) {
+      SimScheduler simulation,
+      List<Connector> connectors) {
     this.name = name;
+    this.connectors = connectors;
     this.time = time;
     this.simulation = simulation;
     laneSpecs.forEach(
@@ -151,21 +155,50 @@ public final class Runnel implements AutoCloseable {
     return lanes.get(laneName != null ? laneName : RunnelBuilder.DEFAULT_LANE);
   }
 
-  /** The producer a writer task gets: on a cooperative lane each produce is also a yield point. */
-  private static <T> Producer<T> producerFor(Buffer<T> buffer, Lane lane) {
+  /**
+   * The producer a writer task gets: the record's hooks see each value first, then the buffer takes
+   * it; on a cooperative lane each produce is also a yield point.
+   */
+  private static <T> Producer<T> producerFor(Node<T> node, Lane lane) {
+    Producer<T> out = hooked(node);
     if (lane.spec.kind() != LaneSpec.Kind.COOPERATIVE) {
-      return buffer;
+      return out;
     }
     return value -> {
-      buffer.produce(value);
+      out.produce(value);
       Lane.yieldPoint(lane);
     };
   }
 
-  private <T> void createWriter(Node<T> node, WriterDef w, RestartPolicy policy) {
+  /** The record's buffer, behind its hooks (if any). */
+  @SuppressWarnings("unchecked")
+  private static <T> Producer<T> hooked(Node<T> node) {
     Buffer<T> buffer = node.buffer;
+    List<RecordHook<? super T>> hooks = node.def.hooks;
+    return switch (hooks.size()) {
+      case 0 -> buffer;
+      case 1 -> {
+        RecordHook<? super T> hook = hooks.get(0);
+        yield value -> {
+          hook.produced(value);
+          buffer.produce(value);
+        };
+      }
+      default -> {
+        RecordHook<? super T>[] all = hooks.toArray(new RecordHook[0]);
+        yield value -> {
+          for (RecordHook<? super T> h : all) {
+            h.produced(value);
+          }
+          buffer.produce(value);
+        };
+      }
+    };
+  }
+
+  private <T> void createWriter(Node<T> node, WriterDef w, RestartPolicy policy) {
     Lane lane = laneNamed(node.def.lane);
-    Producer<T> out = producerFor(buffer, lane);
+    Producer<T> out = producerFor(node, lane);
     List<String> inputIds = w.inputs.stream().map(in -> in.key().id()).toList();
     inputIds.forEach(id -> nodes.get(id).graphConsumers++);
     List<Reader<?>> ownedReaders = new ArrayList<>();
@@ -231,7 +264,7 @@ public final class Runnel implements AutoCloseable {
             lane,
             body,
             () -> {
-              buffer.close();
+              node.buffer.close();
               ownedReaders.forEach(Reader::close);
               cleanup.run();
             });
@@ -357,12 +390,128 @@ public final class Runnel implements AutoCloseable {
         throw new IllegalStateException(
             "pipeline '" + name + "' is " + state + "; start() may be called once");
       }
+      startConnectors();
+      restoreValues();
       state = State.RUNNING;
       startTasks(); // under the lock, so that a concurrent close() sees every thread started
       watchdog =
           Thread.ofPlatform().daemon(true).name("runnel:" + name + ":watchdog").start(this::watch);
     }
     return this;
+  }
+
+  private void startConnectors() {
+    for (Connector c : connectors) {
+      try {
+        c.start(this);
+        startedConnectors.add(c);
+      } catch (Exception e) {
+        closeConnectors();
+        throw new IllegalStateException(
+            "pipeline '" + name + "' cannot start: connector '" + c.name() + "' failed: " + e, e);
+      }
+    }
+  }
+
+  private void closeConnectors() {
+    for (int i = startedConnectors.size() - 1; i >= 0; i--) {
+      Connector c = startedConnectors.get(i);
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "[" + name + "] connector '" + c.name() + "' close failed",
+            e);
+      }
+    }
+    startedConnectors.clear();
+  }
+
+  /** Puts the values the records' hooks restore (e.g. from history) in their buffers. */
+  private void restoreValues() {
+    for (Node<?> node : nodes.values()) {
+      restoreValue(node);
+    }
+  }
+
+  private <T> void restoreValue(Node<T> node) {
+    for (RecordHook<? super T> hook : node.def.hooks) {
+      Object restored;
+      try {
+        restored = hook.restore();
+      } catch (Exception e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "["
+                + name
+                + "] record '"
+                + node.def.id
+                + "': hook '"
+                + RecordDef.hookName(hook)
+                + "' could not restore a value; the record starts empty: "
+                + e);
+        continue;
+      }
+      if (restored == null) {
+        continue;
+      }
+      if (!node.def.type.isInstance(restored)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "["
+                + name
+                + "] record '"
+                + node.def.id
+                + "': hook '"
+                + RecordDef.hookName(hook)
+                + "' restored a "
+                + restored.getClass().getName()
+                + ", not a "
+                + node.def.type.getName()
+                + "; ignored");
+        continue;
+      }
+      node.buffer.produce(node.def.type.cast(restored));
+      return; // the first hook that restores a value wins
+    }
+  }
+
+  private static Map<String, Long> hookCounters(Node<?> node) {
+    if (node.def.hooks.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Long> all = new java.util.TreeMap<>();
+    for (RecordHook<?> hook : node.def.hooks) {
+      String prefix = RecordDef.hookName(hook) + ".";
+      try {
+        hook.counters().forEach((k, v) -> all.put(prefix + k, v));
+      } catch (RuntimeException e) {
+        all.put(prefix + "countersFailed", 1L);
+      }
+    }
+    return all;
+  }
+
+  private void closeHooks() {
+    for (Node<?> node : nodes.values()) {
+      for (RecordHook<?> hook : node.def.hooks) {
+        try {
+          hook.close();
+        } catch (RuntimeException e) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "["
+                  + name
+                  + "] record '"
+                  + node.def.id
+                  + "': hook '"
+                  + RecordDef.hookName(hook)
+                  + "' close failed",
+              e);
+        }
+      }
+    }
   }
 
   private void startTasks() {
@@ -462,12 +611,12 @@ public final class Runnel implements AutoCloseable {
     }
     synchronized (node) {
       if (node.outsideProducer == null) {
-        Buffer<T> buffer = node.buffer;
+        Producer<T> out = hooked(node);
         Object lock = node.produceLock;
         node.outsideProducer =
             value -> {
               synchronized (lock) {
-                buffer.produce(value);
+                out.produce(value);
               }
             };
       }
@@ -528,7 +677,8 @@ public final class Runnel implements AutoCloseable {
               b.lagged(),
               b.dropped(),
               b.isClosed(),
-              b.lastValue()));
+              b.lastValue(),
+              hookCounters(node)));
       String recordNode = "record:" + node.def.id;
       if (node.writer != null) {
         String taskNode = "task:" + node.writer.id;
@@ -582,7 +732,18 @@ public final class Runnel implements AutoCloseable {
                   any ? h.getValueAtPercentile(99.9) : 0,
                   any ? h.getMaxValue() : 0)));
     }
-    return new GraphSnapshot(time.now(), state.name(), records, taskInfos, edges, laneInfos, order);
+    List<io.runnel.inspect.ConnectorStatus> statuses = new ArrayList<>();
+    for (Connector c : connectors) {
+      try {
+        statuses.add(c.status());
+      } catch (RuntimeException e) {
+        statuses.add(
+            new io.runnel.inspect.ConnectorStatus(
+                c.name(), "unknown", false, "status() failed: " + e, 0, 0, 0, Map.of()));
+      }
+    }
+    return new GraphSnapshot(
+        time.now(), state.name(), records, taskInfos, edges, laneInfos, statuses, order);
   }
 
   /**
@@ -631,6 +792,7 @@ public final class Runnel implements AutoCloseable {
         case BUILT -> {
           stopping = true;
           nodes.values().forEach(n -> n.buffer.close());
+          closeHooks();
           state = State.CLOSED;
           closed.countDown();
           return;
@@ -661,6 +823,8 @@ public final class Runnel implements AutoCloseable {
       tasks.forEach(TaskRunner::interrupt);
     } finally {
       nodes.values().forEach(n -> n.buffer.close());
+      closeConnectors();
+      closeHooks();
       synchronized (lifecycle) {
         state = State.CLOSED;
       }

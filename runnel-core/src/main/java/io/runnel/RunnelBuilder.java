@@ -33,6 +33,7 @@ public final class RunnelBuilder {
   private Simulation simulation;
   private SimScheduler scheduler;
   private final java.util.Map<String, LaneSpec> lanes = new java.util.LinkedHashMap<>();
+  private final java.util.Map<String, Connector> connectors = new java.util.LinkedHashMap<>();
 
   /** The name of the lane tasks run on unless assigned elsewhere: virtual threads by default. */
   public static final String DEFAULT_LANE = "default";
@@ -52,6 +53,29 @@ public final class RunnelBuilder {
       throw new IllegalArgumentException("a lane name must not be blank");
     }
     lanes.put(name, spec);
+    return this;
+  }
+
+  /**
+   * Registers a connector: it starts before the pipeline's tasks, closes after them, and shows in
+   * {@link Runnel#inspect()}. Two connectors with one name are reported by {@link #build()}.
+   */
+  public RunnelBuilder connector(Connector connector) {
+    Objects.requireNonNull(connector, "connector");
+    String cname = connector.name();
+    if (cname == null || cname.isBlank()) {
+      builderProblems.add(
+          new GraphProblem(
+              GraphProblem.Kind.INVALID_REGISTRATION,
+              List.of(),
+              "connector " + connector.getClass().getName() + " has no name"));
+    } else if (connectors.putIfAbsent(cname, connector) != null) {
+      builderProblems.add(
+          new GraphProblem(
+              GraphProblem.Kind.INVALID_REGISTRATION,
+              List.of(),
+              "two connectors are named '" + cname + "'; connector names must be unique"));
+    }
     return this;
   }
 
@@ -151,7 +175,15 @@ public final class RunnelBuilder {
     }
     Runnel runnel =
         new Runnel(
-            name, checker, defaultBuffer, defaultRestart, shutdownTimeout, time, lanes, scheduler);
+            name,
+            checker,
+            defaultBuffer,
+            defaultRestart,
+            shutdownTimeout,
+            time,
+            lanes,
+            scheduler,
+            List.copyOf(connectors.values()));
     if (simulation != null) {
       simulation.adopt(runnel);
     }

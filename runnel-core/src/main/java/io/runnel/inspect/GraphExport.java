@@ -104,6 +104,7 @@ final class GraphExport {
       sb.append(", \"closed\": ").append(r.closed());
       sb.append(", \"lastValue\": ")
           .append(r.lastValue() == null ? "null" : str(String.valueOf(r.lastValue())));
+      sb.append(", \"hookCounters\": ").append(counters(r.hookCounters()));
       sb.append('}');
     }
     sb.append("\n  ],\n  \"tasks\": [");
@@ -146,6 +147,21 @@ final class GraphExport {
       sb.append(", \"lateness\": ").append(lateness(l.lateness()));
       sb.append('}');
     }
+    sb.append("\n  ],\n  \"connectors\": [");
+    first = true;
+    for (ConnectorStatus c : s.connectors()) {
+      sb.append(first ? "\n    " : ",\n    ");
+      first = false;
+      sb.append("{\"name\": ").append(str(c.name()));
+      sb.append(", \"kind\": ").append(str(c.kind()));
+      sb.append(", \"connected\": ").append(c.connected());
+      sb.append(", \"lastError\": ").append(c.lastError() == null ? "null" : str(c.lastError()));
+      sb.append(", \"backlog\": ").append(c.backlog());
+      sb.append(", \"retries\": ").append(c.retries());
+      sb.append(", \"deadLetters\": ").append(c.deadLetters());
+      sb.append(", \"counters\": ").append(counters(c.counters()));
+      sb.append('}');
+    }
     sb.append("\n  ],\n  \"edges\": [");
     first = true;
     for (Edge e : s.edges()) {
@@ -158,6 +174,19 @@ final class GraphExport {
           .append('}');
     }
     return sb.append("\n  ]\n}\n").toString();
+  }
+
+  private static String counters(java.util.Map<String, Long> counters) {
+    StringBuilder sb = new StringBuilder("{");
+    new java.util.TreeMap<>(counters)
+        .forEach(
+            (k, v) -> {
+              if (sb.length() > 1) {
+                sb.append(", ");
+              }
+              sb.append(str(k)).append(": ").append(v);
+            });
+    return sb.append('}').toString();
   }
 
   private static String lateness(TaskInfo.Lateness l) {
@@ -287,6 +316,35 @@ final class GraphExport {
               .append('\n');
         }
       }
+    }
+    for (RecordInfo r : s.records()) {
+      if (!r.hookCounters().isEmpty()) {
+        sb.append(r.key()).append(": ");
+        new java.util.TreeMap<>(r.hookCounters())
+            .forEach((k, v) -> sb.append(k).append('=').append(v).append(' '));
+        sb.setLength(sb.length() - 1);
+        sb.append('\n');
+      }
+    }
+    for (ConnectorStatus c : s.connectors()) {
+      sb.append("connector ")
+          .append(c.name())
+          .append(" (")
+          .append(c.kind())
+          .append("): ")
+          .append(c.connected() ? "connected" : "disconnected")
+          .append(" backlog=")
+          .append(c.backlog())
+          .append(" retries=")
+          .append(c.retries())
+          .append(" deadLetters=")
+          .append(c.deadLetters());
+      new java.util.TreeMap<>(c.counters())
+          .forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+      if (c.lastError() != null) {
+        sb.append(" lastError=").append(c.lastError());
+      }
+      sb.append('\n');
     }
     return sb.toString();
   }

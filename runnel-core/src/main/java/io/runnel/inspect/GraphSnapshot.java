@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param tasks every task
  * @param edges the graph's edges (see {@link Edge} for node ids)
  * @param lanes every lane
+ * @param connectors every connector's status
  * @param topologicalOrder record keys, inputs first
  */
 public record GraphSnapshot(
@@ -23,6 +24,7 @@ public record GraphSnapshot(
     List<TaskInfo> tasks,
     List<Edge> edges,
     List<LaneInfo> lanes,
+    List<ConnectorStatus> connectors,
     List<String> topologicalOrder) {
 
   public GraphSnapshot {
@@ -30,12 +32,18 @@ public record GraphSnapshot(
     tasks = List.copyOf(tasks);
     edges = List.copyOf(edges);
     lanes = List.copyOf(lanes);
+    connectors = List.copyOf(connectors);
     topologicalOrder = List.copyOf(topologicalOrder);
   }
 
   /** The record with this key, if any. */
   public Optional<RecordInfo> record(String key) {
     return records.stream().filter(r -> r.key().equals(key)).findFirst();
+  }
+
+  /** The connector with this name, if any. */
+  public Optional<ConnectorStatus> connector(String name) {
+    return connectors.stream().filter(c -> c.name().equals(name)).findFirst();
   }
 
   /** The lane with this name, if any. */

@@ -18,6 +18,8 @@ package io.runnel.inspect;
  * @param dropped values lost before any reader took them (mailbox overwrites)
  * @param closed whether the buffer is closed
  * @param lastValue the newest value, or {@code null}
+ * @param hookCounters counters of the record's hooks (see {@code RecordHook}), as {@code
+ *     <hook>.<counter>}, e.g. {@code persist.appended}
  */
 public record RecordInfo(
     String key,
@@ -33,7 +35,12 @@ public record RecordInfo(
     long lagged,
     long dropped,
     boolean closed,
-    Object lastValue) {
+    Object lastValue,
+    java.util.Map<String, Long> hookCounters) {
+
+  public RecordInfo {
+    hookCounters = java.util.Map.copyOf(hookCounters);
+  }
 
   /** What writes a record. */
   public enum Origin {

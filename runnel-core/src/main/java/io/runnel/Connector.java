@@ -1,0 +1,33 @@
+package io.runnel;
+
+import io.runnel.inspect.ConnectorStatus;
+
+/**
+ * Something that links a pipeline to the outside (an MQTT broker, a cloud endpoint), registered
+ * with {@link RunnelBuilder#connector} so that it starts and stops with the pipeline and shows in
+ * {@link Runnel#inspect()}.
+ *
+ * <p>A connector must not block the pipeline: {@link #start} returns promptly (connecting happens
+ * in the background, with retries), and {@link #close} returns within a bounded time.
+ */
+public interface Connector {
+
+  /** A unique name within the pipeline, e.g. {@code mqtt} or {@code cloud-sync}. */
+  String name();
+
+  /**
+   * Called by {@link Runnel#start()} before any task starts. It may look up producers and readers
+   * of outside-facing records ({@link Runnel#producer}, {@link Runnel#subscribe}). Throw only for a
+   * configuration error (the start then fails); an unreachable peer is a status, not an error.
+   */
+  default void start(Runnel runnel) throws Exception {}
+
+  /**
+   * Called once by {@link Runnel#close()} after every task has stopped, so that outbound work can
+   * finish; must return within a bounded time.
+   */
+  default void close() {}
+
+  /** The connector's state now; cheap and thread-safe. */
+  ConnectorStatus status();
+}
