@@ -94,6 +94,13 @@ public final class HistoryStore implements AutoCloseable {
   private final Object segmentsLock = new Object();
   private volatile List<Segment> segments;
   private final Map<String, StoreCursor> cursors = new ConcurrentHashMap<>();
+
+  /**
+   * Per-key age limits that override the store's ({@link #retain}); a null-valued entry is
+   * "forever".
+   */
+  private final Map<String, java.util.Optional<Duration>> keyAges = new ConcurrentHashMap<>();
+
   private final Thread writer;
   private final FileChannel lockChannel;
 
@@ -231,6 +238,16 @@ public final class HistoryStore implements AutoCloseable {
     /** The key this appender writes. */
     public RecordKey key() {
       return key;
+    }
+
+    /** The same appender with another overflow policy. */
+    public Appender<T> withPolicy(OverflowPolicy policy) {
+      return new Appender<>(store, key, codec, Objects.requireNonNull(policy, "policy"));
+    }
+
+    /** The overflow policy {@link #append(Object)} uses. */
+    public OverflowPolicy policy() {
+      return policy;
     }
 
     /** Appends {@code value}, timestamped now; see {@link HistoryStore#append}. */
@@ -473,6 +490,46 @@ public final class HistoryStore implements AutoCloseable {
   // ---------------------------------------------------------------------------------- retention
 
   /**
+   * Sets how long values of {@code key} are kept at least, overriding the store's {@link
+   * Retention#maxAge()} for this key ({@code null}: keep forever). Segments hold many keys and are
+   * deleted whole, so a segment is deleted on age only when every key in it is past its own limit;
+   * the size limit still applies to everything.
+   */
+  public void retain(RecordKey key, Duration maxAge) {
+    if (maxAge != null && (maxAge.isNegative() || maxAge.isZero())) {
+      throw new IllegalArgumentException("retention age must be positive: " + maxAge);
+    }
+    keyAges.put(key.id(), java.util.Optional.ofNullable(maxAge));
+  }
+
+  private static long micros(Duration d) {
+    try {
+      return Math.addExact(Math.multiplyExact(d.getSeconds(), 1_000_000L), d.getNano() / 1000);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** The age limit of a segment: the longest of its keys' limits; null if one keeps forever. */
+  private Duration ageLimitOf(Segment s, Duration storeAge) {
+    if (keyAges.isEmpty()) {
+      return storeAge;
+    }
+    Duration longest = null;
+    for (String k : s.keys) {
+      java.util.Optional<Duration> own = keyAges.get(k);
+      Duration age = own != null ? own.orElse(null) : storeAge;
+      if (age == null) {
+        return null;
+      }
+      if (longest == null || age.compareTo(longest) > 0) {
+        longest = age;
+      }
+    }
+    return longest;
+  }
+
+  /**
    * Applies the retention policy now (the writer also does so at every segment roll and every
    * {@link StoreConfig#retentionCheckInterval()}).
    *
@@ -498,14 +555,14 @@ public final class HistoryStore implements AutoCloseable {
           holder = c.name();
         }
       }
-      long ageLimit =
-          r.maxAge() == null ? Long.MIN_VALUE : nowMicros() - r.maxAge().toNanos() / 1000;
+      long now = nowMicros();
       int i = 0;
       for (; i < segs.size() - 1; i++) {
         Segment s = segs.get(i);
         boolean cursorBehind = s.entries() > 0 && s.lastSequence() >= minCursor;
         boolean tooBig = total > r.maxBytes();
-        boolean tooOld = s.maxTimestamp() < ageLimit;
+        Duration age = ageLimitOf(s, r.maxAge());
+        boolean tooOld = age != null && s.maxTimestamp() < now - Math.min(now, micros(age));
         if (tooBig) {
           if (cursorBehind) {
             cursorOverruns.incrementAndGet();

@@ -1,0 +1,155 @@
+package io.runnel.store;
+
+import io.runnel.RecordHook;
+import io.runnel.RecordKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Persists a record's values into a {@link HistoryStore}: attach it to the record on the builder.
+ *
+ * <pre>{@code
+ * Runnel.builder()
+ *     .configure(Reading.class, Key.INDOOR, r -> r
+ *         .source(sensor)
+ *         .hook(Persist.to(store, Reading.class).retention(Duration.ofDays(7)).restoreLast()))
+ * }</pre>
+ *
+ * <p>Every value the record's writer produces is handed to the store before it enters the record's
+ * buffer; the producer pays that hand-off (no encoding, no I/O), and the store's own thread writes.
+ * When the store's queue is full the record's {@link OverflowPolicy} decides (the store's default
+ * unless {@link #overflow} sets one):
+ *
+ * <ul>
+ *   <li>{@link OverflowPolicy#waitUpTo waitUpTo(timeout)} (the default, {@link
+ *       StoreConfig#DEFAULT_WAIT}) waits for room, then throws {@link StoreFullException} to the
+ *       producer: the value is then neither persisted nor produced, and counted as {@code
+ *       rejected};
+ *   <li>{@link OverflowPolicy#dropOldest()} never blocks: the oldest value not yet written is
+ *       dropped from history (a counted gap); the pipeline itself loses nothing. Use it on a
+ *       dedicated lane;
+ *   <li>{@link OverflowPolicy#fail()} throws at once.
+ * </ul>
+ *
+ * <p>{@link #restoreLast()} puts the newest stored value back into the record's buffer when the
+ * pipeline starts, so a restarted device resumes with its last state (a value written by a changed
+ * type is reported as a warning and the record starts empty). {@link #retention} keeps this
+ * record's values at least that long (see {@link HistoryStore#retain}).
+ *
+ * <p>One {@code Persist} belongs to one record. The store is the caller's: close it after the
+ * pipeline.
+ *
+ * @param <T> the record's type
+ */
+public final class Persist<T> implements RecordHook<T> {
+
+  private final HistoryStore store;
+  private final Codec<T> codec;
+  private OverflowPolicy overflow;
+  private boolean restoreLast;
+  private boolean retentionSet;
+  private Duration retention;
+  private volatile HistoryStore.Appender<T> appender;
+  private final LongAdder appended = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+
+  private Persist(HistoryStore store, Codec<T> codec) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.codec = Objects.requireNonNull(codec, "codec");
+  }
+
+  /** Persists with {@code codec}. */
+  public static <T> Persist<T> to(HistoryStore store, Codec<T> codec) {
+    return new Persist<>(store, codec);
+  }
+
+  /** Persists a Java record type with its derived binary codec ({@link RecordCodec}). */
+  public static <R extends Record> Persist<R> to(HistoryStore store, Class<R> type) {
+    return new Persist<>(store, Codec.forRecord(type));
+  }
+
+  /** What to do when the store's queue is full (default: the store's {@link StoreConfig}). */
+  public Persist<T> overflow(OverflowPolicy policy) {
+    this.overflow = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /** Keep this record's values at least {@code maxAge} ({@code null}: forever). */
+  public Persist<T> retention(Duration maxAge) {
+    if (maxAge != null && (maxAge.isNegative() || maxAge.isZero())) {
+      throw new IllegalArgumentException("retention age must be positive: " + maxAge);
+    }
+    this.retention = maxAge;
+    this.retentionSet = true;
+    return this;
+  }
+
+  /** On start, restore the newest stored value into the record's buffer. */
+  public Persist<T> restoreLast() {
+    this.restoreLast = true;
+    return this;
+  }
+
+  /** The codec values are stored with. */
+  public Codec<T> codec() {
+    return codec;
+  }
+
+  @Override
+  public String name() {
+    return "persist";
+  }
+
+  @Override
+  public synchronized void attach(RecordKey key, Class<?> type) {
+    if (appender != null) {
+      throw new IllegalStateException(
+          "this Persist is already attached to '"
+              + appender.key().id()
+              + "'; create one per record");
+    }
+    HistoryStore.Appender<T> a = store.appender(key, codec);
+    if (overflow != null) {
+      a = a.withPolicy(overflow);
+    }
+    if (retentionSet) {
+      store.retain(key, retention);
+    }
+    appender = a;
+  }
+
+  @Override
+  public T restore() throws Exception {
+    HistoryStore.Appender<T> a = appender;
+    if (!restoreLast || a == null) {
+      return null;
+    }
+    List<StoredEntry> last = store.latest(a.key(), 1);
+    return last.isEmpty() ? null : last.get(0).decode(codec);
+  }
+
+  @Override
+  public void produced(T value) {
+    try {
+      appender.append(value);
+    } catch (StoreFullException e) {
+      rejected.increment();
+      throw e;
+    }
+    appended.increment();
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    return Map.of("appended", appended.sum(), "rejected", rejected.sum());
+  }
+
+  @Override
+  public String toString() {
+    HistoryStore.Appender<T> a = appender;
+    return "Persist[" + (a == null ? "unattached" : a.key().id()) + ", " + codec.schema() + "]";
+  }
+}
