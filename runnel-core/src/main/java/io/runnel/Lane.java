@@ -85,6 +85,23 @@ abstract class Lane {
   final AtomicLong tuningFailures = new AtomicLong();
   final AtomicInteger admitted = new AtomicInteger();
   private final AtomicLong retiredBusyNanos = new AtomicLong();
+
+  /** Wake-to-run delays of this lane's threads (multi-writer, wait-free recording). */
+  final org.HdrHistogram.Recorder wakeDelay = new org.HdrHistogram.Recorder(3);
+
+  private final org.HdrHistogram.Histogram wakeDelayTotal = new org.HdrHistogram.Histogram(3);
+
+  /** Delays above this (an hour) are recorded as this. */
+  static final long MAX_RECORDED_NANOS = 3_600_000_000_000L;
+
+  /** Every wake-to-run delay recorded so far. */
+  org.HdrHistogram.Histogram wakeDelaySnapshot() {
+    synchronized (wakeDelayTotal) {
+      wakeDelayTotal.add(wakeDelay.getIntervalHistogram());
+      return wakeDelayTotal.copy();
+    }
+  }
+
   private final List<String> lastReports = new ArrayList<>();
 
   Lane(String name, LaneSpec spec) {
@@ -143,6 +160,11 @@ abstract class Lane {
                 @Override
                 public long nanoTime() {
                   return parker.nanoTime();
+                }
+
+                @Override
+                public void woke(long delayNanos) {
+                  wakeDelay.recordValue(Math.max(0, Math.min(delayNanos, MAX_RECORDED_NANOS)));
                 }
               });
           try {

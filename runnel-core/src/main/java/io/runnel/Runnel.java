@@ -477,6 +477,18 @@ public final class Runnel implements AutoCloseable {
     }
   }
 
+  private static LaneInfo.Delay delay(org.HdrHistogram.Histogram h) {
+    long n = h.getTotalCount();
+    return n == 0
+        ? new LaneInfo.Delay(0, 0, 0, 0, 0)
+        : new LaneInfo.Delay(
+            n,
+            h.getValueAtPercentile(50),
+            h.getValueAtPercentile(99),
+            h.getValueAtPercentile(99.9),
+            h.getMaxValue());
+  }
+
   private static Map<String, Long> hookCounters(Node<?> node) {
     if (node.def.hooks.isEmpty()) {
       return Map.of();
@@ -730,7 +742,8 @@ public final class Runnel implements AutoCloseable {
                   any ? h.getValueAtPercentile(50) : 0,
                   any ? h.getValueAtPercentile(99) : 0,
                   any ? h.getValueAtPercentile(99.9) : 0,
-                  any ? h.getMaxValue() : 0)));
+                  any ? h.getMaxValue() : 0),
+              delay(lane.wakeDelaySnapshot())));
     }
     List<io.runnel.inspect.ConnectorStatus> statuses = new ArrayList<>();
     for (Connector c : connectors) {

@@ -234,6 +234,60 @@ class LaneTest {
   }
 
   @Test
+  void eachLaneMeasuresItsWakeToRunDelay() throws Exception {
+    java.util.concurrent.CountDownLatch got = new java.util.concurrent.CountDownLatch(50);
+    try (Runnel runnel =
+        Runnel.builder()
+            .lane("control", LaneSpec.dedicated().waitStrategy(WaitStrategy.PARK))
+            .lane("idle", LaneSpec.virtual())
+            .configure(
+                Long.class,
+                A,
+                r ->
+                    r.source(
+                        (ctx, out) -> {
+                          for (long i = 0; i < 50; i++) {
+                            ctx.sleep(Duration.ofMillis(2)); // the reader parks meanwhile
+                            out.produce(i);
+                          }
+                          ctx.sleep(Duration.ofDays(1));
+                        }))
+            .configure(
+                Long.class,
+                B,
+                r ->
+                    r.lane("control")
+                        .transform(
+                            Long.class,
+                            A,
+                            v -> {
+                              got.countDown();
+                              return v;
+                            }))
+            .configure(
+                Long.class,
+                C,
+                r -> r.lane("idle").source((ctx, out) -> ctx.sleep(Duration.ofDays(1))))
+            .build()
+            .start()) {
+      assertThat(got.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      var snapshot = runnel.inspect();
+      // the dedicated reader was unparked by the producer up to 50 times (fewer on a loaded
+      // machine, where it finds values waiting instead of parking)
+      var control = snapshot.lane("control").orElseThrow().wakeToRun();
+      assertThat(control.count()).isBetween(1L, 60L);
+      assertThat(control.p50Nanos()).isPositive();
+      assertThat(control.maxNanos()).isGreaterThanOrEqualTo(control.p50Nanos());
+      // the default lane's source woke from 50 sleeps
+      assertThat(snapshot.lane("default").orElseThrow().wakeToRun().count())
+          .isGreaterThanOrEqualTo(50);
+      // nothing woke on a lane whose only task never wakes
+      assertThat(snapshot.lane("idle").orElseThrow().wakeToRun().count()).isZero();
+      assertThat(snapshot.toJson()).contains("\"wakeToRun\": {\"count\": ");
+    }
+  }
+
+  @Test
   void laneSettingsAreValidated() {
     assertThatThrownBy(() -> LaneSpec.virtual().cpus(1))
         .hasMessageContaining("applies to dedicated lanes");

@@ -172,6 +172,7 @@ abstract class AbstractReader<T> implements Reader<T> {
           return null;
         }
         Parking.park(this, deadline);
+        signal.afterPark();
       }
     } finally {
       buffer.exitPark();

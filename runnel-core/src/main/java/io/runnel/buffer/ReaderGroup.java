@@ -63,6 +63,7 @@ public final class ReaderGroup implements AutoCloseable {
           return false;
         }
         Parking.park(this, deadline);
+        signal.afterPark();
       }
     } finally {
       for (AbstractReader<?> r : readers) {

@@ -26,12 +26,16 @@ final class Signal {
   @SuppressWarnings("unused")
   private volatile Thread waiter;
 
+  /** When the last wake-up unparked the waiter ({@link System#nanoTime()}), or 0. */
+  private volatile long wokenAt;
+
   /**
    * Arms the signal for the current thread. The full fence orders the arming before the caller's
    * re-check of its condition (store-load), so a producer that publishes after the re-check sees
    * the armed waiter.
    */
   void arm() {
+    wokenAt = 0;
     waiter = Thread.currentThread();
     VarHandle.fullFence();
   }
@@ -43,7 +47,20 @@ final class Signal {
   void wake() {
     Thread t = waiter;
     if (t != null && WAITER.compareAndSet(this, t, null)) {
+      wokenAt = System.nanoTime();
       io.runnel.internal.Parking.unpark(t);
+    }
+  }
+
+  /**
+   * Called by the waiter after a park: reports the time since a wake-up that unparked it (its
+   * wake-to-run delay) to its lane.
+   */
+  void afterPark() {
+    long at = wokenAt;
+    if (at != 0) {
+      wokenAt = 0;
+      io.runnel.internal.Parking.woke(System.nanoTime() - at);
     }
   }
 }

@@ -145,6 +145,18 @@ final class GraphExport {
       sb.append(", \"lastWatchdogReports\": ").append(strings(l.lastWatchdogReports()));
       sb.append(", \"tuningFailures\": ").append(l.tuningFailures());
       sb.append(", \"lateness\": ").append(lateness(l.lateness()));
+      LaneInfo.Delay d = l.wakeToRun();
+      sb.append(", \"wakeToRun\": {\"count\": ")
+          .append(d.count())
+          .append(", \"p50Nanos\": ")
+          .append(d.p50Nanos())
+          .append(", \"p99Nanos\": ")
+          .append(d.p99Nanos())
+          .append(", \"p999Nanos\": ")
+          .append(d.p999Nanos())
+          .append(", \"maxNanos\": ")
+          .append(d.maxNanos())
+          .append('}');
       sb.append('}');
     }
     sb.append("\n  ],\n  \"connectors\": [");

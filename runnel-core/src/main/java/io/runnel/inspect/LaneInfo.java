@@ -20,6 +20,9 @@ import java.util.List;
  * @param lastWatchdogReports the last few reports, with stack traces
  * @param tuningFailures CPU pinning or priority requests that could not be applied
  * @param lateness ticker lateness of all the lane's tasks together
+ * @param wakeToRun how long the lane's threads took to run again once due: after a wake-up by a
+ *     producer (from its unpark) or after a sleep or tick deadline (from the deadline); this is
+ *     what the scheduler and the wait strategy cost, per lane
  */
 public record LaneInfo(
     String name,
@@ -34,7 +37,15 @@ public record LaneInfo(
     long watchdogReports,
     List<String> lastWatchdogReports,
     long tuningFailures,
-    TaskInfo.Lateness lateness) {
+    TaskInfo.Lateness lateness,
+    Delay wakeToRun) {
+
+  /**
+   * A delay distribution.
+   *
+   * @param count delays recorded
+   */
+  public record Delay(long count, long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos) {}
 
   public LaneInfo {
     tasks = List.copyOf(tasks);

@@ -33,6 +33,12 @@ public final class Parking {
     default long nanoTime() {
       return System.nanoTime();
     }
+
+    /**
+     * Told how long the thread took to run again after it was due: after a wake-up, the time since
+     * the waker's unpark; after a deadline, the time since the deadline.
+     */
+    default void woke(long delayNanos) {}
   }
 
   /** Routes wake-ups of threads owned by a simulation (see {@link #unpark}). */
@@ -91,6 +97,17 @@ public final class Parking {
   public static void park(Object blocker, long deadlineNanos) {
     Parker parker = CURRENT.get();
     (parker != null ? parker : LOCK_SUPPORT).park(blocker, deadlineNanos);
+  }
+
+  /**
+   * Reports the current thread's wake-to-run delay to its lane (see {@link Parker#woke}); a no-op
+   * outside lanes.
+   */
+  public static void woke(long delayNanos) {
+    Parker parker = CURRENT.get();
+    if (parker != null) {
+      parker.woke(delayNanos);
+    }
   }
 
   /** Whether the current thread's lane wants a receive to spin and yield before it parks. */
