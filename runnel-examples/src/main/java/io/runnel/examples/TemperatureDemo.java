@@ -202,7 +202,7 @@ public final class TemperatureDemo implements Callable<Integer> {
     return 0;
   }
 
-  private static String human(Duration d) {
+  static String human(Duration d) {
     return d.toString().substring(2).toLowerCase();
   }
 
