@@ -86,6 +86,11 @@ public final class RestartPolicy {
 
   /** The delay before restart number {@code attempt} (0-based), or {@code null} to give up. */
   Duration delayBefore(int attempt) {
+    return delayBefore(attempt, ThreadLocalRandom.current());
+  }
+
+  /** Like {@link #delayBefore(int)}, drawing the jitter from {@code random}. */
+  Duration delayBefore(int attempt, java.util.random.RandomGenerator random) {
     if (attempt >= maxRestarts) {
       return null;
     }
@@ -95,7 +100,7 @@ public final class RestartPolicy {
       ceiling = ceiling > capNanos / 2 ? capNanos : ceiling * 2;
     }
     ceiling = Math.min(ceiling, capNanos);
-    return Duration.ofNanos(ThreadLocalRandom.current().nextLong(ceiling + 1));
+    return Duration.ofNanos(random.nextLong(ceiling + 1));
   }
 
   @Override

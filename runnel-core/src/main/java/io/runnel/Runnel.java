@@ -552,7 +552,9 @@ public final class Runnel implements AutoCloseable {
   private void watch() {
     long minLimit = Long.MAX_VALUE;
     for (Lane lane : lanes.values()) {
-      minLimit = Math.min(minLimit, TaskRunner.saturatedNanos(lane.spec.watchdogLimit()));
+      minLimit =
+          Math.min(
+              minLimit, io.runnel.internal.Durations.saturatedNanos(lane.spec.watchdogLimit()));
     }
     long periodNanos = Math.max(1_000_000L, Math.min(100_000_000L, minLimit / 4));
     while (state == State.RUNNING || state == State.STOPPING) {
@@ -562,7 +564,7 @@ public final class Runnel implements AutoCloseable {
       }
       long now = System.nanoTime();
       for (Lane lane : lanes.values()) {
-        long limit = TaskRunner.saturatedNanos(lane.spec.watchdogLimit());
+        long limit = io.runnel.internal.Durations.saturatedNanos(lane.spec.watchdogLimit());
         for (Lane.Activity a : lane.activities) {
           long since = a.runningSince;
           if (since != 0 && !a.reported && now - since > limit) {
@@ -766,7 +768,9 @@ public final class Runnel implements AutoCloseable {
    * @return whether every task ended
    */
   public boolean awaitCompletion(Duration timeout) throws InterruptedException {
-    long deadline = io.runnel.internal.Parking.deadlineAfter(TaskRunner.saturatedNanos(timeout));
+    long deadline =
+        io.runnel.internal.Parking.deadlineAfter(
+            io.runnel.internal.Durations.saturatedNanos(timeout));
     for (TaskRunner t : tasks) {
       if (!t.awaitUntil(deadline)) {
         return false;
@@ -855,7 +859,8 @@ public final class Runnel implements AutoCloseable {
   private void stopGracefully() throws InterruptedException {
     long start = System.nanoTime();
     long deadline =
-        io.runnel.internal.Parking.deadlineAfter(TaskRunner.saturatedNanos(shutdownTimeout));
+        io.runnel.internal.Parking.deadlineAfter(
+            io.runnel.internal.Durations.saturatedNanos(shutdownTimeout));
     for (Node<?> node : nodes.values()) {
       if (node.writer == null) {
         synchronized (node.produceLock) { // no outside produce() can straddle the close
@@ -903,7 +908,9 @@ public final class Runnel implements AutoCloseable {
     late.forEach(TaskRunner::interrupt);
     long graceNanos =
         Math.max(
-            100_000_000L, Math.min(1_000_000_000L, TaskRunner.saturatedNanos(shutdownTimeout) / 2));
+            100_000_000L,
+            Math.min(
+                1_000_000_000L, io.runnel.internal.Durations.saturatedNanos(shutdownTimeout) / 2));
     long graceDeadline = System.nanoTime() + graceNanos;
     for (TaskRunner t : late) {
       if (!t.awaitUntil(graceDeadline)) {

@@ -83,10 +83,21 @@ final class SimScheduler implements Parking.Waker, TimeSource {
   private volatile boolean released;
   private volatile long switches;
 
+  private final long seed;
+
   SimScheduler(long seed, Instant epoch, Duration stuckTimeout) {
+    this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.epoch = epoch;
     this.stuckNanos = stuckTimeout.toNanos();
+  }
+
+  /**
+   * A random generator of one task's own (restart jitter), derived from the seed and the task's id,
+   * so that it does not depend on the order in which tasks happen to draw.
+   */
+  java.util.random.RandomGenerator randomFor(String taskId) {
+    return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + taskId.hashCode());
   }
 
   // ---- TimeSource

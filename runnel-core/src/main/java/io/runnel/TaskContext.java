@@ -50,7 +50,9 @@ final class TaskContext implements RuntimeContext {
     sleepUntil(
         duration.isNegative()
             ? nanoTime()
-            : nanoTime() + Math.min(TaskRunner.saturatedNanos(duration), Long.MAX_VALUE / 4));
+            : nanoTime()
+                + Math.min(
+                    io.runnel.internal.Durations.saturatedNanos(duration), Long.MAX_VALUE / 4));
   }
 
   @Override

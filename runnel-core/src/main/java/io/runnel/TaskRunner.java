@@ -83,7 +83,11 @@ final class TaskRunner {
     this.body = body;
     this.onEnd = onEnd;
     this.ctx = new TaskContext(this, id, time);
+    this.jitter = time instanceof SimScheduler sim ? sim.randomFor(id) : null;
   }
+
+  /** Restart jitter under simulation (seeded per task); null: ThreadLocalRandom. */
+  private final java.util.random.RandomGenerator jitter;
 
   /** The task whose thread (or child thread) is running, if any. */
   private static final ThreadLocal<TaskRunner> CURRENT = new ThreadLocal<>();
@@ -137,7 +141,7 @@ final class TaskRunner {
     int attempt = 0;
     try {
       for (; ; ) {
-        long startedAt = System.nanoTime();
+        long startedAt = ctx.nanoTime();
         Throwable failure;
         try {
           body.run(ctx);
@@ -179,10 +183,12 @@ final class TaskRunner {
           return;
         }
         recordFailure(failure);
-        if (System.nanoTime() - startedAt > saturatedNanos(policy.max())) {
+        if (ctx.nanoTime() - startedAt
+            > io.runnel.internal.Durations.saturatedNanos(policy.max())) {
           attempt = 0; // it ran well for a while: start the backoff over
         }
-        Duration delay = policy.delayBefore(attempt++);
+        Duration delay =
+            jitter == null ? policy.delayBefore(attempt++) : policy.delayBefore(attempt++, jitter);
         if (delay == null) {
           logFailure(failure, "restart policy " + policy + " exhausted; the task stays failed");
           state = TaskInfo.State.FAILED;
@@ -244,14 +250,6 @@ final class TaskRunner {
   }
 
   private static final long CHILD_STOP_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-  static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
-  }
 
   private void laggedOut(LaggedException e) {
     long suppressed = lagLog.tryAcquire();

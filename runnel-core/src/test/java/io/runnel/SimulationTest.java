@@ -68,6 +68,39 @@ class SimulationTest {
         day, (System.nanoTime() - start) / 1_000_000);
   }
 
+  /** Restart times of a source that fails 6 times, in simulated nanoseconds. */
+  static List<Long> restartTimes(long seed) {
+    List<Long> times = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Simulation sim = Simulation.withSeed(seed)) {
+      sim.builder()
+          .configure(
+              Long.class,
+              A,
+              r ->
+                  r.restart(RestartPolicy.backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)))
+                      .source(
+                          (ctx, out) -> {
+                            times.add(ctx.nanoTime());
+                            if (times.size() <= 6) {
+                              throw new IllegalStateException("attempt " + times.size());
+                            }
+                            ctx.sleep(Duration.ofDays(1));
+                          }))
+          .build()
+          .start();
+      sim.advance(Duration.ofHours(1));
+    }
+    return times;
+  }
+
+  @Test
+  void restartJitterIsDrawnFromTheSeed() {
+    List<Long> first = restartTimes(11);
+    assertThat(first).hasSize(7);
+    assertThat(restartTimes(11)).isEqualTo(first);
+    assertThat(restartTimes(12)).hasSize(7).isNotEqualTo(first);
+  }
+
   @Test
   void timeJumpsWhileEveryTaskWaitsAndValuesCarryVirtualTime() throws Exception {
     try (Simulation sim = Simulation.withSeed(7).epoch(Instant.parse("2030-01-01T00:00:00Z"))) {
