@@ -87,9 +87,9 @@ abstract class Lane {
   private final AtomicLong retiredBusyNanos = new AtomicLong();
 
   /** Wake-to-run delays of this lane's threads (multi-writer, wait-free recording). */
-  final org.HdrHistogram.Recorder wakeDelay = new org.HdrHistogram.Recorder(3);
+  final org.HdrHistogram.Recorder wakeDelay = new org.HdrHistogram.Recorder(3, true);
 
-  private final org.HdrHistogram.Histogram wakeDelayTotal = new org.HdrHistogram.Histogram(3);
+  private final org.HdrHistogram.Histogram wakeDelayTotal = new org.HdrHistogram.PackedHistogram(3);
 
   /** Delays above this (an hour) are recorded as this. */
   static final long MAX_RECORDED_NANOS = 3_600_000_000_000L;

@@ -44,9 +44,9 @@ final class TaskRunner {
   final Lane lane;
 
   /** Lateness of every tick of this task's tickers, in nanoseconds (written by the task). */
-  private final org.HdrHistogram.Recorder lateness = new org.HdrHistogram.Recorder(3);
+  private final org.HdrHistogram.Recorder lateness = new org.HdrHistogram.Recorder(3, true);
 
-  private final org.HdrHistogram.Histogram latenessTotal = new org.HdrHistogram.Histogram(3);
+  private final org.HdrHistogram.Histogram latenessTotal = new org.HdrHistogram.PackedHistogram(3);
   private final AtomicLong ticks = new AtomicLong();
   private final AtomicLong missedTicks = new AtomicLong();
   private final AtomicLong watchdogReports = new AtomicLong();

@@ -12,6 +12,12 @@ import io.runnel.buffer.LaggedException;
 import io.runnel.inspect.GraphSnapshot;
 import io.runnel.inspect.LaneInfo;
 import io.runnel.inspect.TaskInfo;
+import io.runnel.store.Durability;
+import io.runnel.store.HistoryStore;
+import io.runnel.store.OverflowPolicy;
+import io.runnel.store.Persist;
+import io.runnel.store.StoreConfig;
+import io.runnel.store.StoreStats;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -37,6 +43,10 @@ import picocli.CommandLine.Option;
  * default) the control loop runs on a dedicated thread; with {@code --shared} every task shares the
  * default virtual-thread lane, the way a single runtime pool would run it. Prints the control
  * loop's lateness percentiles and its cycles late by more than 1 ms.
+ *
+ * <p>Every record (IMU samples, fused windows, commands) is persisted into a write-ahead history
+ * for offline replay, best effort: the producers only hand values off, and when the disk cannot
+ * keep up the oldest unwritten values are dropped from history (counted), never waited for.
  */
 @Command(
     name = "runnel example RobotController",
@@ -102,7 +112,16 @@ public final class RobotController implements Callable<Integer> {
       description = "Directory for the background stage's files (default: a temporary directory).")
   Path dir;
 
+  @Option(
+      names = "--no-history",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Persist every record into a history store (default: ${DEFAULT-VALUE}).")
+  boolean history;
+
   private final PrintStream out;
+  private HistoryStore store;
   final AtomicLong lateOverMillis = new AtomicLong();
   final AtomicLong cycles = new AtomicLong();
 
@@ -127,7 +146,8 @@ public final class RobotController implements Callable<Integer> {
         Imu.class,
         Key.IMU,
         r ->
-            r.buffer(BufferSpec.ring(4096))
+            persisted(r, Imu.class)
+                .buffer(BufferSpec.ring(4096))
                 .source(
                     (ctx, o) -> {
                       SplittableRandom random = new SplittableRandom(1);
@@ -156,7 +176,8 @@ public final class RobotController implements Callable<Integer> {
         Fused.class,
         Key.FUSED,
         r ->
-            r.buffer(BufferSpec.latest())
+            persisted(r, Fused.class)
+                .buffer(BufferSpec.latest())
                 .transformTask(
                     Imu.class,
                     Key.IMU,
@@ -189,7 +210,8 @@ public final class RobotController implements Callable<Integer> {
         Command.class,
         Key.COMMAND,
         r ->
-            r.lane(control)
+            persisted(r, Command.class)
+                .lane(control)
                 .buffer(BufferSpec.ring(1024))
                 .source(
                     (ctx, o) -> {
@@ -209,6 +231,17 @@ public final class RobotController implements Callable<Integer> {
                       }
                     }));
     return b.build();
+  }
+
+  /**
+   * Persists the record if history is on: best effort, so a full queue drops the oldest unwritten
+   * value (counted) rather than making the producer wait.
+   */
+  private <T extends Record> io.runnel.Registration<T> persisted(
+      io.runnel.Registration<T> r, Class<T> type) {
+    return store == null
+        ? r
+        : r.hook(Persist.to(store, type).overflow(OverflowPolicy.dropOldest()));
   }
 
   /** Allocation and disk I/O: what a careless logger or recorder does beside a control loop. */
@@ -235,6 +268,13 @@ public final class RobotController implements Callable<Integer> {
   public Integer call() throws Exception {
     Path storage =
         dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("runnel-robot");
+    if (history) {
+      store =
+          HistoryStore.open(
+              StoreConfig.builder(storage.resolve("history"))
+                  .durability(Durability.everyBatch())
+                  .build());
+    }
     Runnel runnel = pipeline(storage);
     out.printf(
         "Robot controller: 1 kHz control loop on %s, 10 ms fusion, %d storm tasks writing to %s, for %s%n",
@@ -263,10 +303,12 @@ public final class RobotController implements Callable<Integer> {
       if (!lane.tasks().isEmpty()) {
         out.printf(
             Locale.ROOT,
-            "lane %-8s %-40s busy %5.1f%%  watchdog reports %d%n",
+            "lane %-8s %-40s busy %5.1f%%  wake-to-run p50 %.1f µs p99 %.1f µs  watchdog reports %d%n",
             lane.name(),
             lane.spec(),
             lane.busyRatio() * 100,
+            lane.wakeToRun().p50Nanos() / 1e3,
+            lane.wakeToRun().p99Nanos() / 1e3,
             lane.watchdogReports());
       }
     }
@@ -275,6 +317,20 @@ public final class RobotController implements Callable<Integer> {
         s.record(Key.FUSED.id()).orElseThrow().produced(),
         s.record(Key.IMU.id()).orElseThrow().produced(),
         s.record(Key.IMU.id()).orElseThrow().lagged());
+    if (store != null) {
+      StoreStats st = store.stats();
+      store.close();
+      out.printf(
+          "history: %d values appended, %d written, %d dropped (queue full), %d fsyncs, durable up to"
+              + " sequence %d, %d MB in %s%n",
+          st.appended(),
+          st.written(),
+          st.droppedOldest(),
+          st.fsyncs(),
+          st.durableSequence(),
+          st.totalBytes() >> 20,
+          storage.resolve("history"));
+    }
     return 0;
   }
 }
