@@ -45,5 +45,7 @@ class RobotControllerTest {
         .contains("fused windows:");
     assertThat(robot.cycles.get()).isPositive();
     assertThat(dir.resolve("storm-0.log")).exists();
+    assertThat(text).containsPattern("history: [1-9][0-9]* values appended");
+    assertThat(dir.resolve("history")).isDirectory();
   }
 }

@@ -1,0 +1,36 @@
+package io.runnel.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SyncGatewayTest {
+
+  @Test
+  void everyPersistedReadingReachesAFaultyEndpoint(@TempDir Path dir) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    SyncGateway gateway = new SyncGateway(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    int code =
+        new CommandLine(gateway)
+            .execute(
+                "--duration", "3s",
+                "--sensors", "10",
+                "--period", "10ms",
+                "--faults", "0.3",
+                "--dir", dir.toString());
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(text).isZero();
+    assertThat(gateway.lost).as(text).isZero();
+    assertThat(gateway.forwarded).as(text).isGreaterThan(1000);
+    assertThat(text).contains("sync: drained").contains("0 lost").contains("memory: RSS");
+  }
+}
