@@ -54,6 +54,7 @@ public final class LaneSpec {
   private final WaitStrategy waitStrategy;
   private final int[] cpus;
   private final Integer niceness;
+  private final Integer realtimePriority;
   private final Duration watchdog;
 
   private LaneSpec(
@@ -64,6 +65,7 @@ public final class LaneSpec {
       WaitStrategy waitStrategy,
       int[] cpus,
       Integer niceness,
+      Integer realtimePriority,
       Duration watchdog) {
     this.kind = kind;
     this.threads = threads;
@@ -72,6 +74,7 @@ public final class LaneSpec {
     this.waitStrategy = waitStrategy;
     this.cpus = cpus;
     this.niceness = niceness;
+    this.realtimePriority = realtimePriority;
     this.watchdog = watchdog;
   }
 
@@ -85,6 +88,7 @@ public final class LaneSpec {
         WaitStrategy.PARK,
         new int[0],
         null,
+        null,
         DEFAULT_WATCHDOG);
   }
 
@@ -97,6 +101,7 @@ public final class LaneSpec {
         Integer.MAX_VALUE,
         WaitStrategy.SPIN_THEN_PARK,
         new int[0],
+        null,
         null,
         DEFAULT_DEDICATED_WATCHDOG);
   }
@@ -120,6 +125,7 @@ public final class LaneSpec {
         WaitStrategy.PARK,
         new int[0],
         null,
+        null,
         DEFAULT_WATCHDOG);
   }
 
@@ -134,14 +140,23 @@ public final class LaneSpec {
           "a cooperative lane needs a budget of at least 1 task, got " + maxTasks);
     }
     return new LaneSpec(
-        Kind.COOPERATIVE, 1, 0, maxTasks, WaitStrategy.PARK, new int[0], null, DEFAULT_WATCHDOG);
+        Kind.COOPERATIVE,
+        1,
+        0,
+        maxTasks,
+        WaitStrategy.PARK,
+        new int[0],
+        null,
+        null,
+        DEFAULT_WATCHDOG);
   }
 
   /** The same lane with another wait strategy (dedicated lanes only). */
   public LaneSpec waitStrategy(WaitStrategy strategy) {
     Objects.requireNonNull(strategy, "strategy");
     requireKind(Kind.DEDICATED, "a wait strategy");
-    return new LaneSpec(kind, threads, queue, maxTasks, strategy, cpus, niceness, watchdog);
+    return new LaneSpec(
+        kind, threads, queue, maxTasks, strategy, cpus, niceness, realtimePriority, watchdog);
   }
 
   /**
@@ -156,7 +171,15 @@ public final class LaneSpec {
       }
     }
     return new LaneSpec(
-        kind, threads, queue, maxTasks, waitStrategy, cpus.clone(), niceness, watchdog);
+        kind,
+        threads,
+        queue,
+        maxTasks,
+        waitStrategy,
+        cpus.clone(),
+        niceness,
+        realtimePriority,
+        watchdog);
   }
 
   /**
@@ -169,7 +192,26 @@ public final class LaneSpec {
     if (niceness < -20 || niceness > 19) {
       throw new IllegalArgumentException("niceness must be between -20 and 19, got " + niceness);
     }
-    return new LaneSpec(kind, threads, queue, maxTasks, waitStrategy, cpus, niceness, watchdog);
+    return new LaneSpec(
+        kind, threads, queue, maxTasks, waitStrategy, cpus, niceness, realtimePriority, watchdog);
+  }
+
+  /**
+   * The same lane with its threads in Linux's real-time FIFO class ({@code SCHED_FIFO}) at this
+   * priority, 1 to 99 (dedicated lanes only): they then preempt every ordinary thread on their CPU.
+   * Best effort, through {@code chrt}: it needs root or {@code CAP_SYS_NICE}; without it a warning
+   * is logged once and the threads keep the default class. Use with a wait strategy that parks
+   * ({@code PARK} or {@code SPIN_THEN_PARK}): a busy-spinning real-time thread holds its CPU until
+   * the kernel's real-time throttling (by default 95% of each second) stops it.
+   */
+  public LaneSpec realtime(int priority) {
+    requireKind(Kind.DEDICATED, "a real-time priority");
+    if (priority < 1 || priority > 99) {
+      throw new IllegalArgumentException(
+          "real-time priority must be between 1 and 99, got " + priority);
+    }
+    return new LaneSpec(
+        kind, threads, queue, maxTasks, waitStrategy, cpus, niceness, priority, watchdog);
   }
 
   /** The same lane with another watchdog limit. */
@@ -178,7 +220,8 @@ public final class LaneSpec {
     if (limit.isNegative() || limit.isZero()) {
       throw new IllegalArgumentException("watchdog limit must be positive, got " + limit);
     }
-    return new LaneSpec(kind, threads, queue, maxTasks, waitStrategy, cpus, niceness, limit);
+    return new LaneSpec(
+        kind, threads, queue, maxTasks, waitStrategy, cpus, niceness, realtimePriority, limit);
   }
 
   private void requireKind(Kind required, String what) {
@@ -228,6 +271,11 @@ public final class LaneSpec {
     return niceness;
   }
 
+  /** The requested {@code SCHED_FIFO} priority, or null for the default scheduling class. */
+  public Integer realtimePriority() {
+    return realtimePriority;
+  }
+
   public Duration watchdogLimit() {
     return watchdog;
   }
@@ -241,6 +289,7 @@ public final class LaneSpec {
               + waitStrategy.name().toLowerCase()
               + (cpus.length > 0 ? ", cpus " + Arrays.toString(cpus) : "")
               + (niceness != null ? ", nice " + niceness : "")
+              + (realtimePriority != null ? ", fifo " + realtimePriority : "")
               + ")";
       case BLOCKING_POOL -> "blockingPool(" + threads + " threads, queue " + queue + ")";
       case COOPERATIVE -> "cooperative(max " + maxTasks + " tasks)";

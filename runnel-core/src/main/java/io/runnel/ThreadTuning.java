@@ -24,7 +24,8 @@ final class ThreadTuning {
   static void apply(Lane lane, Lane.Activity activity) {
     int[] cpus = lane.spec.cpus();
     Integer nice = lane.spec.niceness();
-    if (cpus.length == 0 && nice == null) {
+    Integer fifo = lane.spec.realtimePriority();
+    if (cpus.length == 0 && nice == null && fifo == null) {
       return;
     }
     String tid;
@@ -49,6 +50,13 @@ final class ThreadTuning {
           activity,
           List.of("renice", "-n", nice.toString(), "-p", tid),
           "set niceness " + nice);
+    }
+    if (fifo != null) {
+      run(
+          lane,
+          activity,
+          List.of("chrt", "-f", "-p", fifo.toString(), tid),
+          "set real-time priority (SCHED_FIFO) " + fifo);
     }
   }
 

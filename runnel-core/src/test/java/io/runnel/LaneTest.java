@@ -234,6 +234,46 @@ class LaneTest {
   }
 
   @Test
+  void aRealTimeLaneRunsInTheFifoClassWherePermittedAndWarnsElsewhere() throws Exception {
+    CompletableFuture<String> policy = new CompletableFuture<>();
+    try (Runnel runnel =
+        Runnel.builder()
+            .lane("rt", LaneSpec.dedicated().realtime(10))
+            .configure(
+                Integer.class,
+                A,
+                r ->
+                    r.lane("rt")
+                        .source(
+                            (ctx, out) -> {
+                              // field 41 of /proc/<tid>/stat is the scheduling policy (1 = FIFO)
+                              Path stat = Path.of("/proc/thread-self/stat");
+                              String p = "";
+                              if (Files.exists(stat)) {
+                                String line = Files.readString(stat);
+                                String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+                                p = f[41 - 3];
+                              }
+                              policy.complete(p);
+                            }))
+            .build()
+            .start()) {
+      String p = policy.get(10, TimeUnit.SECONDS);
+      runnel.awaitCompletion(Duration.ofSeconds(10));
+      LaneInfo rt = runnel.inspect().lane("rt").orElseThrow();
+      assertThat(rt.spec()).isEqualTo("dedicated(spin_then_park, fifo 10)");
+      if (!p.isEmpty()) {
+        // either it worked, or it was counted (and warned once)
+        assertThat(p.equals("1") || rt.tuningFailures() > 0).as("policy " + p).isTrue();
+      }
+    }
+    assertThatThrownBy(() -> LaneSpec.dedicated().realtime(0))
+        .hasMessageContaining("between 1 and 99");
+    assertThatThrownBy(() -> LaneSpec.virtual().realtime(5))
+        .hasMessageContaining("applies to dedicated lanes");
+  }
+
+  @Test
   void eachLaneMeasuresItsWakeToRunDelay() throws Exception {
     java.util.concurrent.CountDownLatch got = new java.util.concurrent.CountDownLatch(50);
     try (Runnel runnel =

@@ -102,6 +102,12 @@ public final class RobotController implements Callable<Integer> {
   Integer nice;
 
   @Option(
+      names = "--realtime",
+      description =
+          "Run the control loop's thread in the SCHED_FIFO class at this priority, 1..99 (best effort; needs root or CAP_SYS_NICE).")
+  Integer realtime;
+
+  @Option(
       names = "--background-threads",
       defaultValue = "2",
       description = "Background storm tasks (default: ${DEFAULT-VALUE}).")
@@ -140,6 +146,7 @@ public final class RobotController implements Callable<Integer> {
       LaneSpec spec = LaneSpec.dedicated().waitStrategy(WaitStrategy.SPIN_THEN_PARK);
       spec = cpu == null ? spec : spec.cpus(cpu);
       spec = nice == null ? spec : spec.niceness(nice);
+      spec = realtime == null ? spec : spec.realtime(realtime);
       b.lane("control", spec);
     }
     b.configure(
