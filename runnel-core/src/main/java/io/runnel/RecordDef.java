@@ -137,19 +137,7 @@ final class RecordDef<T> implements Registration<T> {
   @Override
   public Registration<T> hook(RecordHook<? super T> hook) {
     if (check(hook, "hook")) {
-      try {
-        hook.attach(key, type);
-        hooks.add(hook);
-      } catch (RuntimeException e) {
-        problem(
-            GraphProblem.Kind.INVALID_REGISTRATION,
-            "record '"
-                + id
-                + "': hook '"
-                + hookName(hook)
-                + "' cannot be attached: "
-                + e.getMessage());
-      }
+      hooks.add(hook); // attached by build(), once the graph checked out
     }
     return this;
   }

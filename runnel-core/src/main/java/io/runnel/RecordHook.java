@@ -19,11 +19,13 @@ public interface RecordHook<T> {
   String name();
 
   /**
-   * Called once by {@code build()} with the record this hook is attached to. A hook instance
+   * Called once by {@code build()}, after the graph checked out, with the record this hook is
+   * attached to and the lane its writer runs on (the default lane for a record written from
+   * outside), so that a hook can adapt (e.g. never wait on a dedicated lane). A hook instance
    * belongs to one record: throw {@link IllegalStateException} if it is attached twice (the build
-   * then reports it).
+   * then reports it, with every other such problem).
    */
-  default void attach(RecordKey key, Class<?> type) {}
+  default void attach(RecordKey key, Class<?> type, LaneSpec writerLane) {}
 
   /**
    * Called by {@link Runnel#start()} before any task starts: a value to put in the record's buffer
@@ -35,13 +37,18 @@ public interface RecordHook<T> {
   }
 
   /**
-   * Called on the producer's thread for every value, just before it is put in the buffer. If this
-   * throws, the value is not produced and the exception reaches the producer (a failing source is
-   * restarted by its restart policy).
+   * Called on the producer's thread for every value, just before it is put in the buffer (not for a
+   * value produced into a closed record: that fails first). If this throws, the value is not
+   * produced and the exception reaches the producer (a failing source is restarted by its restart
+   * policy).
    */
   void produced(T value);
 
-  /** Called once after the pipeline has closed (every task stopped, every buffer closed). */
+  /**
+   * Called once when the pipeline has closed (every buffer closed, every task stopped or, after the
+   * shutdown timeout, abandoned). Producers can no longer reach {@link #produced}: every record is
+   * closed.
+   */
   default void close() {}
 
   /** Counters for introspection (shown per record as {@code <name>.<counter>}). */

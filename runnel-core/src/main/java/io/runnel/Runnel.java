@@ -75,7 +75,8 @@ public final class Runnel implements AutoCloseable {
     volatile Producer<T> outsideProducer;
 
     /** Serialises outside producers, and closing a passive record against them. */
-    final Object produceLock = new Object();
+    final java.util.concurrent.locks.ReentrantLock produceLock =
+        new java.util.concurrent.locks.ReentrantLock();
 
     Node(RecordDef<T> def, Buffer<T> buffer) {
       this.def = def;
@@ -180,6 +181,9 @@ public final class Runnel implements AutoCloseable {
       case 1 -> {
         RecordHook<? super T> hook = hooks.get(0);
         yield value -> {
+          if (buffer.isClosed()) {
+            buffer.produce(value); // throws: a closed record persists nothing either
+          }
           hook.produced(value);
           buffer.produce(value);
         };
@@ -187,6 +191,9 @@ public final class Runnel implements AutoCloseable {
       default -> {
         RecordHook<? super T>[] all = hooks.toArray(new RecordHook[0]);
         yield value -> {
+          if (buffer.isClosed()) {
+            buffer.produce(value); // throws: a closed record persists nothing either
+          }
           for (RecordHook<? super T> h : all) {
             h.produced(value);
           }
@@ -390,8 +397,8 @@ public final class Runnel implements AutoCloseable {
         throw new IllegalStateException(
             "pipeline '" + name + "' is " + state + "; start() may be called once");
       }
+      restoreValues(); // before connectors, which may produce into outside records at once
       startConnectors();
-      restoreValues();
       state = State.RUNNING;
       startTasks(); // under the lock, so that a concurrent close() sees every thread started
       watchdog =
@@ -472,7 +479,12 @@ public final class Runnel implements AutoCloseable {
                 + "; ignored");
         continue;
       }
-      node.buffer.produce(node.def.type.cast(restored));
+      node.produceLock.lock(); // an outside producer may already be at work
+      try {
+        node.buffer.produce(node.def.type.cast(restored));
+      } finally {
+        node.produceLock.unlock();
+      }
       return; // the first hook that restores a value wins
     }
   }
@@ -626,11 +638,14 @@ public final class Runnel implements AutoCloseable {
     synchronized (node) {
       if (node.outsideProducer == null) {
         Producer<T> out = hooked(node);
-        Object lock = node.produceLock;
+        java.util.concurrent.locks.ReentrantLock lock = node.produceLock;
         node.outsideProducer =
             value -> {
-              synchronized (lock) {
+              lock.lock(); // not synchronized: a virtual thread must not pin its carrier here
+              try {
                 out.produce(value);
+              } finally {
+                lock.unlock();
               }
             };
       }
@@ -863,8 +878,11 @@ public final class Runnel implements AutoCloseable {
             io.runnel.internal.Durations.saturatedNanos(shutdownTimeout));
     for (Node<?> node : nodes.values()) {
       if (node.writer == null) {
-        synchronized (node.produceLock) { // no outside produce() can straddle the close
+        node.produceLock.lock(); // no outside produce() can straddle the close
+        try {
           node.buffer.close();
+        } finally {
+          node.produceLock.unlock();
         }
       } else if (node.writer.kind == TaskInfo.Kind.SOURCE) {
         node.writer.interrupt();

@@ -173,6 +173,28 @@ public final class RunnelBuilder {
     if (!errors.isEmpty()) {
       throw new GraphException(errors);
     }
+    for (RecordDef<?> def : defs) {
+      LaneSpec writerLane = lanes.get(def.lane != null ? def.lane : DEFAULT_LANE);
+      for (RecordHook<?> hook : def.hooks) {
+        try {
+          hook.attach(def.key, def.type, writerLane);
+        } catch (RuntimeException e) {
+          errors.add(
+              new GraphProblem(
+                  GraphProblem.Kind.INVALID_REGISTRATION,
+                  List.of(def.id),
+                  "record '"
+                      + def.id
+                      + "': hook '"
+                      + RecordDef.hookName(hook)
+                      + "' cannot be attached: "
+                      + e.getMessage()));
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new GraphException(errors);
+    }
     Runnel runnel =
         new Runnel(
             name,

@@ -44,7 +44,7 @@ final class TaskRunner {
   final Lane lane;
 
   /** Lateness of every tick of this task's tickers, in nanoseconds (written by the task). */
-  private final org.HdrHistogram.Recorder lateness = new org.HdrHistogram.Recorder(3, true);
+  private final org.HdrHistogram.Recorder lateness;
 
   private final org.HdrHistogram.Histogram latenessTotal = new org.HdrHistogram.PackedHistogram(3);
   private final AtomicLong ticks = new AtomicLong();
@@ -84,6 +84,7 @@ final class TaskRunner {
     this.onEnd = onEnd;
     this.ctx = new TaskContext(this, id, time);
     this.jitter = time instanceof SimScheduler sim ? sim.randomFor(id) : null;
+    this.lateness = Lane.newRecorder(lane.spec);
   }
 
   /** Restart jitter under simulation (seeded per task); null: ThreadLocalRandom. */
@@ -116,7 +117,7 @@ final class TaskRunner {
   }
 
   void recordTick(long latenessNanos, long newlyMissed) {
-    lateness.recordValue(Math.max(0, latenessNanos));
+    lateness.recordValue(Math.max(0, Math.min(latenessNanos, Lane.MAX_RECORDED_NANOS)));
     ticks.incrementAndGet();
     if (newlyMissed > 0) {
       missedTicks.addAndGet(newlyMissed);

@@ -41,12 +41,12 @@ class ExtensionTest {
     }
 
     @Override
-    public void attach(RecordKey key, Class<?> type) {
+    public void attach(RecordKey key, Class<?> type, LaneSpec writerLane) {
       if (attachedTo != null) {
         throw new IllegalStateException("already attached to " + attachedTo.id());
       }
       attachedTo = key;
-      events.add("attach " + key.id() + " " + type.getSimpleName());
+      events.add("attach " + key.id() + " " + type.getSimpleName() + " on " + writerLane);
     }
 
     @Override
@@ -91,7 +91,7 @@ class ExtensionTest {
                             })
                         .tap((ctx, v) -> tapped.add(v)))
             .build();
-    assertThat(hook.events).containsExactly("attach test.numbers Integer");
+    assertThat(hook.events).containsExactly("attach test.numbers Integer on virtual");
     runnel.start();
     assertThat(runnel.awaitCompletion(Duration.ofSeconds(20))).isTrue();
     RecordInfo info = runnel.inspect().record("test.numbers").orElseThrow();
@@ -105,7 +105,8 @@ class ExtensionTest {
     }
     assertThat(hook.seen).isEqualTo(expected);
     assertThat(tapped).isEqualTo(expected);
-    assertThat(hook.events).containsExactly("attach test.numbers Integer", "restore", "close");
+    assertThat(hook.events)
+        .containsExactly("attach test.numbers Integer on virtual", "restore", "close");
   }
 
   @Test
@@ -209,12 +210,55 @@ class ExtensionTest {
                 Runnel.builder()
                     .configure(Integer.class, NUMBERS, r -> r.hook(shared).external())
                     .configure(Integer.class, OUTSIDE, r -> r.hook(shared).external())
-                    .configure(Integer.class, STATE, r -> r.hook(null).external())
                     .build())
         .isInstanceOf(GraphException.class)
         .hasMessageContaining("record 'test.outside': hook 'rec' cannot be attached")
-        .hasMessageContaining("already attached to test.numbers")
+        .hasMessageContaining("already attached to test.numbers");
+    assertThatThrownBy(
+            () ->
+                Runnel.builder()
+                    .configure(Integer.class, STATE, r -> r.hook(null).external())
+                    .build())
+        .isInstanceOf(GraphException.class)
         .hasMessageContaining("record 'test.state': hook must not be null");
+  }
+
+  @Test
+  void aHookIsAttachedAtBuildWithItsWritersLaneAndOnlyIfTheGraphIsValid() {
+    Recorder<Integer> hook = new Recorder<>();
+    Runnel.builder()
+        .lane("rt", LaneSpec.dedicated())
+        .configure(Integer.class, NUMBERS, r -> r.hook(hook).lane("rt").source((ctx, out) -> {}))
+        .build()
+        .close();
+    assertThat(hook.events)
+        .containsExactly("attach test.numbers Integer on dedicated(spin_then_park)", "close");
+    Recorder<Integer> notAttached = new Recorder<>();
+    assertThatThrownBy(
+            () ->
+                Runnel.builder()
+                    .configure(
+                        Integer.class, NUMBERS, r -> r.hook(notAttached).source((c, o) -> {}))
+                    .configure(Integer.class, NUMBERS, r -> r.external())
+                    .build())
+        .isInstanceOf(GraphException.class);
+    assertThat(notAttached.events).isEmpty(); // a failed build has no side effects on hooks
+  }
+
+  @Test
+  void aValueProducedIntoAClosedRecordNeverReachesItsHooks() throws Exception {
+    Recorder<String> hook = new Recorder<>();
+    Runnel runnel =
+        Runnel.builder()
+            .configure(String.class, STATE, r -> r.hook(hook).external())
+            .build()
+            .start();
+    Producer<String> out = runnel.producer(String.class, STATE);
+    out.produce("before");
+    runnel.close();
+    assertThatThrownBy(() -> out.produce("after"))
+        .isInstanceOf(io.runnel.buffer.BufferClosedException.class);
+    assertThat(hook.seen).containsExactly("before");
   }
 
   /** A connector that records its lifecycle against the pipeline's. */

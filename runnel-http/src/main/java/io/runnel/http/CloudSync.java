@@ -138,6 +138,18 @@ public final class CloudSync implements Connector, AutoCloseable {
   private HttpClient client; // set once in start()
   private ExecutorService clientExecutor; // set once in start()
   private volatile StoreCursor cursor;
+
+  /**
+   * The end (exclusive) of the furthest batch ever sent, persisted before it is sent. After a
+   * restart the batch at the cursor is rebuilt with exactly these bounds, so that a batch whose
+   * answer was lost is re-sent identically under its key (never a longer batch under the same key,
+   * which a de-duplicating receiver would acknowledge without reading).
+   */
+  private StoreCursor sentEnd;
+
+  /** Set after a 413: the stored bounds were refused, so batches may be rebuilt smaller. */
+  private boolean ignoreSentEnd;
+
   private volatile boolean closing;
   private volatile CompletableFuture<?> inFlight;
 
@@ -217,6 +229,7 @@ public final class CloudSync implements Connector, AutoCloseable {
             "cloud sync '" + name + "' was already " + (closing ? "closed" : "started"));
       }
       cursor = store.cursor(cursorName);
+      sentEnd = store.cursor(cursorName + ".sent");
       clientExecutor =
           Executors.newCachedThreadPool(
               Thread.ofPlatform().name("runnel-http-" + name + "-client-", 0).daemon().factory());
@@ -265,7 +278,7 @@ public final class CloudSync implements Connector, AutoCloseable {
    * @throws InterruptedException if interrupted while waiting
    */
   public boolean awaitForwarded(long sequence, Duration timeout) throws InterruptedException {
-    long nanos = timeout.toNanos();
+    long nanos = nanos(timeout);
     lock.lock();
     try {
       while (forwardedPosition() <= sequence) {
@@ -348,13 +361,34 @@ public final class CloudSync implements Connector, AutoCloseable {
   // ================================================================== the lane
 
   /** A batch ready to send; re-sent byte for byte until acknowledged. */
-  private record Batch(long first, long last, long next, int count, byte[] body) {
-    String idempotencyKey(String node) {
-      return node + "-" + first;
+  private record Batch(long first, long last, long next, int count, byte[] body, int limit) {
+    /**
+     * {@code <node>-<first sequence>}; a batch built smaller after a 413 also names its entry
+     * limit, so it never shares a key with the larger batch that was refused.
+     */
+    String idempotencyKey(String node, int maxEntries) {
+      return limit < maxEntries ? node + "-" + first + "-l" + limit : node + "-" + first;
     }
   }
 
+  private String key(Batch b) {
+    return b.idempotencyKey(nodeId, maxBatchEntries);
+  }
+
   private void runLane() {
+    try {
+      lane();
+    } catch (Throwable t) { // an Error, or a bug: say so in the status rather than vanish
+      connected = false;
+      lastError = Instant.now() + " cloud sync '" + name + "': the sync thread died: " + t;
+      LOG.log(System.Logger.Level.ERROR, "cloud sync '" + name + "': the sync thread died", t);
+      if (t instanceof Error err) {
+        throw err;
+      }
+    }
+  }
+
+  private void lane() {
     Batch pending = null;
     int attempt = 0; // failed attempts of the pending batch (or of reading the store)
     while (!closing) {
@@ -370,6 +404,9 @@ public final class CloudSync implements Connector, AutoCloseable {
             advance(pending); // only filtered-out entries: pass them
             pending = null;
             continue;
+          }
+          if (pending.next() > sentEnd.position()) {
+            sentEnd.advanceTo(pending.next()); // before the first send: see sentEnd
           }
         }
         Attempt a = send(pending);
@@ -389,7 +426,7 @@ public final class CloudSync implements Connector, AutoCloseable {
                 "cloud sync ''{0}'': {1} accepted batch {2} after {3} failed attempt(s)",
                 name,
                 endpoint,
-                pending.idempotencyKey(nodeId),
+                key(pending),
                 attempt);
             failureLog.reset();
           }
@@ -400,7 +437,9 @@ public final class CloudSync implements Connector, AutoCloseable {
         connected = false;
         attempt++;
         if (a.tooLarge() && pending.count() > 1) {
+          // (a 413 for a single entry cannot shrink: it is retried, visibly, like other 4xx)
           batchLimit = Math.max(1, pending.count() / 2);
+          ignoreSentEnd = true; // refused, so not stored under its key: rebuild smaller
           LOG.log(
               WARNING,
               "cloud sync ''{0}'': {1} answered 413 to {2} entries ({3} bytes); batches now hold at"
@@ -412,7 +451,10 @@ public final class CloudSync implements Connector, AutoCloseable {
               batchLimit);
           pending = null; // rebuilt smaller from the same cursor
         }
-        wait = a.retryAfter() != null ? a.retryAfter() : backoff.delay(attempt, random());
+        wait = backoff.delay(attempt, random());
+        if (a.retryAfter() != null && a.retryAfter().compareTo(wait) > 0) {
+          wait = a.retryAfter(); // never sooner than asked, never a tight loop on "Retry-After: 0"
+        }
         fail(a.error(), attempt, wait);
       } catch (IOException | RuntimeException e) {
         // the store (query, cursor) or rendering failed: keep the batch if we have one, retry
@@ -435,6 +477,20 @@ public final class CloudSync implements Connector, AutoCloseable {
     }
   }
 
+  /** {@code d} in nanoseconds, saturating: "a very long time" must not overflow into a crash. */
+  static long nanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+
   private static ThreadLocalRandom random() {
     return ThreadLocalRandom.current();
   }
@@ -447,6 +503,14 @@ public final class CloudSync implements Connector, AutoCloseable {
   private Batch nextBatch(long from) throws IOException {
     long durable = store.durableSequence();
     int limit = batchLimit;
+    long until = Long.MAX_VALUE; // rebuild a batch sent before a restart with its exact bounds
+    long end = sentEnd.position();
+    if (from >= end) {
+      ignoreSentEnd = false;
+    } else if (!ignoreSentEnd && end - 1 <= durable) {
+      until = end;
+      limit = (int) Math.min(Query.MAX_LIMIT, end - from);
+    }
     Query q = Query.all().fromSequence(from).limit(limit);
     if (keys.size() == 1) {
       q = q.key(RecordKey.of(keys.iterator().next()));
@@ -461,7 +525,7 @@ public final class CloudSync implements Connector, AutoCloseable {
     boolean cut = false;
     boolean reachedEnd = found.size() < limit;
     for (StoredEntry e : found) {
-      if (e.sequence() > durable) {
+      if (e.sequence() > durable || e.sequence() >= until) {
         reachedEnd = true;
         break;
       }
@@ -471,7 +535,9 @@ public final class CloudSync implements Connector, AutoCloseable {
       }
       BatchWriter.Rendered r = writer.entry(e);
       byte[] json = r.json();
-      if (!rendered.isEmpty() && bytes + 1 + json.length > maxBatchBytes) {
+      if (!rendered.isEmpty()
+          && until == Long.MAX_VALUE
+          && bytes + 1 + json.length > maxBatchBytes) {
         cut = true;
         break;
       }
@@ -495,14 +561,21 @@ public final class CloudSync implements Connector, AutoCloseable {
       entryBytes += json.length;
       bytes += json.length + 1;
     }
-    if (reachedEnd && !cut) {
+    if (until != Long.MAX_VALUE) {
+      next = until;
+    } else if (reachedEnd && !cut) {
       next = Math.max(next, durable + 1);
     }
     if (rendered.isEmpty()) {
-      return new Batch(-1, -1, next, 0, null);
+      return new Batch(-1, -1, next, 0, null, limit);
     }
     return new Batch(
-        first, last, next, rendered.size(), writer.body(first, last, rendered, entryBytes));
+        first,
+        last,
+        next,
+        rendered.size(),
+        writer.body(first, last, rendered, entryBytes),
+        until != Long.MAX_VALUE ? maxBatchEntries : limit);
   }
 
   private void advance(Batch batch) throws IOException {
@@ -523,7 +596,7 @@ public final class CloudSync implements Connector, AutoCloseable {
 
   /** Sends one batch; null if the sync is closing. Never waits longer than the timeouts. */
   private Attempt send(Batch batch) throws InterruptedException {
-    String key = batch.idempotencyKey(nodeId);
+    String key = key(batch);
     String what =
         "cloud sync '"
             + name
@@ -559,7 +632,9 @@ public final class CloudSync implements Connector, AutoCloseable {
         f.cancel(true);
         return null;
       }
-      long deadline = connectTimeout.plus(requestTimeout).plus(CLIENT_GRACE).toNanos();
+      long deadline =
+          saturatedAdd(
+              saturatedAdd(nanos(connectTimeout), nanos(requestTimeout)), nanos(CLIENT_GRACE));
       HttpResponse<String> response = f.get(deadline, TimeUnit.NANOSECONDS);
       int status = response.statusCode();
       if (status >= 200 && status < 300) {
@@ -670,7 +745,7 @@ public final class CloudSync implements Connector, AutoCloseable {
 
   /** Waits for {@code d}, or less if {@link #syncNow()} or {@link #close()} is called. */
   private void pause(Duration d) {
-    long nanos = d.toNanos();
+    long nanos = nanos(d);
     lock.lock();
     try {
       while (nanos > 0 && !wakeRequested && !closing) {

@@ -152,6 +152,36 @@ class CloudSyncFaultsTest {
   }
 
   @Test
+  void aBatchWhoseAnswerWasLostIsRebuiltWithTheSameBoundsAfterARestart() throws Exception {
+    // the first request is stored by the server, but its answer comes after the client gave up
+    FaultyServer server = server(i -> i == 0 ? new Slow(Duration.ofSeconds(2)) : FaultyServer.OK);
+    long small = append(store, TEMP, 37);
+    CloudSync first =
+        CloudSync.builder(store, server.uri())
+            .nodeId("gw-1")
+            .maxBatchEntries(500)
+            .requestTimeout(Duration.ofMillis(300))
+            .backoff(Duration.ofSeconds(30), Duration.ofSeconds(60)) // no retry before the close
+            .build()
+            .start();
+    assertThat(
+            eventually(Duration.ofSeconds(10), () -> first.status().counters().get("timeouts") > 0))
+        .isTrue();
+    first.close(); // the device restarts with the batch unacknowledged
+    assertThat(store.cursor("cloud-sync").position()).isZero();
+
+    // meanwhile more history became durable: a naive rebuild would send 0..499 under "gw-1-0",
+    // which a de-duplicating receiver acknowledges without reading, losing 37..499
+    long last = append(store, TEMP, 500);
+    CloudSync second = sync(server.uri(), 500);
+    assertThat(second.awaitForwarded(last, Duration.ofSeconds(10))).isTrue();
+    assertThat(small).isEqualTo(36);
+    assertThat(server.received().get(0).idempotencyKey()).isEqualTo("gw-1-0");
+    assertThat(Fixture.sequences(server.received().get(1).body())).hasSize(37); // the same 0..36
+    assertExactlyOnceAfterDedup(server, last);
+  }
+
+  @Test
   void aServerGoneForAWhileGetsEverythingAfterItComesBack() throws Exception {
     FaultyServer server = server(i -> FaultyServer.OK);
     long first = append(store, TEMP, 100);

@@ -18,6 +18,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class HandoffQueue {
 
+  /**
+   * What {@link #offer} returns for a value dropped on arrival (drop-oldest, nothing older to
+   * drop).
+   */
+  static final long DROPPED = -1;
+
   /** One value on its way to the writer. */
   static final class Pending {
     final String key;
@@ -25,6 +31,9 @@ final class HandoffQueue {
     final Object value;
     final Codec<?> codec;
     long sequence;
+
+    /** Appended under drop-oldest: may be dropped to make room for a newer value. */
+    boolean droppable;
 
     Pending(String key, long timestampMicros, Object value, Codec<?> codec) {
       this.key = key;
@@ -55,6 +64,9 @@ final class HandoffQueue {
   private long rejected;
   private long appended;
 
+  /** Values dropped under drop-oldest, by key (touched only when something is dropped). */
+  private final java.util.Map<String, Long> droppedByKey = new java.util.HashMap<>();
+
   HandoffQueue(int capacity, long firstSequence) {
     int c = Integer.highestOneBit(capacity);
     if (c < capacity) {
@@ -82,8 +94,14 @@ final class HandoffQueue {
       if (closed) {
         throw new StoreException(closedReason);
       }
+      p.droppable = policy instanceof OverflowPolicy.DropOldest;
       if (count == ring.length) {
-        makeRoom(policy);
+        if (!makeRoom(policy)) {
+          // Nothing older may go: the new value is dropped. It gets no sequence, so a dropped
+          // value never leaves a gap at the tail that a reopened store would reuse.
+          dropped(p.key);
+          return DROPPED;
+        }
         if (closed) { // closed while this producer waited for room
           throw new StoreException(closedReason);
         }
@@ -106,7 +124,12 @@ final class HandoffQueue {
     }
   }
 
-  private void makeRoom(OverflowPolicy policy) {
+  /**
+   * Makes room for one value under {@code policy}.
+   *
+   * @return false if the new value itself must be dropped (drop-oldest found nothing droppable)
+   */
+  private boolean makeRoom(OverflowPolicy policy) {
     switch (policy) {
       case OverflowPolicy.Fail f -> {
         rejected++;
@@ -117,30 +140,7 @@ final class HandoffQueue {
                 + " fail). Use a larger queue, a cheaper durability policy, or wait/drop policies");
       }
       case OverflowPolicy.DropOldest d -> {
-        // While the writer copies a batch out (draining > 0) the oldest values are its own; the
-        // batch is released within microseconds, which makes room without dropping anything.
-        boolean interrupted = false;
-        long nanos = 1_000_000_000L;
-        while (draining > 0 && count == ring.length && nanos > 0) {
-          try {
-            nanos = notFull.awaitNanos(nanos);
-          } catch (InterruptedException e) {
-            interrupted = true;
-          }
-        }
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
-        if (count == ring.length && draining == 0) {
-          ring[head] = null;
-          head = (head + 1) & mask;
-          count--;
-          droppedOldest++;
-        } else if (count == ring.length) {
-          rejected++;
-          throw new StoreFullException(
-              "history queue full and the writer stuck for 1 s; value rejected (policy drop-oldest)");
-        }
+        return dropOldestDroppable();
       }
       case OverflowPolicy.Wait w -> {
         waited++;
@@ -174,6 +174,60 @@ final class HandoffQueue {
           throw new StoreException(closedReason);
         }
       }
+    }
+    return true;
+  }
+
+  /**
+   * Drops the oldest queued value that was itself appended under drop-oldest, so that one record's
+   * flood never evicts another record's history. Never waits: slots the writer is copying out are
+   * skipped, and the queue is compacted around the dropped slot (older values move up one when the
+   * writer is not draining, else newer values move down one).
+   *
+   * @return false if no queued value may be dropped
+   */
+  private boolean dropOldestDroppable() {
+    int first = draining;
+    int victim = -1;
+    for (int k = first; k < count; k++) {
+      Pending q = ring[(head + k) & mask];
+      if (q != null && q.droppable) {
+        victim = k;
+        break;
+      }
+    }
+    if (victim < 0) {
+      return false;
+    }
+    dropped(ring[(head + victim) & mask].key);
+    if (draining == 0) {
+      for (int k = victim; k > 0; k--) {
+        ring[(head + k) & mask] = ring[(head + k - 1) & mask];
+      }
+      ring[head] = null;
+      head = (head + 1) & mask;
+    } else {
+      for (int k = victim; k < count - 1; k++) {
+        ring[(head + k) & mask] = ring[(head + k + 1) & mask];
+      }
+      ring[(head + count - 1) & mask] = null;
+    }
+    count--;
+    return true;
+  }
+
+  private void dropped(String key) {
+    droppedOldest++;
+    droppedByKey.merge(key, 1L, Long::sum);
+  }
+
+  /** Values of {@code key} dropped under drop-oldest so far. */
+  long droppedFor(String key) {
+    lock.lock();
+    try {
+      return droppedByKey.getOrDefault(key, 0L);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -215,6 +269,7 @@ final class HandoffQueue {
       head = (head + n) & mask;
       count -= n;
       draining = 0;
+
       notFull.signalAll();
       return n;
     } finally {

@@ -195,7 +195,8 @@ public final class HistoryStore implements AutoCloseable {
    * later, on the writer thread).
    *
    * @param timestampMicros wall-clock time of the value, epoch microseconds
-   * @return the value's sequence
+   * @return the value's sequence, or -1 if it was dropped at once ({@link
+   *     OverflowPolicy#dropOldest()} with nothing older to drop)
    * @throws StoreFullException if the queue is full and the policy gives up
    * @throws StoreException if the store is closed or has failed
    */
@@ -267,6 +268,11 @@ public final class HistoryStore implements AutoCloseable {
   /** The highest sequence such that all entries up to it are on stable storage; -1 if none. */
   public long durableSequence() {
     return durableSequence;
+  }
+
+  /** Values of {@code key} dropped under {@link OverflowPolicy#dropOldest()} since open. */
+  public long droppedFor(RecordKey key) {
+    return queue.droppedFor(key.id());
   }
 
   /** The highest sequence the writer has handed to the OS (visible to queries). */
@@ -493,7 +499,10 @@ public final class HistoryStore implements AutoCloseable {
    * Sets how long values of {@code key} are kept at least, overriding the store's {@link
    * Retention#maxAge()} for this key ({@code null}: keep forever). Segments hold many keys and are
    * deleted whole, so a segment is deleted on age only when every key in it is past its own limit;
-   * the size limit still applies to everything.
+   * the size limit still applies to everything. The setting lives in this instance only: any
+   * process that opens the store and applies retention must set it too ({@link Persist} does so
+   * when its pipeline is built), or the store-wide age applies. A long-lived key keeps every
+   * segment it appears in, so interleaved short-lived keys are kept as long (disk cost).
    */
   public void retain(RecordKey key, Duration maxAge) {
     if (maxAge != null && (maxAge.isNegative() || maxAge.isZero())) {
@@ -512,7 +521,7 @@ public final class HistoryStore implements AutoCloseable {
 
   /** The age limit of a segment: the longest of its keys' limits; null if one keeps forever. */
   private Duration ageLimitOf(Segment s, Duration storeAge) {
-    if (keyAges.isEmpty()) {
+    if (keyAges.isEmpty() || s.keys.isEmpty()) {
       return storeAge;
     }
     Duration longest = null;

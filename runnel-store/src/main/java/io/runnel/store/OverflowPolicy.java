@@ -18,8 +18,11 @@ public sealed interface OverflowPolicy {
   }
 
   /**
-   * Drop the oldest value still in the queue (not yet written) to make room; counted as {@code
-   * droppedOldest}. Its sequence becomes a gap in the history.
+   * Never wait: drop the oldest value still in the queue (not yet written) that was itself appended
+   * under drop-oldest, so that one record's flood never evicts another record's history; if there
+   * is none, drop the new value (then {@code append} returns -1). Either way the call returns at
+   * once, a dropped queued value's sequence becomes a gap in the history, and the drop is counted
+   * ({@code droppedOldest} in {@link StoreStats}, and per key by {@link HistoryStore#droppedFor}).
    */
   static OverflowPolicy dropOldest() {
     return DropOldest.INSTANCE;

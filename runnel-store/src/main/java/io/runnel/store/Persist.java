@@ -1,5 +1,6 @@
 package io.runnel.store;
 
+import io.runnel.LaneSpec;
 import io.runnel.RecordHook;
 import io.runnel.RecordKey;
 import java.time.Duration;
@@ -20,24 +21,28 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Every value the record's writer produces is handed to the store before it enters the record's
  * buffer; the producer pays that hand-off (no encoding, no I/O), and the store's own thread writes.
- * When the store's queue is full the record's {@link OverflowPolicy} decides (the store's default
- * unless {@link #overflow} sets one):
+ * When the store's queue is full the record's {@link OverflowPolicy} decides. Unless {@link
+ * #overflow} sets one:
  *
  * <ul>
- *   <li>{@link OverflowPolicy#waitUpTo waitUpTo(timeout)} (the default, {@link
- *       StoreConfig#DEFAULT_WAIT}) waits for room, then throws {@link StoreFullException} to the
- *       producer: the value is then neither persisted nor produced, and counted as {@code
- *       rejected};
- *   <li>{@link OverflowPolicy#dropOldest()} never blocks: the oldest value not yet written is
- *       dropped from history (a counted gap); the pipeline itself loses nothing. Use it on a
- *       dedicated lane;
- *   <li>{@link OverflowPolicy#fail()} throws at once.
+ *   <li>a record written on a <b>dedicated or cooperative lane</b> uses {@link
+ *       OverflowPolicy#dropOldest()}: the producer never waits; the oldest unwritten value of a
+ *       drop-oldest record (or, if there is none, the new value) is dropped from history, counted
+ *       per record as {@code persist.dropped}; the pipeline itself loses nothing;
+ *   <li>any other record uses the store's default, {@link OverflowPolicy#waitUpTo waitUpTo(100 ms)}
+ *       ({@link StoreConfig#DEFAULT_WAIT}): it waits for room, then throws {@link
+ *       StoreFullException} to the producer; the value is then neither persisted nor produced, and
+ *       counted as {@code persist.rejected}.
  * </ul>
+ *
+ * <p>{@link OverflowPolicy#fail()} throws at once.
  *
  * <p>{@link #restoreLast()} puts the newest stored value back into the record's buffer when the
  * pipeline starts, so a restarted device resumes with its last state (a value written by a changed
- * type is reported as a warning and the record starts empty). {@link #retention} keeps this
- * record's values at least that long (see {@link HistoryStore#retain}).
+ * type is reported as a warning and the record starts empty). It is meant for state held in a
+ * {@code latest} buffer: on a ring or mailbox, readers see the restored value as a new one (a
+ * command would run again). {@link #retention} keeps this record's values at least that long (see
+ * {@link HistoryStore#retain}).
  *
  * <p>One {@code Persist} belongs to one record. The store is the caller's: close it after the
  * pipeline.
@@ -104,7 +109,7 @@ public final class Persist<T> implements RecordHook<T> {
   }
 
   @Override
-  public synchronized void attach(RecordKey key, Class<?> type) {
+  public synchronized void attach(RecordKey key, Class<?> type, LaneSpec writerLane) {
     if (appender != null) {
       throw new IllegalStateException(
           "this Persist is already attached to '"
@@ -112,8 +117,14 @@ public final class Persist<T> implements RecordHook<T> {
               + "'; create one per record");
     }
     HistoryStore.Appender<T> a = store.appender(key, codec);
-    if (overflow != null) {
-      a = a.withPolicy(overflow);
+    OverflowPolicy policy = overflow;
+    if (policy == null
+        && (writerLane.kind() == LaneSpec.Kind.DEDICATED
+            || writerLane.kind() == LaneSpec.Kind.COOPERATIVE)) {
+      policy = OverflowPolicy.dropOldest(); // never make a hard loop (or a whole lane) wait
+    }
+    if (policy != null) {
+      a = a.withPolicy(policy);
     }
     if (retentionSet) {
       store.retain(key, retention);
@@ -144,7 +155,9 @@ public final class Persist<T> implements RecordHook<T> {
 
   @Override
   public Map<String, Long> counters() {
-    return Map.of("appended", appended.sum(), "rejected", rejected.sum());
+    HistoryStore.Appender<T> a = appender;
+    long dropped = a == null ? 0 : store.droppedFor(a.key());
+    return Map.of("appended", appended.sum(), "rejected", rejected.sum(), "dropped", dropped);
   }
 
   @Override

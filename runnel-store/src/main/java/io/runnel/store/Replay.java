@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  * (the first few, then every 1000th).
  *
  * <p>A {@code Replay} is a description: each run (a restart of the source included) replays the
- * range from its start. Values replayed into a persisted record are persisted again.
+ * range from its start, up to what was written when the run began. Values replayed into a persisted
+ * record are persisted again (and are not replayed again by the same run).
  *
  * @param <T> the value type
  */
@@ -113,11 +114,17 @@ public final class Replay<T> implements Source<T> {
               to == null ? Long.MAX_VALUE : Query.micros(to));
     }
     long next = 0;
+    // Only what was written when the replay began: replaying into a record that is itself
+    // persisted under the same key must not chase its own appends.
+    long last = store.writtenSequence();
     long firstMicros = Long.MIN_VALUE;
     long startNanos = 0;
     for (; ; ) {
       List<StoredEntry> page = store.query(q.fromSequence(next));
       for (StoredEntry e : page) {
+        if (e.sequence() > last) {
+          return;
+        }
         next = e.sequence() + 1;
         T value;
         try {
@@ -144,8 +151,11 @@ public final class Replay<T> implements Source<T> {
             firstMicros = e.timestampMicros();
             startNanos = ctx.nanoTime();
           } else {
-            double offsetNanos = (e.timestampMicros() - firstMicros) * 1000.0 / speed;
-            ctx.sleepUntil(startNanos + (long) Math.max(0, offsetNanos));
+            // a clock that went backwards replays at once; huge gaps saturate instead of wrapping
+            double offsetNanos = Math.max(0, (e.timestampMicros() - firstMicros) * 1000.0 / speed);
+            long offset =
+                offsetNanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE / 2 : (long) offsetNanos;
+            ctx.sleepUntil(startNanos + offset);
           }
         }
         out.produce(value);

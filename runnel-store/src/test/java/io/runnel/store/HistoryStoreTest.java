@@ -241,7 +241,9 @@ class HistoryStoreTest {
       long t0 = System.nanoTime();
       assertThatThrownBy(() -> store.append(A, "w", TEXT)).isInstanceOf(StoreFullException.class);
       assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(25_000_000L);
-      long kept = store.append(A, "d", TEXT, OverflowPolicy.dropOldest());
+      // nothing queued was appended under drop-oldest, so the new value is the one dropped
+      assertThat(store.append(A, "d", TEXT, OverflowPolicy.dropOldest())).isEqualTo(-1);
+      long kept = store.sync();
       StoreStats s = store.stats();
       assertThat(s.rejected()).isEqualTo(1);
       assertThat(s.waited()).isEqualTo(1);
@@ -250,7 +252,35 @@ class HistoryStoreTest {
       gate.release.countDown();
       assertThat(store.awaitDurable(kept, Duration.ofSeconds(5))).isTrue();
       assertThat(values(store.query(Query.all())))
-          .containsExactly("blocker", "q1", "q2", "q3", "d");
+          .containsExactly("blocker", "q0", "q1", "q2", "q3");
+      assertThat(store.droppedFor(A)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void dropOldestOnlyEvictsValuesThatWereThemselvesDroppableAndCountsThemPerKey() throws Exception {
+    GateCodec gate = new GateCodec();
+    try (HistoryStore store = HistoryStore.open(config().queueCapacity(4).build())) {
+      store.append(A, "blocker", gate);
+      assertThat(gate.entered.await(5, TimeUnit.SECONDS)).isTrue();
+      store.append(A, "alarm", TEXT); // waitUpTo: must never be evicted by another record's flood
+      OverflowPolicy drop = OverflowPolicy.dropOldest();
+      store.append(B, "b0", TEXT, drop);
+      store.append(B, "b1", TEXT, drop);
+      store.append(B, "b2", TEXT, drop);
+      long t0 = System.nanoTime();
+      store.append(B, "b3", TEXT, drop); // full: b0 goes
+      store.append(B, "b4", TEXT, drop); // full: b1 goes
+      assertThat(System.nanoTime() - t0).isLessThan(500_000_000L); // never waits for the writer
+      assertThat(store.droppedFor(B)).isEqualTo(2);
+      assertThat(store.droppedFor(A)).isZero();
+      assertThat(store.stats().droppedOldest()).isEqualTo(2);
+      gate.release.countDown();
+      assertThat(store.awaitDurable(store.sync(), Duration.ofSeconds(5))).isTrue();
+      assertThat(values(store.query(Query.all())))
+          .containsExactly("blocker", "alarm", "b2", "b3", "b4");
+      List<Long> seqs = store.query(Query.all()).stream().map(StoredEntry::sequence).toList();
+      assertThat(seqs).containsExactly(0L, 1L, 4L, 5L, 6L); // the dropped ones are gaps
     }
   }
 

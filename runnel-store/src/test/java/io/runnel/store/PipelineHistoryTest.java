@@ -193,6 +193,72 @@ class PipelineHistoryTest {
   }
 
   @Test
+  void onADedicatedLaneAFullStoreDropsFromHistoryButNeverStallsOrFailsTheProducer()
+      throws Exception {
+    HistoryStoreTest.GateCodec gate = new HistoryStoreTest.GateCodec();
+    try (HistoryStore store =
+        HistoryStore.open(StoreConfig.builder(dir).queueCapacity(2).build())) {
+      store.append(STATE, "blocker", gate); // the writer is now stuck in encode
+      assertThat(gate.entered.await(5, TimeUnit.SECONDS)).isTrue();
+      List<String> tapped = new CopyOnWriteArrayList<>();
+      try (Runnel runnel =
+          Runnel.builder()
+              .lane("control", io.runnel.LaneSpec.dedicated())
+              .configure(
+                  String.class,
+                  INDOOR,
+                  r ->
+                      r.lane("control")
+                          .buffer(BufferSpec.ring(64))
+                          .hook(Persist.to(store, new HistoryStoreTest.TextCodec()))
+                          .source(
+                              (ctx, out) -> {
+                                for (int i = 0; i < 10; i++) {
+                                  out.produce("v" + i); // no overflow policy given
+                                }
+                              })
+                          .tap((ctx, v) -> tapped.add(v)))
+              .build()
+              .start()) {
+        assertThat(runnel.awaitCompletion(Duration.ofSeconds(10))).isTrue();
+        var counters = runnel.inspect().record(INDOOR.id()).orElseThrow().hookCounters();
+        assertThat(counters).containsEntry("persist.rejected", 0L);
+        assertThat(counters.get("persist.dropped")).isEqualTo(8L); // 2 fit in the queue
+        assertThat(runnel.inspect().task(INDOOR.id() + "/source").orElseThrow().failures())
+            .isZero();
+      }
+      assertThat(tapped).hasSize(10); // the pipeline lost nothing
+      gate.release.countDown();
+      assertThat(store.awaitDurable(store.sync(), Duration.ofSeconds(10))).isTrue();
+      assertThat(store.query(Query.all().key(INDOOR))).hasSize(2);
+    }
+  }
+
+  @Test
+  void aReplayIntoItsOwnPersistedRecordEnds() throws Exception {
+    try (HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build())) {
+      Codec<Reading> codec = Codec.forRecord(Reading.class);
+      for (int i = 0; i < 100; i++) {
+        store.append(INDOOR, new Reading("indoor", 20, i), codec);
+      }
+      assertThat(store.awaitDurable(store.sync(), Duration.ofSeconds(10))).isTrue();
+      Replay<Reading> replay = Replay.of(store, INDOOR, codec);
+      try (Runnel runnel =
+          Runnel.builder()
+              .configure(
+                  Reading.class,
+                  INDOOR,
+                  r ->
+                      r.buffer(BufferSpec.ring(1024)).source(replay).hook(Persist.to(store, codec)))
+              .build()
+              .start()) {
+        assertThat(runnel.awaitCompletion(Duration.ofSeconds(20))).isTrue();
+      }
+      assertThat(replay.replayed()).isEqualTo(100);
+    }
+  }
+
+  @Test
   void aReplayProducesATimeRangeAsFastAsPossible() throws Exception {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     try (HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build())) {
