@@ -89,21 +89,25 @@ abstract class Lane {
   /** Wake-to-run delays of this lane's threads (multi-writer, wait-free recording). */
   final org.HdrHistogram.Recorder wakeDelay;
 
-  private final org.HdrHistogram.Histogram wakeDelayTotal = new org.HdrHistogram.PackedHistogram(3);
+  private final org.HdrHistogram.Histogram wakeDelayTotal = newHistogram();
 
   /** Delays above this (an hour) are recorded as this. */
   static final long MAX_RECORDED_NANOS = 3_600_000_000_000L;
 
   /**
-   * A recorder of delays for a lane of this kind. Dedicated lanes (hard loops) get a fixed-range
-   * histogram at 2 significant digits: about 30 KB, and recording never allocates. Other lanes get
-   * packed (sparse) histograms at 3 digits: a few KB each however many tasks there are, growing
-   * only with the spread of the values recorded.
+   * A recorder of delays (lateness, wake-to-run): a fixed range (up to an hour) at 2 significant
+   * digits, so it takes about 37 KB per interval histogram, allocated once, and recording never
+   * allocates or resizes on the task's thread (packed, auto-resizing histograms were tried: they
+   * take less memory, but on a loaded machine the watchdog caught a 1 kHz loop 540 ms inside a
+   * packed histogram's consolidation).
    */
-  static org.HdrHistogram.Recorder newRecorder(LaneSpec spec) {
-    return spec.kind() == LaneSpec.Kind.DEDICATED
-        ? new org.HdrHistogram.Recorder(MAX_RECORDED_NANOS, 2)
-        : new org.HdrHistogram.Recorder(3, true);
+  static org.HdrHistogram.Recorder newRecorder() {
+    return new org.HdrHistogram.Recorder(MAX_RECORDED_NANOS, 2);
+  }
+
+  /** A histogram matching {@link #newRecorder()}, to accumulate its intervals. */
+  static org.HdrHistogram.Histogram newHistogram() {
+    return new org.HdrHistogram.Histogram(MAX_RECORDED_NANOS, 2);
   }
 
   /** Every wake-to-run delay recorded so far. */
@@ -119,7 +123,7 @@ abstract class Lane {
   Lane(String name, LaneSpec spec) {
     this.name = name;
     this.spec = spec;
-    this.wakeDelay = newRecorder(spec);
+    this.wakeDelay = newRecorder();
   }
 
   static Lane create(String name, LaneSpec spec) {

@@ -726,7 +726,7 @@ public final class Runnel implements AutoCloseable {
     List<LaneInfo> laneInfos = new ArrayList<>();
     for (Lane lane : lanes.values()) {
       List<TaskInfo> onLane = taskInfos.stream().filter(t -> t.lane().equals(lane.name)).toList();
-      org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+      org.HdrHistogram.Histogram h = Lane.newHistogram();
       long ticks = 0;
       long missed = 0;
       for (TaskRunner t : tasks) {

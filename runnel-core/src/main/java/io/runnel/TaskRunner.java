@@ -44,9 +44,10 @@ final class TaskRunner {
   final Lane lane;
 
   /** Lateness of every tick of this task's tickers, in nanoseconds (written by the task). */
-  private final org.HdrHistogram.Recorder lateness;
+  /** Created at the first tick: tasks without a ticker carry no histogram. */
+  private volatile org.HdrHistogram.Recorder lateness;
 
-  private final org.HdrHistogram.Histogram latenessTotal = new org.HdrHistogram.PackedHistogram(3);
+  private final org.HdrHistogram.Histogram latenessTotal = Lane.newHistogram();
   private final AtomicLong ticks = new AtomicLong();
   private final AtomicLong missedTicks = new AtomicLong();
   private final AtomicLong watchdogReports = new AtomicLong();
@@ -84,7 +85,6 @@ final class TaskRunner {
     this.onEnd = onEnd;
     this.ctx = new TaskContext(this, id, time);
     this.jitter = time instanceof SimScheduler sim ? sim.randomFor(id) : null;
-    this.lateness = Lane.newRecorder(lane.spec);
   }
 
   /** Restart jitter under simulation (seeded per task); null: ThreadLocalRandom. */
@@ -117,7 +117,11 @@ final class TaskRunner {
   }
 
   void recordTick(long latenessNanos, long newlyMissed) {
-    lateness.recordValue(Math.max(0, Math.min(latenessNanos, Lane.MAX_RECORDED_NANOS)));
+    org.HdrHistogram.Recorder r = lateness;
+    if (r == null) {
+      lateness = r = Lane.newRecorder(); // on the task's thread, once
+    }
+    r.recordValue(Math.max(0, Math.min(latenessNanos, Lane.MAX_RECORDED_NANOS)));
     ticks.incrementAndGet();
     if (newlyMissed > 0) {
       missedTicks.addAndGet(newlyMissed);
@@ -132,7 +136,10 @@ final class TaskRunner {
   /** Everything recorded so far (the recorder's new values are folded into the total). */
   org.HdrHistogram.Histogram latenessSnapshot() {
     synchronized (latenessTotal) {
-      latenessTotal.add(lateness.getIntervalHistogram());
+      org.HdrHistogram.Recorder r = lateness;
+      if (r != null) {
+        latenessTotal.add(r.getIntervalHistogram());
+      }
       return latenessTotal.copy();
     }
   }
