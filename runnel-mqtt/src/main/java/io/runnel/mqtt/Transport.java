@@ -1,0 +1,273 @@
+package io.runnel.mqtt;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt3.lifecycle.Mqtt3ClientConnectedContext;
+import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3Connect;
+import com.hivemq.client.mqtt.mqtt3.message.connect.Mqtt3ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
+import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The HiveMQ client behind one link, speaking MQTT 3.1.1 or 5, reduced to what the link needs:
+ * connect, publish, subscribe, disconnect and three callbacks. Everything version-specific lives
+ * here.
+ */
+abstract sealed class Transport {
+
+  /** Callbacks, invoked on the client's event-loop threads: must not block. */
+  interface Listener {
+    void connected(boolean sessionPresent);
+
+    /**
+     * The connection was lost or an attempt failed; {@code reconnector} is HiveMQ's, to schedule
+     * the next attempt.
+     */
+    void disconnected(Throwable cause, boolean byUser, MqttClientReconnector reconnector);
+
+    void message(String topic, byte[] payload);
+  }
+
+  /** What a transport needs from the link's configuration. */
+  record Settings(
+      String host,
+      int port,
+      int version,
+      String clientId,
+      String username,
+      byte[] password,
+      MqttClientSslConfig ssl,
+      long sessionExpirySeconds,
+      int keepAliveSeconds) {}
+
+  static final String SEQUENCE_PROPERTY = "runnel-seq";
+
+  static Transport create(Settings s, Listener listener) {
+    MqttClientBuilder b =
+        MqttClient.builder()
+            .identifier(s.clientId())
+            .serverHost(s.host())
+            .serverPort(s.port())
+            .executorConfig(
+                MqttClientExecutorConfig.builder()
+                    .nettyExecutor(daemonThreads(s.clientId()))
+                    .nettyThreads(1)
+                    .build())
+            .addDisconnectedListener(
+                ctx ->
+                    listener.disconnected(
+                        ctx.getCause(),
+                        ctx.getSource() == MqttDisconnectSource.USER,
+                        ctx.getReconnector()));
+    if (s.ssl() != null) {
+      b = b.sslConfig(s.ssl());
+    }
+    b =
+        b.addConnectedListener(
+            ctx ->
+                listener.connected(
+                    ctx instanceof Mqtt5ClientConnectedContext c5
+                        ? c5.getConnAck().isSessionPresent()
+                        : ((Mqtt3ClientConnectedContext) ctx).getConnAck().isSessionPresent()));
+    return s.version() == 5
+        ? new V5(b.useMqttVersion5().build().toAsync(), s, listener)
+        : new V3(b.useMqttVersion3().build().toAsync(), s, listener);
+  }
+
+  /**
+   * One event-loop thread per link, a daemon. HiveMQ's default threads are not daemons and, while
+   * it keeps a client's session state (until the session expiry, forever for MQTT 3.1.1 persistent
+   * sessions), they outlive the disconnect and would keep the JVM from exiting.
+   */
+  private static java.util.concurrent.Executor daemonThreads(String clientId) {
+    java.util.concurrent.ThreadFactory f =
+        Thread.ofPlatform().daemon().name("runnel-mqtt-io[" + clientId + "]-", 0).factory();
+    return task -> f.newThread(task).start();
+  }
+
+  /** Starts connecting; failures arrive at {@link Listener#disconnected}. */
+  abstract CompletableFuture<?> connect();
+
+  /**
+   * Publishes one message; the future completes when it is written (QoS 0) or acknowledged (QoS 1),
+   * and completes exceptionally if the broker refused it or the session was lost.
+   *
+   * @param sequence the history sequence, sent as the MQTT 5 user property {@value
+   *     #SEQUENCE_PROPERTY}; -1 for none
+   */
+  abstract CompletableFuture<Void> publish(
+      String topic, byte[] payload, Qos qos, boolean retain, long sequence);
+
+  /** Subscribes; completes exceptionally if the broker refused the subscription. */
+  abstract CompletableFuture<Void> subscribe(String filter, Qos qos);
+
+  abstract CompletableFuture<Void> disconnect();
+
+  static MqttQos qos(Qos qos) {
+    return qos == Qos.AT_LEAST_ONCE ? MqttQos.AT_LEAST_ONCE : MqttQos.AT_MOST_ONCE;
+  }
+
+  static <R> CompletableFuture<Void> failIfError(
+      CompletableFuture<R> f, java.util.function.Function<R, java.util.Optional<Throwable>> error) {
+    return f.thenCompose(
+        r -> {
+          java.util.Optional<Throwable> e = error.apply(r);
+          return e.isPresent()
+              ? CompletableFuture.failedFuture(e.get())
+              : CompletableFuture.completedFuture(null);
+        });
+  }
+
+  static final class V5 extends Transport {
+    private final Mqtt5AsyncClient client;
+    private final Mqtt5Connect connect;
+
+    V5(Mqtt5AsyncClient client, Settings s, Listener listener) {
+      this.client = client;
+      Mqtt5ConnectBuilder b =
+          Mqtt5Connect.builder()
+              .cleanStart(false)
+              .sessionExpiryInterval(s.sessionExpirySeconds())
+              .keepAlive(s.keepAliveSeconds());
+      if (s.username() != null) {
+        b =
+            b.simpleAuth()
+                .username(s.username())
+                .password(s.password() == null ? new byte[0] : s.password())
+                .applySimpleAuth();
+      }
+      this.connect = b.build();
+      // Registered before connecting, so that messages the broker kept for this session (sent
+      // right after CONNACK, before any SUBSCRIBE of ours) are not lost.
+      client.publishes(
+          MqttGlobalPublishFilter.ALL,
+          p -> listener.message(p.getTopic().toString(), p.getPayloadAsBytes()));
+    }
+
+    @Override
+    CompletableFuture<?> connect() {
+      return client.connect(connect);
+    }
+
+    @Override
+    CompletableFuture<Void> publish(
+        String topic, byte[] payload, Qos qos, boolean retain, long sequence) {
+      Mqtt5PublishBuilder.Complete b =
+          Mqtt5Publish.builder().topic(topic).qos(qos(qos)).retain(retain).payload(payload);
+      if (sequence >= 0) {
+        b =
+            b.userProperties()
+                .add(SEQUENCE_PROPERTY, Long.toString(sequence))
+                .applyUserProperties();
+      }
+      return failIfError(client.publish(b.build()), r -> r.getError());
+    }
+
+    @Override
+    CompletableFuture<Void> subscribe(String filter, Qos qos) {
+      return client
+          .subscribe(Mqtt5Subscribe.builder().topicFilter(filter).qos(qos(qos)).build())
+          .thenCompose(
+              ack -> {
+                for (Mqtt5SubAckReasonCode code : ack.getReasonCodes()) {
+                  if (code.isError()) {
+                    return CompletableFuture.failedFuture(
+                        new IllegalStateException(
+                            "broker refused subscription to '" + filter + "': " + code));
+                  }
+                }
+                return CompletableFuture.completedFuture(null);
+              });
+    }
+
+    @Override
+    CompletableFuture<Void> disconnect() {
+      return client.disconnect();
+    }
+  }
+
+  static final class V3 extends Transport {
+    private final Mqtt3AsyncClient client;
+    private final Mqtt3Connect connect;
+
+    V3(Mqtt3AsyncClient client, Settings s, Listener listener) {
+      this.client = client;
+      Mqtt3ConnectBuilder b =
+          Mqtt3Connect.builder().cleanSession(false).keepAlive(s.keepAliveSeconds());
+      if (s.username() != null) {
+        b =
+            b.simpleAuth()
+                .username(s.username())
+                .password(s.password() == null ? new byte[0] : s.password())
+                .applySimpleAuth();
+      }
+      this.connect = b.build();
+      client.publishes(
+          MqttGlobalPublishFilter.ALL,
+          p -> listener.message(p.getTopic().toString(), p.getPayloadAsBytes()));
+    }
+
+    @Override
+    CompletableFuture<?> connect() {
+      return client.connect(connect);
+    }
+
+    @Override
+    CompletableFuture<Void> publish(
+        String topic, byte[] payload, Qos qos, boolean retain, long sequence) {
+      return client
+          .publish(
+              Mqtt3Publish.builder()
+                  .topic(topic)
+                  .qos(qos(qos))
+                  .retain(retain)
+                  .payload(payload)
+                  .build())
+          .thenApply(p -> null);
+    }
+
+    @Override
+    CompletableFuture<Void> subscribe(String filter, Qos qos) {
+      return client
+          .subscribe(Mqtt3Subscribe.builder().topicFilter(filter).qos(qos(qos)).build())
+          .thenCompose(
+              ack -> {
+                for (Mqtt3SubAckReturnCode code : ack.getReturnCodes()) {
+                  if (code == Mqtt3SubAckReturnCode.FAILURE) {
+                    return CompletableFuture.failedFuture(
+                        new IllegalStateException(
+                            "broker refused subscription to '" + filter + "'"));
+                  }
+                }
+                return CompletableFuture.completedFuture(null);
+              });
+    }
+
+    @Override
+    CompletableFuture<Void> disconnect() {
+      return client.disconnect();
+    }
+  }
+
+  static byte[] utf8(String s) {
+    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,257 @@
+package io.runnel.mqtt;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real Mosquitto broker for tests, on a free loopback port, with its own config and data in a
+ * directory of the test. Start, stop (SIGTERM), kill (SIGKILL) and restart on the same port. Every
+ * broker still running when the JVM exits is killed.
+ *
+ * <p>If the {@code mosquitto} binary is missing, {@link #start} fails when the environment variable
+ * {@code CI} is set and skips the test (a JUnit assumption) otherwise.
+ */
+final class MosquittoBroker implements AutoCloseable {
+
+  static final String INSTALL_HINT = "install mosquitto: apt-get install mosquitto";
+
+  private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+  }
+
+  /** Options of one broker. */
+  static final class Options {
+    boolean persistence;
+    Path passwordFile;
+    Path certFile;
+    Path keyFile;
+    final List<String> extra = new ArrayList<>();
+
+    Options persistence() {
+      this.persistence = true;
+      return this;
+    }
+
+    Options passwords(Path file) {
+      this.passwordFile = file;
+      return this;
+    }
+
+    Options tls(Path cert, Path key) {
+      this.certFile = cert;
+      this.keyFile = key;
+      return this;
+    }
+  }
+
+  private final Path dir;
+  private final Path config;
+  private final Path log;
+  private final int port;
+  private Process process;
+
+  private MosquittoBroker(Path dir, int port, Options options) throws IOException {
+    this.dir = dir;
+    this.port = port;
+    this.config = dir.resolve("mosquitto.conf");
+    this.log = dir.resolve("mosquitto.log");
+    List<String> lines = new ArrayList<>();
+    lines.add("listener " + port + " 127.0.0.1");
+    lines.add("user " + System.getProperty("user.name")); // as root, stay root: the files are ours
+    if (options.passwordFile != null) {
+      lines.add("allow_anonymous false");
+      lines.add("password_file " + options.passwordFile);
+    } else {
+      lines.add("allow_anonymous true");
+    }
+    if (options.certFile != null) {
+      lines.add("certfile " + options.certFile);
+      lines.add("keyfile " + options.keyFile);
+    }
+    if (options.persistence) {
+      lines.add("persistence true");
+      lines.add("persistence_location " + dir + "/");
+      lines.add("autosave_interval 1");
+    } else {
+      lines.add("persistence false");
+    }
+    lines.add("max_queued_messages 100000");
+    lines.add("log_dest stderr");
+    lines.add("log_type error");
+    lines.add("log_type warning");
+    lines.add("log_type notice");
+    lines.addAll(options.extra);
+    Files.write(config, lines);
+  }
+
+  /** The mosquitto binary, or null if it is not installed. */
+  static Path binary() {
+    for (String p :
+        List.of(
+            "/usr/sbin/mosquitto",
+            "/usr/local/sbin/mosquitto",
+            "/usr/bin/mosquitto",
+            "/usr/local/bin/mosquitto",
+            "/opt/homebrew/sbin/mosquitto")) {
+      if (Files.isExecutable(Path.of(p))) {
+        return Path.of(p);
+      }
+    }
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String d : path.split(":")) {
+        Path p = Path.of(d, "mosquitto");
+        if (Files.isExecutable(p)) {
+          return p;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Skips the test (or fails it on CI) if mosquitto is not installed. */
+  static void requireInstalled() {
+    if (binary() != null) {
+      return;
+    }
+    if (System.getenv("CI") != null) {
+      fail("mosquitto not found but CI is set: " + INSTALL_HINT);
+    }
+    Assumptions.abort("mosquitto not found: " + INSTALL_HINT);
+  }
+
+  static MosquittoBroker start(Path dir) throws Exception {
+    return start(dir, new Options());
+  }
+
+  static MosquittoBroker start(Path dir, Options options) throws Exception {
+    return start(dir, freePort(), options);
+  }
+
+  /** Starts on a given port (e.g. one reserved for a broker that is not up yet). */
+  static MosquittoBroker start(Path dir, int port, Options options) throws Exception {
+    requireInstalled();
+    Files.createDirectories(dir);
+    MosquittoBroker b = new MosquittoBroker(dir, port, options);
+    b.launch();
+    return b;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress("127.0.0.1", 0));
+      return s.getLocalPort();
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  Path directory() {
+    return dir;
+  }
+
+  boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  private void launch() throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      ProcessBuilder pb =
+          new ProcessBuilder(binary().toString(), "-c", config.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      process = pb.start();
+      RUNNING.add(process);
+      if (awaitListening(10_000)) {
+        return;
+      }
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      RUNNING.remove(process);
+      if (attempt == 5) {
+        throw new IllegalStateException(
+            "mosquitto did not start listening on 127.0.0.1:" + port + "; log:\n" + logTail());
+      }
+      Thread.sleep(200L * attempt); // e.g. the port is still held after a kill
+    }
+  }
+
+  private boolean awaitListening(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (System.nanoTime() - deadline < 0) {
+      if (!process.isAlive()) {
+        return false;
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return true;
+      } catch (IOException e) {
+        Thread.sleep(20);
+      }
+    }
+    return false;
+  }
+
+  /** The end of the broker's log, for failure messages. */
+  String logTail() {
+    try {
+      List<String> all = Files.readAllLines(log);
+      return String.join("\n", all.subList(Math.max(0, all.size() - 30), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  /** Graceful stop (SIGTERM); Mosquitto saves its persistence file. */
+  void stop() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+    RUNNING.remove(process);
+  }
+
+  /** Crash (SIGKILL): no goodbye to clients, nothing saved since the last autosave. */
+  void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+    RUNNING.remove(process);
+  }
+
+  /** Starts again on the same port with the same configuration and data. */
+  void restart() throws Exception {
+    kill();
+    launch();
+  }
+
+  @Override
+  public void close() {
+    try {
+      kill();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

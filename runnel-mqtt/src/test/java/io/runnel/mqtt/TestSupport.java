@@ -1,0 +1,49 @@
+package io.runnel.mqtt;
+
+import io.runnel.RecordKey;
+import io.runnel.Runnel;
+import io.runnel.inspect.ConnectorStatus;
+import io.runnel.store.Codec;
+import java.time.Duration;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/** Shared bits of the MQTT tests. */
+final class TestSupport {
+  private TestSupport() {}
+
+  record Reading(String sensor, long n) {}
+
+  static final Codec<Reading> JSON = Codec.json(Reading.class);
+
+  static RecordKey key(String id) {
+    return RecordKey.of(id);
+  }
+
+  /** Polls until the condition holds, or fails with the last observed state. */
+  static void await(String what, Duration timeout, Supplier<Boolean> condition, Supplier<?> state)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.get()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(
+            "timed out after " + timeout + " waiting for " + what + "; state: " + state.get());
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  static ConnectorStatus status(Runnel r, String name) {
+    return r.inspect().connector(name).orElseThrow();
+  }
+
+  static void awaitStatus(
+      MqttLink link, String what, Duration timeout, Predicate<ConnectorStatus> condition)
+      throws InterruptedException {
+    await(what, timeout, () -> condition.test(link.status()), link::status);
+  }
+
+  static long counter(ConnectorStatus s, String name) {
+    return s.counters().getOrDefault(name, -1L);
+  }
+}
