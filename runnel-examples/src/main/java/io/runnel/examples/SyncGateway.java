@@ -8,6 +8,7 @@ import io.runnel.Ticker;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.http.CloudSync;
 import io.runnel.inspect.ConnectorStatus;
+import io.runnel.mqtt.MqttLink;
 import io.runnel.store.Codec;
 import io.runnel.store.Durability;
 import io.runnel.store.HistoryStore;
@@ -82,6 +83,19 @@ public final class SyncGateway implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE}).")
   double faults;
 
+  @Option(
+      names = "--mqtt",
+      description =
+          "Also publish every persisted reading to this MQTT broker, host:port, from history at QoS 1"
+              + " (default: off).")
+  String mqtt;
+
+  @Option(
+      names = "--mqtt-version",
+      defaultValue = "5",
+      description = "MQTT protocol version, 3 (3.1.1) or 5 (default: ${DEFAULT-VALUE}).")
+  int mqttVersion;
+
   @Option(names = "--dir", description = "History directory (default: a new temporary directory).")
   Path dir;
 
@@ -96,6 +110,9 @@ public final class SyncGateway implements Callable<Integer> {
   private final PrintStream out;
   final AtomicLong firstValueAtMillis = new AtomicLong();
   final AtomicLong produced = new AtomicLong();
+
+  /** Cleared at the end of the run: the sensors stop, the connectors drain what was persisted. */
+  volatile boolean producing = true;
 
   /** Set by the run: the figures a test can check. */
   long lost = -1;
@@ -133,7 +150,7 @@ public final class SyncGateway implements Callable<Integer> {
                         ctx.sleep(Duration.ofNanos(period.toNanos() * n / sensors));
                         Ticker ticker = ctx.ticker(period);
                         double value = 20;
-                        for (long seq = 0; ; seq++) {
+                        for (long seq = 0; producing; seq++) {
                           ticker.await();
                           value += random.nextGaussian() * 0.05;
                           o.produce(new Reading(name, seq, value, ctx.now()));
@@ -173,8 +190,31 @@ public final class SyncGateway implements Callable<Integer> {
               .requestTimeout(Duration.ofSeconds(2))
               .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
               .build();
+      List<Connector> connectors = new ArrayList<>(List.of(sync));
+      MqttLink link = null;
+      if (mqtt != null) {
+        int colon = mqtt.lastIndexOf(':');
+        if (colon < 0) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "--mqtt wants host:port, got " + mqtt);
+        }
+        link =
+            MqttLink.builder("mqtt")
+                .broker(mqtt.substring(0, colon), Integer.parseInt(mqtt.substring(colon + 1)))
+                .version(mqttVersion)
+                .clientId("runnel-gateway-1")
+                .build();
+        List<RecordKey> keys = new ArrayList<>();
+        for (int i = 1; i <= sensors; i++) {
+          keys.add(sensorKey(i));
+        }
+        // one route for all sensors: one thread, one cursor, the store read once for all of them
+        link.publishHistory(
+            store, keys, Codec.forRecord(Reading.class), r -> "gateway-1/" + r.sensor(), "mqtt");
+        connectors.add(link);
+      }
       long t0 = System.nanoTime();
-      Runnel runnel = pipeline(store, List.of(sync));
+      Runnel runnel = pipeline(store, connectors);
       runnel.start();
       long deadline = t0 + duration.toNanos();
       long nextReport = t0 + 2_000_000_000L;
@@ -200,11 +240,21 @@ public final class SyncGateway implements Callable<Integer> {
       long producingNanos = System.nanoTime() - t0;
       Rss steady = Rss.now();
       double cpuSeconds = cpuSeconds();
-      // Stop the sensors but keep the sync running until the backlog drains.
+      // Stop the sensors (their records close) but keep the connectors running until they drain.
+      producing = false;
+      runnel.awaitCompletion(Duration.ofSeconds(5));
       long total = produced.get();
       long last = store.sync();
       boolean drained = sync.awaitForwarded(last, drainTimeout);
       ConnectorStatus s = sync.status();
+      ConnectorStatus m = null;
+      if (link != null) {
+        long until = System.nanoTime() + drainTimeout.toNanos();
+        while (historyCounter(link.status(), "acked") < last + 1 && System.nanoTime() < until) {
+          Thread.sleep(50);
+        }
+        m = link.status();
+      }
       runnel.close(); // closes the sync connector too
       StoreStats st = store.stats();
       long stored = last + 1;
@@ -225,6 +275,16 @@ public final class SyncGateway implements Callable<Integer> {
           s.retries(),
           s.backlog(),
           s.lastError());
+      if (m != null) {
+        out.printf(
+            Locale.ROOT,
+            "mqtt: %s; %d published and acknowledged (QoS 1, from history), %d reconnects, last"
+                + " error: %s%n",
+            m.connected() ? "connected" : "not connected",
+            historyCounter(m, "acked"),
+            m.retries(),
+            m.lastError());
+      }
       if (ingest != null) {
         lost = ingest.missingUpTo(last);
         forwarded = ingest.distinctSequences();
@@ -258,6 +318,14 @@ public final class SyncGateway implements Callable<Integer> {
         ingest.close();
       }
     }
+  }
+
+  /** A counter summed over the link's history routes ({@code history.<cursor>.<name>}). */
+  static long historyCounter(ConnectorStatus s, String name) {
+    return s.counters().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("history.") && e.getKey().endsWith("." + name))
+        .mapToLong(java.util.Map.Entry::getValue)
+        .sum();
   }
 
   private static double cpuSeconds() {

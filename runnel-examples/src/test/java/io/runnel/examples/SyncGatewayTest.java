@@ -30,7 +30,9 @@ class SyncGatewayTest {
     String text = bytes.toString(StandardCharsets.UTF_8);
     assertThat(code).as(text).isZero();
     assertThat(gateway.lost).as(text).isZero();
-    assertThat(gateway.forwarded).as(text).isGreaterThan(1000);
+    // every reading produced was persisted and arrived (how many depends on the machine's load)
+    assertThat(gateway.produced.get()).as(text).isPositive();
+    assertThat(gateway.forwarded).as(text).isEqualTo(gateway.produced.get());
     assertThat(text).contains("sync: drained").contains("0 lost").contains("memory: RSS");
   }
 }

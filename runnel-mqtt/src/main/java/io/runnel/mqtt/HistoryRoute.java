@@ -52,7 +52,14 @@ final class HistoryRoute<T> implements Runnable {
 
   private final MqttLink link;
   private final HistoryStore store;
-  private final RecordKey key;
+  private final java.util.Set<String> keys;
+
+  /** The key when there is only one (read with an index-guided key query). */
+  private final RecordKey single;
+
+  /** The keys, for log lines. */
+  private final String label;
+
   private final Codec<T> codec;
   private final String fixedTopic;
   private final Function<? super T, String> topicOf;
@@ -81,7 +88,7 @@ final class HistoryRoute<T> implements Runnable {
   HistoryRoute(
       MqttLink link,
       HistoryStore store,
-      RecordKey key,
+      java.util.Collection<? extends RecordKey> keys,
       Codec<T> codec,
       String fixedTopic,
       Function<? super T, String> topicOf,
@@ -91,7 +98,10 @@ final class HistoryRoute<T> implements Runnable {
     this.replayWindowNanos = replayWindow.toNanos();
     this.link = link;
     this.store = store;
-    this.key = key;
+    this.keys = new java.util.LinkedHashSet<>();
+    keys.forEach(k -> this.keys.add(k.id()));
+    this.label = String.join(", ", this.keys);
+    this.single = this.keys.size() == 1 ? keys.iterator().next() : null;
     this.codec = codec;
     this.fixedTopic = fixedTopic;
     this.topicOf = topicOf;
@@ -123,7 +133,7 @@ final class HistoryRoute<T> implements Runnable {
       try {
         cursor = store.cursor(cursorName);
       } catch (Exception e) {
-        link.error("history '" + key.id() + "': cannot open cursor '" + cursorName + "'", e);
+        link.error("history '" + label + "': cannot open cursor '" + cursorName + "'", e);
         if (!pause(1000)) {
           return;
         }
@@ -153,7 +163,7 @@ final class HistoryRoute<T> implements Runnable {
         try {
           progress |= fill(window);
         } catch (Exception e) {
-          link.error("history '" + key.id() + "': cannot read the store", e);
+          link.error("history '" + label + "': cannot read the store", e);
           pause(500);
         }
       }
@@ -205,7 +215,7 @@ final class HistoryRoute<T> implements Runnable {
     rewinds.increment();
     link.error(
         "history '"
-            + key.id()
+            + label
             + "': the broker lost its session; resending from sequence "
             + from
             + " (acknowledged within the replay window, or not at all)",
@@ -231,7 +241,7 @@ final class HistoryRoute<T> implements Runnable {
         rejected.increment();
         link.error(
             "history '"
-                + key.id()
+                + label
                 + "': broker rejected sequence "
                 + p.sequence()
                 + "; skipped (not resent)",
@@ -244,7 +254,7 @@ final class HistoryRoute<T> implements Runnable {
         rewinds.increment();
         link.error(
             "history '"
-                + key.id()
+                + label
                 + "': publish of sequence "
                 + p.sequence()
                 + " failed; resending from there",
@@ -266,15 +276,19 @@ final class HistoryRoute<T> implements Runnable {
       return false;
     }
     int limit = Math.min(READ_LIMIT, maxInflight - window.size());
-    List<StoredEntry> entries = store.query(Query.all().key(key).fromSequence(from).limit(limit));
+    Query q = Query.all().fromSequence(from).limit(limit);
+    List<StoredEntry> entries = store.query(single != null ? q.key(single) : q);
     boolean beyondDurable = false;
     for (StoredEntry e : entries) {
       if (e.sequence() > durable) {
         beyondDurable = true;
         break;
       }
-      window.addLast(new Pending(e.sequence(), publish(e)));
       from = e.sequence() + 1;
+      if (single == null && !keys.contains(e.key())) {
+        continue; // another record's entry: passed
+      }
+      window.addLast(new Pending(e.sequence(), publish(e)));
     }
     if (!beyondDurable && entries.size() < limit) {
       from = Math.max(from, durable + 1); // no more entries of this key up to the durable end
@@ -316,7 +330,7 @@ final class HistoryRoute<T> implements Runnable {
   private CompletableFuture<Void> skip(StoredEntry e, String why) {
     skipped.increment();
     link.error(
-        "history '" + key.id() + "': sequence " + e.sequence() + " skipped because " + why, null);
+        "history '" + label + "': sequence " + e.sequence() + " skipped because " + why, null);
     return CompletableFuture.completedFuture(null);
   }
 
@@ -328,7 +342,7 @@ final class HistoryRoute<T> implements Runnable {
     try {
       c.advanceTo(upTo);
     } catch (Exception e) {
-      link.error("history '" + key.id() + "': cannot persist cursor '" + cursorName + "'", e);
+      link.error("history '" + label + "': cannot persist cursor '" + cursorName + "'", e);
     }
   }
 
@@ -343,7 +357,7 @@ final class HistoryRoute<T> implements Runnable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) { // the store failed or closed
-        link.error("history '" + key.id() + "': store unavailable", e);
+        link.error("history '" + label + "': store unavailable", e);
         pause(500);
       }
     }

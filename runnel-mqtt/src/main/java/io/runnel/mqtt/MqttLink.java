@@ -225,7 +225,7 @@ public final class MqttLink implements Connector {
   public <T> void publishHistory(
       HistoryStore store, RecordKey key, Codec<T> codec, String topic, String cursorName) {
     checkTopic(topic);
-    addRoute(store, key, codec, topic, null, cursorName);
+    addRoute(store, List.of(key), codec, topic, null, cursorName);
   }
 
   /**
@@ -244,18 +244,37 @@ public final class MqttLink implements Connector {
       Function<? super T, String> topic,
       String cursorName) {
     Objects.requireNonNull(topic, "topic");
-    addRoute(store, key, codec, null, topic, cursorName);
+    addRoute(store, List.of(key), codec, null, topic, cursorName);
+  }
+
+  /**
+   * Like {@link #publishHistory(HistoryStore, RecordKey, Codec, Function, String)} for several
+   * persisted records of one type, forwarded by one thread through one cursor (cheaper than a route
+   * per record when there are many: the store is read once for all of them).
+   */
+  public <T> void publishHistory(
+      HistoryStore store,
+      java.util.Collection<? extends RecordKey> keys,
+      Codec<T> codec,
+      Function<? super T, String> topic,
+      String cursorName) {
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(keys, "keys");
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("link '" + name + "': publishHistory needs a key");
+    }
+    addRoute(store, List.copyOf(keys), codec, null, topic, cursorName);
   }
 
   private <T> void addRoute(
       HistoryStore store,
-      RecordKey key,
+      List<? extends RecordKey> keys,
       Codec<T> codec,
       String fixedTopic,
       Function<? super T, String> topicOf,
       String cursorName) {
     Objects.requireNonNull(store, "store");
-    Objects.requireNonNull(key, "key");
+    keys.forEach(k -> Objects.requireNonNull(k, "key"));
     Objects.requireNonNull(codec, "codec");
     RecordKey.problem(cursorName)
         .ifPresent(
@@ -271,7 +290,7 @@ public final class MqttLink implements Connector {
     }
     routes.add(
         new HistoryRoute<>(
-            this, store, key, codec, fixedTopic, topicOf, cursorName, maxInflight, replayWindow));
+            this, store, keys, codec, fixedTopic, topicOf, cursorName, maxInflight, replayWindow));
   }
 
   // ---------------------------------------------------------------------------------- inbound

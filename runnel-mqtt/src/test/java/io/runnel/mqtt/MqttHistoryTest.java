@@ -222,6 +222,32 @@ class MqttHistoryTest {
     r2.close();
   }
 
+  @Test
+  void oneRouteForwardsSeveralRecordsThroughOneCursorAndPassesTheOthers() throws Exception {
+    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    TestClient sub = later(TestClient.connect(broker.port()).subscribe("multi/#"));
+    HistoryStore store = store();
+    RecordKey third = key("sensor.third");
+    for (long i = 0; i < 300; i++) {
+      RecordKey k = i % 3 == 0 ? READINGS : i % 3 == 1 ? OTHER : third;
+      store.append(k, new Reading(k.id(), i), JSON);
+    }
+    store.awaitDurable(store.sync(), Duration.ofSeconds(5));
+    MqttLink link =
+        MqttLink.builder("mqtt").broker("127.0.0.1", broker.port()).clientId("multi").build();
+    link.publishHistory(
+        store, List.of(READINGS, OTHER), JSON, r -> "multi/" + r.sensor(), "mqtt-multi");
+    Runnel r = later(Runnel.builder().connector(link).build().start());
+    List<Received> got = sub.take(200, WAIT);
+    assertThat(got)
+        .extracting(Received::topic)
+        .containsOnly("multi/sensor.readings", "multi/sensor.other");
+    assertThat(numbers(got)).doesNotHaveDuplicates().allMatch(n -> n % 3 != 2);
+    assertThat(sub.received.poll(300, TimeUnit.MILLISECONDS)).isNull(); // nothing of the third
+    r.close(); // commits the cursor: past every entry, the third record's included
+    assertThat(store.cursor("mqtt-multi").position()).isEqualTo(300);
+  }
+
   private static List<Long> numbers(List<Received> got) {
     return got.stream()
         .map(x -> JSON.decode(x.payload().getBytes(StandardCharsets.UTF_8)).n())
