@@ -3,10 +3,16 @@ package io.runnel.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,5 +40,54 @@ class SyncGatewayTest {
     assertThat(gateway.produced.get()).as(text).isPositive();
     assertThat(gateway.forwarded).as(text).isEqualTo(gateway.produced.get());
     assertThat(text).contains("sync: drained").contains("0 lost").contains("memory: RSS");
+  }
+
+  @Test
+  void withABrokerEveryReadingIsAlsoPublishedOverMqtt(@TempDir Path dir) throws Exception {
+    Path binary = Path.of("/usr/sbin/mosquitto");
+    if (!Files.isExecutable(binary)) {
+      assertThat(System.getenv("CI"))
+          .as("CI must install mosquitto (apt-get install mosquitto)")
+          .isNull();
+      Assumptions.abort("mosquitto is not installed (apt-get install mosquitto)");
+    }
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path conf = dir.resolve("mosquitto.conf");
+    Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\n");
+    Process broker =
+        new ProcessBuilder(binary.toString(), "-c", conf.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("mosquitto.log").toFile())
+            .start();
+    try {
+      long until = System.nanoTime() + 10_000_000_000L;
+      while (true) {
+        try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
+          break;
+        } catch (IOException e) {
+          assertThat(System.nanoTime()).as("mosquitto listens").isLessThan(until);
+          Thread.sleep(50);
+        }
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      SyncGateway gateway = new SyncGateway(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+      int code =
+          new CommandLine(gateway)
+              .execute(
+                  "--duration", "2s",
+                  "--sensors", "5",
+                  "--faults", "0",
+                  "--mqtt", "127.0.0.1:" + port,
+                  "--dir", dir.resolve("history").toString());
+      String text = bytes.toString(StandardCharsets.UTF_8);
+      assertThat(code).as(text).isZero();
+      assertThat(text)
+          .contains("mqtt: connected; " + gateway.produced.get() + " published and acknowledged");
+    } finally {
+      broker.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
   }
 }
