@@ -54,7 +54,11 @@ abstract class Lane {
     void waiting() {
       long since = runningSince;
       if (since != 0) {
-        busyNanos += System.nanoTime() - since;
+        long ran = System.nanoTime() - since;
+        busyNanos += ran;
+        if (ran >= RunnelEvents.TASK_RUN_THRESHOLD_NANOS) {
+          RunnelEvents.taskRun(task.lane.name, name, task.record.id, ran);
+        }
         runningSince = 0;
       }
     }

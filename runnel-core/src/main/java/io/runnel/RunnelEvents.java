@@ -46,6 +46,45 @@ final class RunnelEvents {
     long missedTicks;
   }
 
+  @Name("io.runnel.TaskRun")
+  @Label("Runnel Task Run")
+  @Category({"Runnel", "Lanes"})
+  @Description(
+      "A task ran without reaching a waiting point for at least runnel.jfr.taskRunMicros (default"
+          + " 1000 µs): what held its lane")
+  static final class TaskRunEvent extends Event {
+    @Label("Lane")
+    String lane;
+
+    @Label("Task")
+    String task;
+
+    @Label("Record Key")
+    String key;
+
+    @Label("Ran For")
+    @Timespan(Timespan.NANOSECONDS)
+    long runNanos;
+  }
+
+  /** Run episodes shorter than this are not recorded (most last microseconds). */
+  static final long TASK_RUN_THRESHOLD_NANOS =
+      Long.getLong("runnel.jfr.taskRunMicros", 1000L) * 1000L;
+
+  static void taskRun(String lane, String task, String key, long runNanos) {
+    if (runNanos < TASK_RUN_THRESHOLD_NANOS || !recorderUp()) {
+      return;
+    }
+    TaskRunEvent e = new TaskRunEvent();
+    if (e.isEnabled()) {
+      e.lane = lane;
+      e.task = task;
+      e.key = key;
+      e.runNanos = runNanos;
+      e.commit();
+    }
+  }
+
   /**
    * Whether Flight Recorder is initialised (a recording was started in this JVM). Until then no
    * event is created at all: the first event class used initialises JFR's metadata, which took 50

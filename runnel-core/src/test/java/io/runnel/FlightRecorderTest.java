@@ -25,6 +25,7 @@ class FlightRecorderTest {
     try (Recording recording = new Recording()) {
       recording.enable("io.runnel.Watchdog");
       recording.enable("io.runnel.Tick");
+      recording.enable("io.runnel.TaskRun");
       recording.start();
       try (Runnel runnel =
           Runnel.builder()
@@ -70,6 +71,15 @@ class FlightRecorderTest {
     assertThat(events)
         .filteredOn(e -> e.getEventType().getName().equals("io.runnel.Tick"))
         .hasSize(5);
+    // the 200 ms busy loop is a run episode far above the 1 ms threshold; the ticks are far below
+    assertThat(events)
+        .filteredOn(e -> e.getEventType().getName().equals("io.runnel.TaskRun"))
+        .anySatisfy(
+            e -> {
+              assertThat(e.getString("task")).isEqualTo("runnel:jfr.slow/source");
+              assertThat(e.getString("lane")).isEqualTo("strict");
+              assertThat(e.getLong("runNanos")).isGreaterThanOrEqualTo(200_000_000L);
+            });
     assertThat(Files.size(file)).isPositive();
   }
 }
