@@ -59,13 +59,18 @@ class CloudSyncFaultsTest {
   }
 
   /** A sync with short timeouts and backoff, started. */
+  /** A sync whose requests time out after 2 s: ample for a loaded CI machine. */
   private CloudSync sync(URI uri, int batch) throws IOException {
+    return sync(uri, batch, Duration.ofSeconds(2));
+  }
+
+  private CloudSync sync(URI uri, int batch, Duration requestTimeout) throws IOException {
     CloudSync sync =
         CloudSync.builder(store, uri)
             .nodeId("gw-1")
             .maxBatchEntries(batch)
             .connectTimeout(Duration.ofMillis(500))
-            .requestTimeout(Duration.ofMillis(300))
+            .requestTimeout(requestTimeout)
             .backoff(Duration.ofMillis(10), Duration.ofMillis(100))
             .build();
     toClose.add(sync);
@@ -136,9 +141,9 @@ class CloudSyncFaultsTest {
 
   @Test
   void aResponseSlowerThanTheTimeoutIsRetriedAndDeduplicatedByKey() throws Exception {
-    FaultyServer server = server(i -> i == 0 ? new Slow(Duration.ofSeconds(1)) : FaultyServer.OK);
+    FaultyServer server = server(i -> i == 0 ? new Slow(Duration.ofSeconds(3)) : FaultyServer.OK);
     long last = append(store, TEMP, 30);
-    CloudSync sync = sync(server.uri(), 100);
+    CloudSync sync = sync(server.uri(), 100, Duration.ofSeconds(1));
 
     assertThat(sync.awaitForwarded(last, Duration.ofSeconds(10))).isTrue();
 
@@ -211,7 +216,7 @@ class CloudSyncFaultsTest {
   void aSilentServerTimesOutAndIsRetriedNeverHangs() throws Exception {
     FaultyServer server = server(i -> new Silent());
     append(store, TEMP, 10);
-    CloudSync sync = sync(server.uri(), 100);
+    CloudSync sync = sync(server.uri(), 100, Duration.ofMillis(300));
 
     assertThat(eventually(Duration.ofSeconds(10), () -> server.requests().size() >= 3)).isTrue();
     ConnectorStatus st = sync.status();
@@ -331,11 +336,11 @@ class CloudSyncFaultsTest {
                       ? new Status(429, "0")
                       : roll < 80
                           ? new Reset()
-                          : roll < 88 ? new Close() : new Slow(Duration.ofMillis(450));
+                          : roll < 88 ? new Close() : new Slow(Duration.ofMillis(900));
     }
     plan[10] = new Status(503, "1"); // one real Retry-After wait
     FaultyServer server = server(i -> i < faultyRequests ? plan[i] : FaultyServer.OK);
-    CloudSync sync = sync(server.uri(), 64);
+    CloudSync sync = sync(server.uri(), 64, Duration.ofMillis(600));
 
     int total = 3000;
     AtomicLong lastSeq = new AtomicLong(-1);
