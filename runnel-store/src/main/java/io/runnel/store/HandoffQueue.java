@@ -178,20 +178,44 @@ final class HandoffQueue {
     return true;
   }
 
+  /** How far from the head drop-oldest looks for a droppable value (bounds the work per call). */
+  static final int DROP_SEARCH = 64;
+
+  /** How long drop-oldest waits for the writer to finish copying a batch out (frees room). */
+  private static final long DRAIN_WAIT_NANOS = 1_000_000L;
+
   /**
-   * Drops the oldest queued value that was itself appended under drop-oldest, so that one record's
-   * flood never evicts another record's history. Never waits: slots the writer is copying out are
-   * skipped, and the queue is compacted around the dropped slot (older values move up one when the
-   * writer is not draining, else newer values move down one).
+   * Makes room under drop-oldest: if the writer is copying a batch out, waits up to 1 ms for it
+   * (that usually empties the queue, dropping nothing); otherwise drops the oldest queued value
+   * among the first {@value #DROP_SEARCH} that was itself appended under drop-oldest, so that one
+   * record's flood never evicts another record's history. The older values before it move up one
+   * slot (at most {@value #DROP_SEARCH} moves).
    *
-   * @return false if no queued value may be dropped
+   * @return true if there is room now; false if the new value must be dropped instead
    */
   private boolean dropOldestDroppable() {
-    int first = draining;
+    long nanos = DRAIN_WAIT_NANOS;
+    boolean interrupted = false;
+    while (draining > 0 && count == ring.length && nanos > 0) {
+      try {
+        nanos = notFull.awaitNanos(nanos);
+      } catch (InterruptedException e) {
+        interrupted = true;
+        nanos = 0;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (count < ring.length) {
+      return true;
+    }
+    if (draining > 0) {
+      return false; // the writer still holds the oldest slots: drop the new value, never wait more
+    }
     int victim = -1;
-    for (int k = first; k < count; k++) {
-      Pending q = ring[(head + k) & mask];
-      if (q != null && q.droppable) {
+    for (int k = 0, end = Math.min(count, DROP_SEARCH); k < end; k++) {
+      if (ring[(head + k) & mask].droppable) {
         victim = k;
         break;
       }
@@ -200,18 +224,11 @@ final class HandoffQueue {
       return false;
     }
     dropped(ring[(head + victim) & mask].key);
-    if (draining == 0) {
-      for (int k = victim; k > 0; k--) {
-        ring[(head + k) & mask] = ring[(head + k - 1) & mask];
-      }
-      ring[head] = null;
-      head = (head + 1) & mask;
-    } else {
-      for (int k = victim; k < count - 1; k++) {
-        ring[(head + k) & mask] = ring[(head + k + 1) & mask];
-      }
-      ring[(head + count - 1) & mask] = null;
+    for (int k = victim; k > 0; k--) {
+      ring[(head + k) & mask] = ring[(head + k - 1) & mask];
     }
+    ring[head] = null;
+    head = (head + 1) & mask;
     count--;
     return true;
   }

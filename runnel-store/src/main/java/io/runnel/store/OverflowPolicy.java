@@ -18,11 +18,12 @@ public sealed interface OverflowPolicy {
   }
 
   /**
-   * Never wait: drop the oldest value still in the queue (not yet written) that was itself appended
-   * under drop-oldest, so that one record's flood never evicts another record's history; if there
-   * is none, drop the new value (then {@code append} returns -1). Either way the call returns at
-   * once, a dropped queued value's sequence becomes a gap in the history, and the drop is counted
-   * ({@code droppedOldest} in {@link StoreStats}, and per key by {@link HistoryStore#droppedFor}).
+   * Never wait (beyond at most 1 ms for the writer to take its current batch, which usually makes
+   * room): drop the oldest value still in the queue (not yet written) that was itself appended
+   * under drop-oldest (looking at the oldest 64), so that one record's flood never evicts another
+   * record's history; if there is none, drop the new value (then {@code append} returns -1). A
+   * dropped queued value's sequence becomes a gap in the history; every drop is counted ({@code
+   * droppedOldest} in {@link StoreStats}, and per key by {@link HistoryStore#droppedFor}).
    */
   static OverflowPolicy dropOldest() {
     return DropOldest.INSTANCE;
