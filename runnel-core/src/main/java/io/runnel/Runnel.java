@@ -450,14 +450,7 @@ public final class Runnel implements AutoCloseable {
       } catch (Exception e) {
         LOG.log(
             System.Logger.Level.WARNING,
-            "["
-                + name
-                + "] record '"
-                + node.def.id
-                + "': hook '"
-                + RecordDef.hookName(hook)
-                + "' could not restore a value; the record starts empty: "
-                + e);
+            hookPrefix(node, hook) + "could not restore a value; the record starts empty: " + e);
         continue;
       }
       if (restored == null) {
@@ -466,13 +459,8 @@ public final class Runnel implements AutoCloseable {
       if (!node.def.type.isInstance(restored)) {
         LOG.log(
             System.Logger.Level.WARNING,
-            "["
-                + name
-                + "] record '"
-                + node.def.id
-                + "': hook '"
-                + RecordDef.hookName(hook)
-                + "' restored a "
+            hookPrefix(node, hook)
+                + "restored a "
                 + restored.getClass().getName()
                 + ", not a "
                 + node.def.type.getName()
@@ -517,22 +505,18 @@ public final class Runnel implements AutoCloseable {
     return all;
   }
 
+  /** "[pipeline] record 'key': hook 'name' " for log lines about a hook. */
+  private String hookPrefix(Node<?> node, RecordHook<?> hook) {
+    return "[" + name + "] record '" + node.def.id + "': hook '" + RecordDef.hookName(hook) + "' ";
+  }
+
   private void closeHooks() {
     for (Node<?> node : nodes.values()) {
       for (RecordHook<?> hook : node.def.hooks) {
         try {
           hook.close();
         } catch (RuntimeException e) {
-          LOG.log(
-              System.Logger.Level.WARNING,
-              "["
-                  + name
-                  + "] record '"
-                  + node.def.id
-                  + "': hook '"
-                  + RecordDef.hookName(hook)
-                  + "' close failed",
-              e);
+          LOG.log(System.Logger.Level.WARNING, hookPrefix(node, hook) + "close failed", e);
         }
       }
     }

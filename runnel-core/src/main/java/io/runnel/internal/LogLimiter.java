@@ -37,6 +37,11 @@ public final class LogLimiter {
     return -1;
   }
 
+  /** Starts a new burst: after a recovery, the next failure is news again. */
+  public synchronized void reset() {
+    inBurst = 0;
+  }
+
   private long takeSuppressed() {
     long s = suppressed;
     suppressed = 0;

@@ -9,6 +9,8 @@ import io.runnel.Connector;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.inspect.ConnectorStatus;
+import io.runnel.internal.Durations;
+import io.runnel.internal.LogLimiter;
 import io.runnel.store.Codec;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Query;
@@ -278,7 +280,7 @@ public final class CloudSync implements Connector, AutoCloseable {
    * @throws InterruptedException if interrupted while waiting
    */
   public boolean awaitForwarded(long sequence, Duration timeout) throws InterruptedException {
-    long nanos = nanos(timeout);
+    long nanos = Durations.saturatedNanos(timeout);
     lock.lock();
     try {
       while (forwardedPosition() <= sequence) {
@@ -477,15 +479,6 @@ public final class CloudSync implements Connector, AutoCloseable {
     }
   }
 
-  /** {@code d} in nanoseconds, saturating: "a very long time" must not overflow into a crash. */
-  static long nanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
-  }
-
   private static long saturatedAdd(long a, long b) {
     long r = a + b;
     return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
@@ -634,7 +627,10 @@ public final class CloudSync implements Connector, AutoCloseable {
       }
       long deadline =
           saturatedAdd(
-              saturatedAdd(nanos(connectTimeout), nanos(requestTimeout)), nanos(CLIENT_GRACE));
+              saturatedAdd(
+                  Durations.saturatedNanos(connectTimeout),
+                  Durations.saturatedNanos(requestTimeout)),
+              Durations.saturatedNanos(CLIENT_GRACE));
       HttpResponse<String> response = f.get(deadline, TimeUnit.NANOSECONDS);
       int status = response.statusCode();
       if (status >= 200 && status < 300) {
@@ -745,7 +741,7 @@ public final class CloudSync implements Connector, AutoCloseable {
 
   /** Waits for {@code d}, or less if {@link #syncNow()} or {@link #close()} is called. */
   private void pause(Duration d) {
-    long nanos = nanos(d);
+    long nanos = Durations.saturatedNanos(d);
     lock.lock();
     try {
       while (nanos > 0 && !wakeRequested && !closing) {
