@@ -6,27 +6,10 @@ package io.runnel;
  *
  * @param <I> the input record's type
  */
-public final class JoinInput<I> {
-  private final Class<I> type;
-  private final RecordKey key;
-  final int index;
+public interface JoinInput<I> {
+  /** The input record's type. */
+  Class<I> type();
 
-  JoinInput(Class<I> type, RecordKey key, int index) {
-    this.type = type;
-    this.key = key;
-    this.index = index;
-  }
-
-  public Class<I> type() {
-    return type;
-  }
-
-  public RecordKey key() {
-    return key;
-  }
-
-  @Override
-  public String toString() {
-    return key.id() + " (" + type.getSimpleName() + ")";
-  }
+  /** The input record's key. */
+  RecordKey key();
 }

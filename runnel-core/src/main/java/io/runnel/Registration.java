@@ -1,6 +1,7 @@
 package io.runnel;
 
 import io.runnel.buffer.BufferSpec;
+import io.runnel.spi.RecordHook;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 

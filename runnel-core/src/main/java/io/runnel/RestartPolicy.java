@@ -1,8 +1,10 @@
 package io.runnel;
 
+import io.runnel.spi.Backoff;
+import io.runnel.spi.Checks;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * What happens to a task that fails (throws out of its body): nothing more ({@link #never()}), or a
@@ -23,11 +25,13 @@ public final class RestartPolicy {
   private final Duration initial;
   private final Duration max;
   private final int maxRestarts;
+  private final Backoff backoff;
 
   private RestartPolicy(Duration initial, Duration max, int maxRestarts) {
     this.initial = initial;
     this.max = max;
     this.maxRestarts = maxRestarts;
+    this.backoff = maxRestarts == 0 ? null : Backoff.exponential(initial, max);
   }
 
   /** A failed task stays failed. */
@@ -45,26 +49,16 @@ public final class RestartPolicy {
    * jitter). The attempt count resets once a run lasts longer than {@code max}.
    */
   public static RestartPolicy backoff(Duration initial, Duration max) {
-    Objects.requireNonNull(initial, "initial");
-    Objects.requireNonNull(max, "max");
-    if (initial.isNegative() || initial.isZero()) {
-      throw new IllegalArgumentException("initial backoff must be positive, got " + initial);
-    }
-    if (max.compareTo(Duration.ofDays(1)) > 0) {
-      throw new IllegalArgumentException("max backoff must be at most 1 day, got " + max);
-    }
-    if (max.compareTo(initial) < 0) {
-      throw new IllegalArgumentException(
-          "max backoff (" + max + ") must not be below the initial backoff (" + initial + ")");
-    }
+    Checks.positive("initial", initial);
+    Checks.notNull("max", max);
+    Checks.notAbove("initial", initial, "max", max);
+    Checks.notAbove("max", max, "1 day", Duration.ofDays(1));
     return new RestartPolicy(initial, max, Integer.MAX_VALUE);
   }
 
   /** The same policy, giving up after {@code maxRestarts} restarts in a row. */
   public RestartPolicy maxRestarts(int maxRestarts) {
-    if (maxRestarts < 0) {
-      throw new IllegalArgumentException("maxRestarts must be >= 0, got " + maxRestarts);
-    }
+    Checks.notNegative("maxRestarts", maxRestarts);
     return this == NEVER ? NEVER : new RestartPolicy(initial, max, maxRestarts);
   }
 
@@ -84,23 +78,21 @@ public final class RestartPolicy {
     return maxRestarts;
   }
 
-  /** The delay before restart number {@code attempt} (0-based), or {@code null} to give up. */
-  Duration delayBefore(int attempt) {
+  /**
+   * The delay before restart number {@code attempt} (0-based), or {@code null} to give up: {@link
+   * Backoff#delay(int, RandomGenerator)} of {@code Backoff.exponential(initial, max)} (full
+   * jitter).
+   */
+  public Duration delayBefore(int attempt) {
     return delayBefore(attempt, ThreadLocalRandom.current());
   }
 
-  /** Like {@link #delayBefore(int)}, drawing the jitter from {@code random}. */
-  Duration delayBefore(int attempt, java.util.random.RandomGenerator random) {
-    if (attempt >= maxRestarts) {
-      return null;
-    }
-    long capNanos = max.toNanos();
-    long ceiling = initial.toNanos();
-    for (int i = 0; i < attempt && ceiling < capNanos; i++) {
-      ceiling = ceiling > capNanos / 2 ? capNanos : ceiling * 2;
-    }
-    ceiling = Math.min(ceiling, capNanos);
-    return Duration.ofNanos(random.nextLong(ceiling + 1));
+  /**
+   * Like {@link #delayBefore(int)}, drawing the jitter from {@code random} (seeded in a
+   * simulation).
+   */
+  public Duration delayBefore(int attempt, RandomGenerator random) {
+    return attempt >= maxRestarts ? null : backoff.delay(attempt, random);
   }
 
   @Override

@@ -1,7 +1,14 @@
 package io.runnel;
 
 import io.runnel.buffer.BufferSpec;
-import io.runnel.internal.TimeSource;
+import io.runnel.internal.graph.GraphChecker;
+import io.runnel.internal.graph.RecordDef;
+import io.runnel.internal.runtime.Pipeline;
+import io.runnel.internal.runtime.SimulatedBuilders;
+import io.runnel.internal.time.SimScheduler;
+import io.runnel.internal.time.TimeSource;
+import io.runnel.spi.Connector;
+import io.runnel.spi.RecordHook;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +37,6 @@ public final class RunnelBuilder {
   private RestartPolicy defaultRestart = RestartPolicy.defaultPolicy();
   private Duration shutdownTimeout = Duration.ofSeconds(5);
   private TimeSource time = TimeSource.SYSTEM;
-  private Simulation simulation;
   private SimScheduler scheduler;
   private final java.util.Map<String, LaneSpec> lanes = new java.util.LinkedHashMap<>();
   private final java.util.Map<String, Connector> connectors = new java.util.LinkedHashMap<>();
@@ -113,17 +119,14 @@ public final class RunnelBuilder {
     return this;
   }
 
-  RunnelBuilder simulation(Simulation simulation, SimScheduler scheduler) {
-    this.simulation = simulation;
-    this.scheduler = scheduler;
-    this.time = scheduler;
-    return this;
-  }
-
-  /** Replaces the clock (used by simulated execution). */
-  RunnelBuilder timeSource(TimeSource time) {
-    this.time = Objects.requireNonNull(time, "time");
-    return this;
+  static {
+    SimulatedBuilders.register(
+        scheduler -> {
+          RunnelBuilder b = new RunnelBuilder();
+          b.scheduler = scheduler;
+          b.time = scheduler;
+          return b;
+        });
   }
 
   /**
@@ -197,17 +200,18 @@ public final class RunnelBuilder {
     }
     Runnel runnel =
         new Runnel(
-            name,
-            checker,
-            defaultBuffer,
-            defaultRestart,
-            shutdownTimeout,
-            time,
-            lanes,
-            scheduler,
-            List.copyOf(connectors.values()));
-    if (simulation != null) {
-      simulation.adopt(runnel);
+            new Pipeline(
+                name,
+                checker,
+                defaultBuffer,
+                defaultRestart,
+                shutdownTimeout,
+                time,
+                lanes,
+                scheduler,
+                List.copyOf(connectors.values())));
+    if (scheduler != null) {
+      scheduler.adopt(runnel);
     }
     return runnel;
   }

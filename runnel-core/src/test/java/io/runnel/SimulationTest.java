@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.buffer.Reader;
 import io.runnel.inspect.TaskInfo;
+import io.runnel.sim.Simulation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

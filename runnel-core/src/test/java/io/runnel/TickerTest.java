@@ -164,6 +164,6 @@ class TickerTest {
             });
     assertThat(t).hasMessageContaining("period must be positive");
     assertThatThrownBy(() -> RestartPolicy.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
-        .hasMessageContaining("must not be below");
+        .hasMessage("initial must not exceed max, got PT2S > PT1S");
   }
 }

@@ -1,6 +1,6 @@
 package io.runnel.buffer;
 
-import io.runnel.internal.Parking;
+import io.runnel.internal.time.Parking;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.runnel.buffer;
 
-import io.runnel.internal.Parking;
+import io.runnel.internal.time.Parking;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

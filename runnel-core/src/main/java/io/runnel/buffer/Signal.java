@@ -48,7 +48,7 @@ final class Signal {
     Thread t = waiter;
     if (t != null && WAITER.compareAndSet(this, t, null)) {
       wokenAt = System.nanoTime();
-      io.runnel.internal.Parking.unpark(t);
+      io.runnel.internal.time.Parking.unpark(t);
     }
   }
 
@@ -60,7 +60,7 @@ final class Signal {
     long at = wokenAt;
     if (at != 0) {
       wokenAt = 0;
-      io.runnel.internal.Parking.woke(System.nanoTime() - at);
+      io.runnel.internal.time.Parking.woke(System.nanoTime() - at);
     }
   }
 }

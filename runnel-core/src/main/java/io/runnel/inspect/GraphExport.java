@@ -1,5 +1,6 @@
 package io.runnel.inspect;
 
+import io.runnel.spi.ConnectorStatus;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

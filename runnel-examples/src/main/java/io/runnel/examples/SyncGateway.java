@@ -1,13 +1,13 @@
 package io.runnel.examples;
 
-import io.runnel.Connector;
+import io.runnel.spi.Connector;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.RunnelBuilder;
 import io.runnel.Ticker;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.http.CloudSync;
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.mqtt.MqttLink;
 import io.runnel.store.Codec;
 import io.runnel.store.Durability;

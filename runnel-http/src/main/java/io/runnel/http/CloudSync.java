@@ -5,12 +5,12 @@ import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.runnel.Connector;
+import io.runnel.spi.Connector;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
-import io.runnel.inspect.ConnectorStatus;
-import io.runnel.internal.Durations;
-import io.runnel.internal.LogLimiter;
+import io.runnel.spi.ConnectorStatus;
+import io.runnel.spi.Durations;
+import io.runnel.spi.LogLimiter;
 import io.runnel.store.Codec;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Query;

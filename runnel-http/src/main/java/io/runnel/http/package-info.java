@@ -9,6 +9,6 @@
  * de-duplicates by the key. Failures (timeouts, resets, 5xx, 429, an unresolvable host) are retried
  * with capped exponential backoff and full jitter or the server's {@code Retry-After}; nothing is
  * dropped and nothing waits without a timeout. Each sync runs on its own thread and reports its
- * state through {@link io.runnel.Connector#status()}.
+ * state through {@link io.runnel.spi.Connector#status()}.
  */
 package io.runnel.http;

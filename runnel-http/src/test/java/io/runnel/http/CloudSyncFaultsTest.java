@@ -12,7 +12,7 @@ import io.runnel.http.FaultyServer.Reset;
 import io.runnel.http.FaultyServer.Silent;
 import io.runnel.http.FaultyServer.Slow;
 import io.runnel.http.FaultyServer.Status;
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
 import java.io.IOException;

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
 import io.runnel.Runnel;
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.Codec;
 import io.runnel.store.Durability;
 import io.runnel.store.HistoryStore;

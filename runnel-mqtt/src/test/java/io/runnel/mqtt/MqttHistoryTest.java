@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.mqtt.TestClient.Received;
 import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.store.HistoryStore;

@@ -10,7 +10,7 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.mqtt.TestClient.Received;
 import io.runnel.mqtt.TestSupport.Reading;
 import java.nio.charset.StandardCharsets;

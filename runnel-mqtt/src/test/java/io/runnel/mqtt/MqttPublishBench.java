@@ -8,7 +8,7 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.buffer.Producer;
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;

@@ -2,7 +2,7 @@ package io.runnel.mqtt;
 
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.Codec;
 import java.time.Duration;
 import java.util.function.Predicate;

@@ -1,7 +1,7 @@
 package io.runnel.store;
 
 import io.runnel.LaneSpec;
-import io.runnel.RecordHook;
+import io.runnel.spi.RecordHook;
 import io.runnel.RecordKey;
 import java.time.Duration;
 import java.util.List;

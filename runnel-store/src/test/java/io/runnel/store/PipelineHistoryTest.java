@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.runnel.GraphException;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
-import io.runnel.Simulation;
+import io.runnel.sim.Simulation;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;

@@ -1,5 +1,6 @@
-package io.runnel;
+package io.runnel.internal.runtime;
 
+import io.runnel.Runnel;
 import io.runnel.buffer.Reader;
 import java.time.Duration;
 import java.util.Iterator;

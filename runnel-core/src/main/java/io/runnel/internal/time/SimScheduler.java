@@ -1,7 +1,6 @@
-package io.runnel;
+package io.runnel.internal.time;
 
-import io.runnel.internal.Parking;
-import io.runnel.internal.TimeSource;
+import io.runnel.sim.Simulation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,7 +38,7 @@ import java.util.stream.Collectors;
  * <p>A thread that holds the baton for longer than the stuck timeout in real time is blocked
  * outside Runnel (a {@code Thread.sleep}, a socket, a lock): the driver reports it with its stack.
  */
-final class SimScheduler implements Parking.Waker, TimeSource {
+public final class SimScheduler implements Parking.Waker, TimeSource {
 
   private enum State {
     RUNNABLE,
@@ -85,7 +84,7 @@ final class SimScheduler implements Parking.Waker, TimeSource {
 
   private final long seed;
 
-  SimScheduler(long seed, Instant epoch, Duration stuckTimeout) {
+  public SimScheduler(long seed, Instant epoch, Duration stuckTimeout) {
     this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.epoch = epoch;
@@ -96,7 +95,7 @@ final class SimScheduler implements Parking.Waker, TimeSource {
    * A random generator of one task's own (restart jitter), derived from the seed and the task's id,
    * so that it does not depend on the order in which tasks happen to draw.
    */
-  java.util.random.RandomGenerator randomFor(String taskId) {
+  public java.util.random.RandomGenerator randomFor(String taskId) {
     return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + taskId.hashCode());
   }
 
@@ -115,7 +114,7 @@ final class SimScheduler implements Parking.Waker, TimeSource {
   // ---- threads
 
   /** Registers a thread before it starts; it first runs when the scheduler picks it. */
-  void register(Thread thread) {
+  public void register(Thread thread) {
     lock.lock();
     try {
       SimThread st = new SimThread(thread, seqGen++);
@@ -136,7 +135,7 @@ final class SimScheduler implements Parking.Waker, TimeSource {
   }
 
   /** Called first on a registered thread: waits for its first turn. */
-  void begin() {
+  public void begin() {
     SimThread st = self();
     if (st != null) {
       awaitBaton(st);
@@ -144,7 +143,7 @@ final class SimScheduler implements Parking.Waker, TimeSource {
   }
 
   /** Called last on a registered thread. */
-  void end() {
+  public void end() {
     lock.lock();
     try {
       SimThread st = threads.remove(Thread.currentThread());
@@ -198,7 +197,7 @@ final class SimScheduler implements Parking.Waker, TimeSource {
   }
 
   /** A Runnel waiting point on a simulated thread (deadline in virtual nanoseconds). */
-  void park(long deadline) {
+  public void park(long deadline) {
     if (released) {
       LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(1));
       return;
@@ -290,7 +289,7 @@ final class SimScheduler implements Parking.Waker, TimeSource {
   // ---- driver
 
   /** Runs the simulation for {@code duration} of virtual time; see {@link Simulation#advance}. */
-  void advance(Duration duration) {
+  public void advance(Duration duration) {
     if (released) {
       throw new IllegalStateException("the simulation has been closed");
     }
@@ -339,7 +338,27 @@ final class SimScheduler implements Parking.Waker, TimeSource {
   }
 
   /** Lets every thread run freely (in real time) from now on, so that a pipeline can shut down. */
-  void release() {
+  private final java.util.List<AutoCloseable> pipelines =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Remembers a pipeline built for this simulation, so that closing the simulation closes it. */
+  public void adopt(AutoCloseable pipeline) {
+    pipelines.add(pipeline);
+  }
+
+  /** Closes every adopted pipeline (after {@link #release()}: they end in real time). */
+  public void closePipelines() {
+    for (AutoCloseable p : pipelines) {
+      try {
+        p.close();
+      } catch (Exception e) {
+        System.getLogger(SimScheduler.class.getName())
+            .log(System.Logger.Level.WARNING, "closing a simulated pipeline failed", e);
+      }
+    }
+  }
+
+  public void release() {
     released = true;
     lock.lock();
     try {

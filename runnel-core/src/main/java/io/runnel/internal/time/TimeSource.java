@@ -1,4 +1,4 @@
-package io.runnel.internal;
+package io.runnel.internal.time;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package io.runnel;
+package io.runnel.internal.event;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
@@ -8,7 +8,7 @@ import jdk.jfr.Name;
 import jdk.jfr.Timespan;
 
 /** Runnel's JDK Flight Recorder events, so scheduling shows up in JDK Mission Control. */
-final class RunnelEvents {
+public final class RunnelEvents {
   private RunnelEvents() {}
 
   @Name("io.runnel.Watchdog")
@@ -68,10 +68,10 @@ final class RunnelEvents {
   }
 
   /** Run episodes shorter than this are not recorded (most last microseconds). */
-  static final long TASK_RUN_THRESHOLD_NANOS =
+  public static final long TASK_RUN_THRESHOLD_NANOS =
       Long.getLong("runnel.jfr.taskRunMicros", 1000L) * 1000L;
 
-  static void taskRun(String lane, String task, String key, long runNanos) {
+  public static void taskRun(String lane, String task, String key, long runNanos) {
     if (runNanos < TASK_RUN_THRESHOLD_NANOS || !recorderUp()) {
       return;
     }
@@ -94,7 +94,7 @@ final class RunnelEvents {
     return jdk.jfr.FlightRecorder.isInitialized();
   }
 
-  static void watchdog(String lane, String task, String key, long runningNanos) {
+  public static void watchdog(String lane, String task, String key, long runningNanos) {
     if (!recorderUp()) {
       return;
     }
@@ -108,7 +108,7 @@ final class RunnelEvents {
     }
   }
 
-  static void tick(String task, long latenessNanos, long missedTicks) {
+  public static void tick(String task, long latenessNanos, long missedTicks) {
     if (!recorderUp()) {
       return;
     }

@@ -1,8 +1,12 @@
-package io.runnel;
+package io.runnel.internal.graph;
 
+import io.runnel.GraphProblem;
 import io.runnel.GraphProblem.Kind;
-import io.runnel.RecordDef.InputRef;
-import io.runnel.RecordDef.WriterDef;
+import io.runnel.LaneSpec;
+import io.runnel.RecordKey;
+import io.runnel.RunnelBuilder;
+import io.runnel.internal.graph.RecordDef.InputRef;
+import io.runnel.internal.graph.RecordDef.WriterDef;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -19,22 +23,22 @@ import java.util.stream.Collectors;
  * table and a topological order (inputs before the records derived from them) when there is no
  * error.
  */
-final class GraphChecker {
+public final class GraphChecker {
 
-  final List<GraphProblem> errors = new ArrayList<>();
-  final List<GraphProblem> warnings = new ArrayList<>();
+  public final List<GraphProblem> errors = new ArrayList<>();
+  public final List<GraphProblem> warnings = new ArrayList<>();
 
   /** First definition per key id, in configuration order. */
-  final Map<String, RecordDef<?>> records = new LinkedHashMap<>();
+  public final Map<String, RecordDef<?>> records = new LinkedHashMap<>();
 
   /** Record ids in topological order (valid only without errors). */
-  final List<String> order = new ArrayList<>();
+  public final List<String> order = new ArrayList<>();
 
-  GraphChecker(List<RecordDef<?>> defs) {
+  public GraphChecker(List<RecordDef<?>> defs) {
     this(defs, Map.of(RunnelBuilder.DEFAULT_LANE, LaneSpec.virtual()));
   }
 
-  GraphChecker(List<RecordDef<?>> defs, Map<String, LaneSpec> lanes) {
+  public GraphChecker(List<RecordDef<?>> defs, Map<String, LaneSpec> lanes) {
     checkDefinitions(defs);
     checkLanes(lanes);
     checkInputs();
@@ -451,7 +455,7 @@ final class GraphChecker {
     }
   }
 
-  static String typeName(Class<?> type) {
+  public static String typeName(Class<?> type) {
     if (type == null) {
       return "null";
     }

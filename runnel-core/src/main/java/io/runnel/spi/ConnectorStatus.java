@@ -1,4 +1,4 @@
-package io.runnel.inspect;
+package io.runnel.spi;
 
 import java.util.Map;
 

@@ -1,26 +1,32 @@
-package io.runnel;
+package io.runnel.internal.runtime;
 
-import io.runnel.internal.Parking;
-import io.runnel.internal.TimeSource;
+import io.runnel.MissedTickPolicy;
+import io.runnel.RecordKey;
+import io.runnel.RuntimeContext;
+import io.runnel.TaskHandle;
+import io.runnel.Ticker;
+import io.runnel.internal.time.DeadlineTicker;
+import io.runnel.internal.time.Parking;
+import io.runnel.internal.time.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
 /** The {@link RuntimeContext} of one task (or child task). */
-final class TaskContext implements RuntimeContext {
+public final class TaskContext implements RuntimeContext {
   private final TaskRunner runner;
   private final String taskName;
   private final TimeSource time;
   private final System.Logger log;
 
-  TaskContext(TaskRunner runner, String taskName, TimeSource time) {
+  public TaskContext(TaskRunner runner, String taskName, TimeSource time) {
     this.runner = runner;
     this.taskName = taskName;
     this.time = time;
     this.log = new TaggedLogger(runner.record.id, taskName);
   }
 
-  TaskRunner runner() {
+  public TaskRunner runner() {
     return runner;
   }
 
@@ -51,8 +57,7 @@ final class TaskContext implements RuntimeContext {
         duration.isNegative()
             ? nanoTime()
             : nanoTime()
-                + Math.min(
-                    io.runnel.internal.Durations.saturatedNanos(duration), Long.MAX_VALUE / 4));
+                + Math.min(io.runnel.spi.Durations.saturatedNanos(duration), Long.MAX_VALUE / 4));
   }
 
   @Override

@@ -1,6 +1,7 @@
-package io.runnel;
+package io.runnel.spi;
 
-import io.runnel.inspect.ConnectorStatus;
+import io.runnel.Runnel;
+import io.runnel.RunnelBuilder;
 
 /**
  * Something that links a pipeline to the outside (an MQTT broker, a cloud endpoint), registered

@@ -1,4 +1,4 @@
-package io.runnel;
+package io.runnel.internal.runtime;
 
 import java.text.MessageFormat;
 import java.util.ResourceBundle;

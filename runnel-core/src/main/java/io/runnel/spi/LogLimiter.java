@@ -1,4 +1,4 @@
-package io.runnel.internal;
+package io.runnel.spi;
 
 /**
  * Keeps a misbehaving task from flooding the log of a device: lets a burst of messages through,

@@ -1,5 +1,8 @@
-package io.runnel;
+package io.runnel.internal.time;
 
+import io.runnel.MissedTickPolicy;
+import io.runnel.Ticker;
+import io.runnel.internal.runtime.TaskContext;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -8,7 +11,7 @@ import java.util.Objects;
  * deadlines are computed by addition from the start, never from "now", so waiting never adds drift;
  * only {@link MissedTickPolicy#DELAY} re-anchors the grid, by design.
  */
-final class DeadlineTicker implements Ticker {
+public final class DeadlineTicker implements Ticker {
   private final TaskContext ctx;
   private final long periodNanos;
   private final Duration period;
@@ -19,7 +22,7 @@ final class DeadlineTicker implements Ticker {
   private long lastLateness;
   private long maxLateness;
 
-  DeadlineTicker(TaskContext ctx, Duration period, MissedTickPolicy policy) {
+  public DeadlineTicker(TaskContext ctx, Duration period, MissedTickPolicy policy) {
     Objects.requireNonNull(period, "period");
     Objects.requireNonNull(policy, "policy");
     if (period.isNegative() || period.isZero()) {

@@ -1,5 +1,6 @@
-package io.runnel;
+package io.runnel.internal.lane;
 
+import io.runnel.Runnel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ final class ThreadTuning {
 
   private ThreadTuning() {}
 
-  static void apply(Lane lane, Lane.Activity activity) {
+  static void apply(Lane lane, Activity activity) {
     int[] cpus = lane.spec.cpus();
     Integer nice = lane.spec.niceness();
     Integer fifo = lane.spec.realtimePriority();
@@ -66,7 +67,7 @@ final class ThreadTuning {
     return self.getFileName().toString();
   }
 
-  private static void run(Lane lane, Lane.Activity activity, List<String> command, String what) {
+  private static void run(Lane lane, Activity activity, List<String> command, String what) {
     try {
       Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
       if (!p.waitFor(5, TimeUnit.SECONDS)) {

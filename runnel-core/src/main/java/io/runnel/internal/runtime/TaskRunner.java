@@ -1,11 +1,23 @@
-package io.runnel;
+package io.runnel.internal.runtime;
 
+import io.runnel.RestartPolicy;
+import io.runnel.Runnel;
+import io.runnel.RuntimeContext;
+import io.runnel.TaskHandle;
 import io.runnel.buffer.BufferClosedException;
 import io.runnel.buffer.EndOfStreamException;
 import io.runnel.buffer.LaggedException;
 import io.runnel.inspect.TaskInfo;
-import io.runnel.internal.LogLimiter;
-import io.runnel.internal.TimeSource;
+import io.runnel.internal.event.RunnelEvents;
+import io.runnel.internal.graph.RecordDef;
+import io.runnel.internal.lane.Lane;
+import io.runnel.internal.lane.LaneFullException;
+import io.runnel.internal.lane.LaneTask;
+import io.runnel.internal.time.SimScheduler;
+import io.runnel.internal.time.TimeSource;
+import io.runnel.internal.util.Histograms;
+import io.runnel.spi.Durations;
+import io.runnel.spi.LogLimiter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -23,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * record key and stack trace (rate-limited), counted, then restarted after the policy's delay or
  * left {@code FAILED}.
  */
-final class TaskRunner {
+public final class TaskRunner implements LaneTask {
 
   /** A task body. */
   interface Body {
@@ -32,7 +44,7 @@ final class TaskRunner {
 
   private static final System.Logger LOG = System.getLogger(Runnel.class.getName());
 
-  final Runnel runtime;
+  final Pipeline runtime;
   final String id;
   final TaskInfo.Kind kind;
   final RecordDef<?> record;
@@ -47,7 +59,7 @@ final class TaskRunner {
   /** Created at the first tick: tasks without a ticker carry no histogram. */
   private volatile org.HdrHistogram.Recorder lateness;
 
-  private final org.HdrHistogram.Histogram latenessTotal = Lane.newHistogram();
+  private final org.HdrHistogram.Histogram latenessTotal = Histograms.newHistogram();
   private final AtomicLong ticks = new AtomicLong();
   private final AtomicLong missedTicks = new AtomicLong();
   private final AtomicLong watchdogReports = new AtomicLong();
@@ -64,7 +76,7 @@ final class TaskRunner {
   private final Set<Thread> children = ConcurrentHashMap.newKeySet();
 
   TaskRunner(
-      Runnel runtime,
+      Pipeline runtime,
       String id,
       TaskInfo.Kind kind,
       RecordDef<?> record,
@@ -107,7 +119,7 @@ final class TaskRunner {
     state = TaskInfo.State.RUNNING;
     try {
       thread = lane.start(this, "runnel:" + id, this::runLoop);
-    } catch (Lane.LaneFullException e) {
+    } catch (LaneFullException e) {
       state = TaskInfo.State.FAILED;
       recordFailure(e);
       logFailure(e, "the task cannot start");
@@ -116,12 +128,12 @@ final class TaskRunner {
     }
   }
 
-  void recordTick(long latenessNanos, long newlyMissed) {
+  public void recordTick(long latenessNanos, long newlyMissed) {
     org.HdrHistogram.Recorder r = lateness;
     if (r == null) {
-      lateness = r = Lane.newRecorder(); // on the task's thread, once
+      lateness = r = Histograms.newRecorder(); // on the task's thread, once
     }
-    r.recordValue(Math.max(0, Math.min(latenessNanos, Lane.MAX_RECORDED_NANOS)));
+    r.recordValue(Histograms.clamp(latenessNanos));
     ticks.incrementAndGet();
     if (newlyMissed > 0) {
       missedTicks.addAndGet(newlyMissed);
@@ -129,8 +141,19 @@ final class TaskRunner {
     RunnelEvents.tick(id, latenessNanos, newlyMissed);
   }
 
-  void watchdogReported() {
+  @Override
+  public void watchdogReported() {
     watchdogReports.incrementAndGet();
+  }
+
+  @Override
+  public String recordId() {
+    return record.id;
+  }
+
+  @Override
+  public System.Logger log() {
+    return ctx.log();
   }
 
   /** Everything recorded so far (the recorder's new values are folded into the total). */
@@ -191,8 +214,7 @@ final class TaskRunner {
           return;
         }
         recordFailure(failure);
-        if (ctx.nanoTime() - startedAt
-            > io.runnel.internal.Durations.saturatedNanos(policy.max())) {
+        if (ctx.nanoTime() - startedAt > Durations.saturatedNanos(policy.max())) {
           attempt = 0; // it ran well for a while: start the backoff over
         }
         Duration delay =
@@ -243,7 +265,8 @@ final class TaskRunner {
     for (Thread child : children) {
       // wait through Parking (1 ms polls), so a one-slot lane lets the child run to its end
       while (child.isAlive() && deadline - System.nanoTime() > 0) {
-        io.runnel.internal.Parking.park(this, io.runnel.internal.Parking.nanoTime() + 1_000_000L);
+        io.runnel.internal.time.Parking.park(
+            this, io.runnel.internal.time.Parking.nanoTime() + 1_000_000L);
       }
       if (child.isAlive()) {
         ctx.log().log(
@@ -476,8 +499,6 @@ final class TaskRunner {
   }
 
   TaskInfo info() {
-    org.HdrHistogram.Histogram h = latenessSnapshot();
-    boolean any = h.getTotalCount() > 0;
     return new TaskInfo(
         id,
         kind,
@@ -490,12 +511,6 @@ final class TaskRunner {
         lastError,
         lane.name,
         watchdogReports.get(),
-        new TaskInfo.Lateness(
-            ticks.get(),
-            missedTicks.get(),
-            any ? h.getValueAtPercentile(50) : 0,
-            any ? h.getValueAtPercentile(99) : 0,
-            any ? h.getValueAtPercentile(99.9) : 0,
-            any ? h.getMaxValue() : 0));
+        Histograms.lateness(ticks.get(), missedTicks.get(), latenessSnapshot()));
   }
 }

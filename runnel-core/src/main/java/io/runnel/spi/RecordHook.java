@@ -1,5 +1,9 @@
-package io.runnel;
+package io.runnel.spi;
 
+import io.runnel.LaneSpec;
+import io.runnel.RecordKey;
+import io.runnel.Registration;
+import io.runnel.Runnel;
 import java.util.Map;
 
 /**

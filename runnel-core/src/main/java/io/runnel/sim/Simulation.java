@@ -1,10 +1,12 @@
-package io.runnel;
+package io.runnel.sim;
 
-import io.runnel.internal.Parking;
+import io.runnel.RunnelBuilder;
+import io.runnel.RuntimeContext;
+import io.runnel.internal.runtime.SimulatedBuilders;
+import io.runnel.internal.time.Parking;
+import io.runnel.internal.time.SimScheduler;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
@@ -43,7 +45,6 @@ public final class Simulation implements AutoCloseable {
   private Duration stuckTimeout = Duration.ofSeconds(10);
   private Instant epoch = Instant.parse("2030-01-01T00:00:00Z");
   private SimScheduler scheduler;
-  private final List<Runnel> pipelines = new ArrayList<>();
 
   private Simulation(long seed) {
     this.seed = seed;
@@ -86,11 +87,7 @@ public final class Simulation implements AutoCloseable {
 
   /** A builder whose pipeline runs in this simulation (on every lane it declares). */
   public RunnelBuilder builder() {
-    return new RunnelBuilder().simulation(this, scheduler());
-  }
-
-  void adopt(Runnel runnel) {
-    pipelines.add(runnel);
+    return SimulatedBuilders.create(scheduler());
   }
 
   /**
@@ -143,9 +140,7 @@ public final class Simulation implements AutoCloseable {
   public void close() {
     if (scheduler != null) {
       scheduler.release();
-    }
-    for (Runnel r : pipelines) {
-      r.close();
+      scheduler.closePipelines();
     }
     Parking.installWaker(null);
   }

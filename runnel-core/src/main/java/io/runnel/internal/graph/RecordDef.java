@@ -1,6 +1,21 @@
-package io.runnel;
+package io.runnel.internal.graph;
 
+import io.runnel.GraphProblem;
+import io.runnel.Join;
+import io.runnel.JoinInput;
+import io.runnel.JoinTask;
+import io.runnel.Latest;
+import io.runnel.RecordKey;
+import io.runnel.Registration;
+import io.runnel.RestartPolicy;
+import io.runnel.RunnelBuilder;
+import io.runnel.Source;
+import io.runnel.Tap;
+import io.runnel.TapTask;
+import io.runnel.Transform;
+import io.runnel.TransformTask;
 import io.runnel.buffer.BufferSpec;
+import io.runnel.spi.RecordHook;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -9,28 +24,28 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** What {@link RunnelBuilder#configure} recorded for one record; also its {@link Registration}. */
-final class RecordDef<T> implements Registration<T> {
+public final class RecordDef<T> implements Registration<T> {
 
-  enum WriterKind {
+  public enum WriterKind {
     SOURCE,
     TRANSFORM,
     JOIN
   }
 
-  record InputRef(Class<?> type, RecordKey key) {}
+  public record InputRef(Class<?> type, RecordKey key) {}
 
   /** One writer of the record. Exactly one of the bodies is set, by kind. */
-  static final class WriterDef {
-    final WriterKind kind;
-    final List<InputRef> inputs;
-    Source<?> source;
-    Supplier<? extends Transform<?, ?>> transformFactory;
-    TransformTask<?, ?> transformTask;
-    Function<Latest, ?> onLatest;
-    JoinTask<?> joinTask;
-    final List<JoinInput<?>> joinHandles = new ArrayList<>();
+  public static final class WriterDef {
+    public final WriterKind kind;
+    public final List<InputRef> inputs;
+    public Source<?> source;
+    public Supplier<? extends Transform<?, ?>> transformFactory;
+    public TransformTask<?, ?> transformTask;
+    public Function<Latest, ?> onLatest;
+    public JoinTask<?> joinTask;
+    public final List<JoinInput<?>> joinHandles = new ArrayList<>();
 
-    WriterDef(WriterKind kind, List<InputRef> inputs) {
+    public WriterDef(WriterKind kind, List<InputRef> inputs) {
       this.kind = kind;
       this.inputs = inputs;
     }
@@ -44,31 +59,31 @@ final class RecordDef<T> implements Registration<T> {
     }
   }
 
-  record TapDef<T>(String name, Tap<T> tap, TapTask<T> task) {}
+  public record TapDef<T>(String name, Tap<T> tap, TapTask<T> task) {}
 
-  final RecordKey key;
-  final String id;
-  final Class<T> type;
+  public final RecordKey key;
+  public final String id;
+  public final Class<T> type;
   final int order;
   String name;
-  BufferSpec buffer;
+  public BufferSpec buffer;
   boolean external;
-  RestartPolicy restart;
-  String lane;
+  public RestartPolicy restart;
+  public String lane;
   final java.util.Map<String, String> tapLanes = new java.util.LinkedHashMap<>();
-  final List<WriterDef> writers = new ArrayList<>();
-  final List<TapDef<T>> taps = new ArrayList<>();
-  final List<RecordHook<? super T>> hooks = new ArrayList<>();
+  public final List<WriterDef> writers = new ArrayList<>();
+  public final List<TapDef<T>> taps = new ArrayList<>();
+  public final List<RecordHook<? super T>> hooks = new ArrayList<>();
   final List<GraphProblem> problems = new ArrayList<>();
 
-  RecordDef(Class<T> type, RecordKey key, int order) {
+  public RecordDef(Class<T> type, RecordKey key, int order) {
     this.type = type;
     this.key = key;
     this.id = key.id();
     this.order = order;
   }
 
-  void problem(GraphProblem.Kind kind, String message) {
+  public void problem(GraphProblem.Kind kind, String message) {
     problems.add(new GraphProblem(kind, List.of(String.valueOf(id)), message));
   }
 
@@ -121,7 +136,7 @@ final class RecordDef<T> implements Registration<T> {
   }
 
   /** The lane of the tap named {@code tapName}. */
-  String laneOfTap(String tapName) {
+  public String laneOfTap(String tapName) {
     String l = tapLanes.get(tapName);
     return l != null ? l : lane;
   }
@@ -142,7 +157,7 @@ final class RecordDef<T> implements Registration<T> {
     return this;
   }
 
-  static String hookName(RecordHook<?> hook) {
+  public static String hookName(RecordHook<?> hook) {
     try {
       return String.valueOf(hook.name());
     } catch (RuntimeException e) {
@@ -234,7 +249,7 @@ final class RecordDef<T> implements Registration<T> {
             Objects.requireNonNull(type, "input type");
             Objects.requireNonNull(key, "input key");
             inputs.add(new InputRef(type, key));
-            JoinInput<I> handle = new JoinInput<>(type, key, inputs.size() - 1);
+            JoinInput<I> handle = new JoinHandle<>(type, key, inputs.size() - 1);
             w.joinHandles.add(handle);
             return handle;
           }
@@ -269,7 +284,7 @@ final class RecordDef<T> implements Registration<T> {
     return this;
   }
 
-  String displayName() {
+  public String displayName() {
     return name != null ? name : id;
   }
 }

@@ -2,4 +2,4 @@
  * Implementation details shared between Runnel's packages. Nothing here is API: it may change in
  * any release without notice.
  */
-package io.runnel.internal;
+package io.runnel.internal.util;

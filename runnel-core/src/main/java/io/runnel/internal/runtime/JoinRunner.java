@@ -1,10 +1,14 @@
-package io.runnel;
+package io.runnel.internal.runtime;
 
+import io.runnel.JoinInput;
+import io.runnel.JoinInputs;
+import io.runnel.Latest;
 import io.runnel.buffer.Buffer;
 import io.runnel.buffer.EndOfStreamException;
 import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Reader;
 import io.runnel.buffer.ReaderGroup;
+import io.runnel.internal.graph.JoinHandle;
 import java.util.List;
 
 /**
@@ -80,7 +84,7 @@ final class JoinRunner implements JoinInputs, Latest {
   @Override
   @SuppressWarnings("unchecked")
   public <I> I latest(JoinInput<I> input) {
-    int i = input.index;
+    int i = input instanceof JoinHandle<?> h ? h.index() : -1;
     if (i < 0 || i >= handles.length || handles[i] != input) {
       throw new IllegalArgumentException(
           input + " is not an input of the join writing '" + outputId + "'");

@@ -1,8 +1,11 @@
-package io.runnel.internal;
+package io.runnel.spi;
 
 import java.time.Duration;
 
-/** Duration arithmetic that saturates instead of throwing. */
+/**
+ * Duration arithmetic that saturates instead of throwing (for timeouts and backoffs that may be
+ * "forever").
+ */
 public final class Durations {
   private Durations() {}
 
