@@ -112,6 +112,11 @@ public final class CloudSync implements Connector, AutoCloseable {
     return new Builder(store, endpoint);
   }
 
+  /** The configuration this sync was built with (for tests). */
+  SyncSettings settings() {
+    return settings;
+  }
+
   @Override
   public String name() {
     return settings.name();
@@ -268,7 +273,7 @@ public final class CloudSync implements Connector, AutoCloseable {
     private String cursorName;
     private Set<String> keys = Set.of();
     private Map<Long, Codec<?>> codecs = Map.of();
-    private ObjectMapper mapper;
+    private ObjectMapper mapper; // the default one is made once per builder() chain
     private int maxBatchEntries = 500;
     private long maxBatchBytes = 1 << 20;
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -283,6 +288,7 @@ public final class CloudSync implements Connector, AutoCloseable {
     private Builder(HistoryStore store, URI endpoint) {
       this.store = Checks.notNull(store, "store");
       this.endpoint = Checks.notNull(endpoint, "endpoint");
+      this.mapper = BatchWriter.defaultMapper();
       String scheme = endpoint.getScheme();
       if (scheme == null
           || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
@@ -506,7 +512,7 @@ public final class CloudSync implements Connector, AutoCloseable {
               c,
               keys,
               codecs,
-              mapper != null ? mapper : BatchWriter.defaultMapper(),
+              mapper,
               maxBatchEntries,
               maxBatchBytes,
               connectTimeout,
