@@ -1,15 +1,11 @@
 package io.runnel.http;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
- * Capped exponential backoff with full jitter, and the parsing of {@code Retry-After}.
+ * Capped exponential backoff with full jitter. Used in one place, {@link SyncLoop}; to be replaced
+ * by the shared core backoff.
  *
  * <p>The delay before retry {@code n} (1-based) is uniform in {@code [0, min(max, min * 2^(n-1))]}
  * ("full jitter"): a fleet of gateways that lost the cloud at the same moment does not come back at
@@ -45,33 +41,5 @@ final class Backoff {
   Duration delay(int attempt, RandomGenerator random) {
     long cap = cap(attempt).toNanos();
     return Duration.ofNanos(cap == 0 ? 0 : random.nextLong(cap + 1));
-  }
-
-  /**
-   * The delay a {@code Retry-After} header asks for: delay-seconds or an HTTP-date (RFC 9110
-   * §10.2.3). A date in the past is zero. Empty if absent or unparseable.
-   */
-  static Optional<Duration> parseRetryAfter(String value, Instant now) {
-    if (value == null) {
-      return Optional.empty();
-    }
-    String v = value.trim();
-    if (v.isEmpty()) {
-      return Optional.empty();
-    }
-    if (v.chars().allMatch(Character::isDigit)) {
-      try {
-        return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
-      } catch (NumberFormatException e) {
-        return Optional.of(Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L)); // absurd: capped
-      }
-    }
-    try {
-      Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-      Duration d = Duration.between(now, at);
-      return Optional.of(d.isNegative() ? Duration.ZERO : d);
-    } catch (DateTimeParseException e) {
-      return Optional.empty();
-    }
   }
 }

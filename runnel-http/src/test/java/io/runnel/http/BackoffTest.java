@@ -3,7 +3,6 @@ package io.runnel.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -32,19 +31,5 @@ class BackoffTest {
       }
     }
     assertThat(below).isBetween(4_500L, 5_500L); // uniform, not clustered at the cap
-  }
-
-  @Test
-  void parsesRetryAfterSecondsAndDates() {
-    Instant now = Instant.parse("2026-03-01T10:00:00Z");
-    assertThat(Backoff.parseRetryAfter("7", now)).contains(Duration.ofSeconds(7));
-    assertThat(Backoff.parseRetryAfter(" 0 ", now)).contains(Duration.ZERO);
-    assertThat(Backoff.parseRetryAfter("Sun, 01 Mar 2026 10:00:30 GMT", now))
-        .contains(Duration.ofSeconds(30));
-    assertThat(Backoff.parseRetryAfter("Sun, 01 Mar 2026 09:00:00 GMT", now))
-        .contains(Duration.ZERO);
-    assertThat(Backoff.parseRetryAfter("soon", now)).isEmpty();
-    assertThat(Backoff.parseRetryAfter("-5", now)).isEmpty();
-    assertThat(Backoff.parseRetryAfter(null, now)).isEmpty();
   }
 }

@@ -1,0 +1,51 @@
+package io.runnel.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.runnel.store.Codec;
+import io.runnel.store.HistoryStore;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The validated, immutable configuration of one {@link CloudSync}, made by {@link
+ * CloudSync.Builder#build()}. Read by every thread of the sync, written by none.
+ *
+ * @param cursorName the resolved name of the durable cursor (the connector's name by default)
+ * @param keys ids of the keys to send; empty for every key
+ * @param sslContext null for the JVM's default
+ */
+record SyncSettings(
+    String name,
+    HistoryStore store,
+    URI endpoint,
+    String nodeId,
+    String cursorName,
+    Set<String> keys,
+    Map<Long, Codec<?>> codecs,
+    ObjectMapper mapper,
+    int maxBatchEntries,
+    long maxBatchBytes,
+    Duration connectTimeout,
+    Duration requestTimeout,
+    Duration minBackoff,
+    Duration maxBackoff,
+    Duration maxRetryAfter,
+    Duration closeTimeout,
+    Map<String, Supplier<String>> headers,
+    SSLContext sslContext) {
+
+  SyncSettings {
+    keys = Set.copyOf(keys);
+    codecs = Map.copyOf(codecs);
+    headers = Map.copyOf(headers);
+  }
+
+  /** The name of the second cursor that holds the end of the furthest batch ever sent. */
+  String sentCursorName() {
+    return cursorName + ".sent";
+  }
+}
