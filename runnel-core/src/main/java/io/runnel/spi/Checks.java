@@ -12,6 +12,7 @@ import java.util.Objects;
  *   <li>not positive: {@code "<what> must be positive, got <value>"};
  *   <li>negative: {@code "<what> must not be negative, got <value>"};
  *   <li>a range: {@code "<low> must not exceed <high>, got <a> > <b>"};
+ *   <li>a minimum: {@code "<what> must be at least <min>, got <value>"};
  *   <li>blank: {@code "<what> must not be blank"} (all {@link IllegalArgumentException}).
  * </ul>
  *
@@ -82,6 +83,14 @@ public final class Checks {
       throw new IllegalArgumentException(
           lowName + " must not exceed " + highName + ", got " + low + " > " + high);
     }
+  }
+
+  /** Checks {@code n >= min}. */
+  public static long atLeast(String what, long n, long min) {
+    if (n < min) {
+      throw new IllegalArgumentException(what + " must be at least " + min + ", got " + n);
+    }
+    return n;
   }
 
   public static String notBlank(String what, String s) {

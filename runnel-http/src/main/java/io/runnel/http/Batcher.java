@@ -5,9 +5,9 @@ import static java.lang.System.Logger.Level.WARNING;
 import io.runnel.spi.LogLimiter;
 import io.runnel.store.StoredEntry;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the next {@link Batch} from the history: reads entries through {@link HistoryPages} within
@@ -31,7 +31,7 @@ final class Batcher {
   private final HistoryPages history;
   private final BatchWriter writer;
   private final SyncStatus status;
-  private final LogLimiter renderLog = new LogLimiter(3, TimeUnit.MINUTES.toNanos(1));
+  private final LogLimiter renderLog = new LogLimiter(3, Duration.ofMinutes(1));
 
   Batcher(SyncSettings settings, HistoryPages history, SyncStatus status) {
     this.name = settings.name();
@@ -104,7 +104,8 @@ final class Batcher {
       status.undecodedEntries.incrementAndGet();
       long s = renderLog.tryAcquire();
       if (s >= 0) {
-        LOG.log(WARNING, "cloud sync ''{0}'': {1} ({2} similar suppressed)", name, r.problem(), s);
+        LOG.log(
+            WARNING, "cloud sync ''{0}'': {1}{2}", name, r.problem(), LogLimiter.suppressedNote(s));
       }
     }
     if (r.json().length + writer.headerReserve() > maxBatchBytes) {

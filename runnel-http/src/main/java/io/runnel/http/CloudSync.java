@@ -3,9 +3,10 @@ package io.runnel.http;
 import static java.lang.System.Logger.Level.WARNING;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.runnel.spi.Connector;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
+import io.runnel.spi.Checks;
+import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.Codec;
 import io.runnel.store.HistoryStore;
@@ -286,8 +287,8 @@ public final class CloudSync implements Connector, AutoCloseable {
     private SSLContext sslContext;
 
     private Builder(HistoryStore store, URI endpoint) {
-      this.store = Checks.notNull(store, "store");
-      this.endpoint = Checks.notNull(endpoint, "endpoint");
+      this.store = Checks.notNull("store", store);
+      this.endpoint = Checks.notNull("endpoint", endpoint);
       this.mapper = BatchWriter.defaultMapper();
       String scheme = endpoint.getScheme();
       if (scheme == null
@@ -328,20 +329,20 @@ public final class CloudSync implements Connector, AutoCloseable {
      */
     public Builder name(String name) {
       Builder b = new Builder(this);
-      b.name = Checks.notBlank(name, "name");
+      b.name = Checks.notBlank("name", name);
       return b;
     }
 
     /** This device's id: sent in every body and part of every idempotency key. Required. */
     public Builder nodeId(String nodeId) {
       Builder b = new Builder(this);
-      b.nodeId = Checks.notBlank(nodeId, "nodeId");
+      b.nodeId = Checks.notBlank("nodeId", nodeId);
       return b;
     }
 
     /** The store cursor to read through (default: the connector's name); record-key syntax. */
     public Builder cursorName(String cursorName) {
-      Checks.notNull(cursorName, "cursorName");
+      Checks.notNull("cursorName", cursorName);
       RecordKey.problem(cursorName)
           .ifPresent(
               p -> {
@@ -357,10 +358,10 @@ public final class CloudSync implements Connector, AutoCloseable {
      * cursor passes the others.
      */
     public Builder keys(RecordKey... keys) {
-      Checks.notNull(keys, "keys");
+      Checks.notNull("keys", keys);
       Set<String> all = new LinkedHashSet<>(this.keys);
       for (RecordKey k : keys) {
-        all.add(Checks.notNull(k, "key").id());
+        all.add(Checks.notNull("key", k).id());
       }
       Builder b = new Builder(this);
       b.keys = Collections.unmodifiableSet(all);
@@ -372,7 +373,7 @@ public final class CloudSync implements Connector, AutoCloseable {
      * as JSON values; entries of other codecs are sent as base64 with their codec id.
      */
     public Builder codec(Codec<?> codec) {
-      Checks.notNull(codec, "codec");
+      Checks.notNull("codec", codec);
       Map<Long, Codec<?>> all = new LinkedHashMap<>(codecs);
       all.put(codec.id(), codec);
       Builder b = new Builder(this);
@@ -384,7 +385,7 @@ public final class CloudSync implements Connector, AutoCloseable {
      * The mapper that renders decoded values (default: Jackson defaults, java.time as ISO text).
      */
     public Builder objectMapper(ObjectMapper mapper) {
-      Checks.notNull(mapper, "objectMapper");
+      Checks.notNull("objectMapper", mapper);
       if (!"JSON".equals(mapper.getFactory().getFormatName())) {
         throw new IllegalArgumentException(
             "the body is JSON; the mapper writes " + mapper.getFactory().getFormatName());
@@ -396,8 +397,8 @@ public final class CloudSync implements Connector, AutoCloseable {
 
     /** At most this many entries per batch (default 500, at most {@link Query#MAX_LIMIT}). */
     public Builder maxBatchEntries(int n) {
-      Checks.positive(n, "maxBatchEntries");
-      Checks.notExceeding(n, "maxBatchEntries", Query.MAX_LIMIT, "Query.MAX_LIMIT");
+      Checks.positive("maxBatchEntries", n);
+      Checks.notAbove("maxBatchEntries", n, "Query.MAX_LIMIT", Query.MAX_LIMIT);
       Builder b = new Builder(this);
       b.maxBatchEntries = n;
       return b;
@@ -408,10 +409,8 @@ public final class CloudSync implements Connector, AutoCloseable {
      * is larger: such an entry is sent alone and counted as {@code oversizeEntries}.
      */
     public Builder maxBatchBytes(long bytes) {
-      Checks.positive(bytes, "maxBatchBytes");
-      if (bytes < 1024) {
-        throw new IllegalArgumentException("maxBatchBytes must be at least 1024, got " + bytes);
-      }
+      Checks.positive("maxBatchBytes", bytes);
+      Checks.atLeast("maxBatchBytes", bytes, 1024);
       Builder b = new Builder(this);
       b.maxBatchBytes = bytes;
       return b;
@@ -420,22 +419,22 @@ public final class CloudSync implements Connector, AutoCloseable {
     /** Time to establish a connection (default 10 s). */
     public Builder connectTimeout(Duration d) {
       Builder b = new Builder(this);
-      b.connectTimeout = Checks.positive(d, "connectTimeout");
+      b.connectTimeout = Checks.positive("connectTimeout", d);
       return b;
     }
 
     /** Time from sending a request to its response headers (default 30 s). */
     public Builder requestTimeout(Duration d) {
       Builder b = new Builder(this);
-      b.requestTimeout = Checks.positive(d, "requestTimeout");
+      b.requestTimeout = Checks.positive("requestTimeout", d);
       return b;
     }
 
     /** Bounds of the capped exponential backoff with full jitter (default 200 ms to 60 s). */
     public Builder backoff(Duration min, Duration max) {
-      Checks.positive(min, "minBackoff");
-      Checks.positive(max, "maxBackoff");
-      Checks.notExceeding(min, "minBackoff", max, "maxBackoff");
+      Checks.positive("minBackoff", min);
+      Checks.positive("maxBackoff", max);
+      Checks.notAbove("minBackoff", min, "maxBackoff", max);
       Builder b = new Builder(this);
       b.minBackoff = min;
       b.maxBackoff = max;
@@ -448,30 +447,30 @@ public final class CloudSync implements Connector, AutoCloseable {
      */
     public Builder maxRetryAfter(Duration d) {
       Builder b = new Builder(this);
-      b.maxRetryAfter = Checks.notNegative(d, "maxRetryAfter");
+      b.maxRetryAfter = Checks.notNegative("maxRetryAfter", d);
       return b;
     }
 
     /** The longest {@link CloudSync#close()} waits for the lane (default 5 s). */
     public Builder closeTimeout(Duration d) {
       Builder b = new Builder(this);
-      b.closeTimeout = Checks.positive(d, "closeTimeout");
+      b.closeTimeout = Checks.positive("closeTimeout", d);
       return b;
     }
 
     /** A header sent with every request, e.g. {@code Authorization}. */
     public Builder header(String name, String value) {
-      Checks.notNull(value, "header value");
+      Checks.notNull("header value", value);
       return header(name, () -> value);
     }
 
     /** A header whose value is asked for at every request (a token that expires). */
     public Builder header(String name, Supplier<String> value) {
-      Checks.notBlank(name, "header name");
+      Checks.notBlank("header name", name);
       if (name.equalsIgnoreCase("Idempotency-Key") || name.equalsIgnoreCase("Content-Type")) {
         throw new IllegalArgumentException("header " + name + " is set by the cloud sync itself");
       }
-      Checks.notNull(value, "header value");
+      Checks.notNull("header value", value);
       Map<String, Supplier<String>> all = new LinkedHashMap<>(headers);
       all.put(name, value);
       Builder b = new Builder(this);
@@ -482,7 +481,7 @@ public final class CloudSync implements Connector, AutoCloseable {
     /** The TLS context for https (default: the JVM's default trust store). */
     public Builder sslContext(SSLContext context) {
       Builder b = new Builder(this);
-      b.sslContext = Checks.notNull(context, "sslContext");
+      b.sslContext = Checks.notNull("sslContext", context);
       return b;
     }
 

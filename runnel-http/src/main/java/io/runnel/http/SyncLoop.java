@@ -4,6 +4,7 @@ import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.INFO;
 import static java.lang.System.Logger.Level.WARNING;
 
+import io.runnel.spi.Backoff;
 import io.runnel.spi.LogLimiter;
 import io.runnel.store.Query;
 import io.runnel.store.StoreCursor;
@@ -13,7 +14,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The sync thread ({@code runnel-http-<name>}): waits for durable history, builds a batch, sends it
@@ -64,7 +64,7 @@ final class SyncLoop implements Runnable {
   /** Set after a 413: the stored bounds were refused, so batches may be rebuilt smaller. */
   private boolean ignoreSentEnd;
 
-  private final LogLimiter failureLog = new LogLimiter(3, TimeUnit.MINUTES.toNanos(1));
+  private final LogLimiter failureLog = new LogLimiter(3, Duration.ofMinutes(1));
 
   SyncLoop(
       SyncSettings settings,
@@ -84,7 +84,7 @@ final class SyncLoop implements Runnable {
     this.sender = sender;
     this.status = status;
     this.signal = signal;
-    this.backoff = new Backoff(settings.minBackoff(), settings.maxBackoff());
+    this.backoff = Backoff.exponential(settings.minBackoff(), settings.maxBackoff());
   }
 
   /** Any thread: every entry before this position has been acknowledged (or is not sent). */
@@ -197,7 +197,8 @@ final class SyncLoop implements Runnable {
    * Retry-After} if longer (never sooner than asked, never a tight loop on "Retry-After: 0").
    */
   private Duration retryDelay(int attempt, Duration retryAfter) {
-    Duration wait = backoff.delay(attempt, ThreadLocalRandom.current());
+    Duration wait =
+        backoff.delay(attempt - 1, ThreadLocalRandom.current()); // attempt counts from 1
     if (retryAfter != null && retryAfter.compareTo(wait) > 0) {
       wait = retryAfter;
     }
@@ -239,7 +240,7 @@ final class SyncLoop implements Runnable {
           error,
           attempt,
           wait.toMillis(),
-          suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : "");
+          LogLimiter.suppressedNote(suppressed));
     }
   }
 }

@@ -119,7 +119,7 @@ public final class MqttLink implements Connector {
   private final AtomicLong connects = new AtomicLong();
   private final AtomicLong sessionLosses = new AtomicLong();
   private volatile String lastError;
-  private final LogLimiter logLimit = new LogLimiter(10, TimeUnit.SECONDS.toNanos(10));
+  private final LogLimiter logLimit = new LogLimiter(10, java.time.Duration.ofSeconds(10));
 
   private MqttLink(Builder b) {
     this.name = b.name;

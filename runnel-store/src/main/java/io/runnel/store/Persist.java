@@ -1,8 +1,8 @@
 package io.runnel.store;
 
 import io.runnel.LaneSpec;
-import io.runnel.spi.RecordHook;
 import io.runnel.RecordKey;
+import io.runnel.spi.RecordHook;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -69,8 +69,8 @@ public final class TaskRunner implements LaneTask {
   private final AtomicLong valueFailures = new AtomicLong();
   private final AtomicLong restarts = new AtomicLong();
   private volatile String lastError;
-  private final LogLimiter errorLog = new LogLimiter(5, TimeUnit.SECONDS.toNanos(10));
-  private final LogLimiter lagLog = new LogLimiter(3, TimeUnit.SECONDS.toNanos(10));
+  private final LogLimiter errorLog = new LogLimiter(5, Duration.ofSeconds(10));
+  private final LogLimiter lagLog = new LogLimiter(3, Duration.ofSeconds(10));
 
   private volatile Thread thread;
   private final Set<Thread> children = ConcurrentHashMap.newKeySet();
@@ -290,7 +290,7 @@ public final class TaskRunner implements LaneTask {
           e.getMessage()
               + " and the exception escaped the task; running it again from the oldest value"
               + " held (catch LaggedException in the task to handle lag yourself)"
-              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""));
+              + LogLimiter.suppressedNote(suppressed));
     }
   }
 
@@ -311,7 +311,7 @@ public final class TaskRunner implements LaneTask {
               + describe(failure)
               + "; "
               + what
-              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""),
+              + LogLimiter.suppressedNote(suppressed),
           failure);
     }
   }
@@ -336,7 +336,7 @@ public final class TaskRunner implements LaneTask {
               + "' threw for value "
               + (v.length() > 200 ? v.substring(0, 200) + "..." : v)
               + "; skipped it and continuing"
-              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""),
+              + LogLimiter.suppressedNote(suppressed),
           e);
     }
   }
@@ -353,7 +353,7 @@ public final class TaskRunner implements LaneTask {
               + missed
               + " value(s); continuing from the oldest held (enlarge the ring or speed up the"
               + " consumer)"
-              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""));
+              + LogLimiter.suppressedNote(suppressed));
     }
   }
 
