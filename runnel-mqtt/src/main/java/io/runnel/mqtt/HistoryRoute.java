@@ -19,8 +19,13 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * Forwards one persisted record from the history store to a topic, at least once, on its own
- * thread.
+ * Forwards persisted records (one key, or several of one type through one cursor) from the history
+ * store to MQTT, at least once, on its own thread.
+ *
+ * <p>It sees its link only through {@link RouteLink}: connected or not, stopping, the close
+ * deadline, session losses, publish and error reporting. Its state (the window, the ack marks, the
+ * cursor) is owned by its thread; {@link #addCounters} reads the counters and volatile positions
+ * from any thread.
  *
  * <h2>Implementation overview</h2>
  *
@@ -50,7 +55,7 @@ final class HistoryRoute<T> implements Runnable {
 
   private record Pending(long sequence, CompletableFuture<Void> acked) {}
 
-  private final MqttLink link;
+  private final RouteLink link;
   private final HistoryStore store;
   private final java.util.Set<String> keys;
 
@@ -63,14 +68,14 @@ final class HistoryRoute<T> implements Runnable {
   private final Codec<T> codec;
   private final String fixedTopic;
   private final Function<? super T, String> topicOf;
-  final String cursorName;
+  private final String cursorName;
   private final int maxInflight;
 
-  final LongAdder sent = new LongAdder();
-  final LongAdder acked = new LongAdder();
-  final LongAdder rejected = new LongAdder();
-  final LongAdder skipped = new LongAdder();
-  final LongAdder rewinds = new LongAdder();
+  private final LongAdder sent = new LongAdder();
+  private final LongAdder acked = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder skipped = new LongAdder();
+  private final LongAdder rewinds = new LongAdder();
 
   private final long replayWindowNanos;
 
@@ -86,7 +91,7 @@ final class HistoryRoute<T> implements Runnable {
   private volatile StoreCursor cursor;
 
   HistoryRoute(
-      MqttLink link,
+      RouteLink link,
       HistoryStore store,
       java.util.Collection<? extends RecordKey> keys,
       Codec<T> codec,
@@ -107,6 +112,27 @@ final class HistoryRoute<T> implements Runnable {
     this.topicOf = topicOf;
     this.cursorName = cursorName;
     this.maxInflight = maxInflight;
+  }
+
+  String cursorName() {
+    return cursorName;
+  }
+
+  /**
+   * Puts this route's counters, named {@code history.<cursor>.<counter>}, and returns its {@link
+   * #backlog()}.
+   */
+  long addCounters(java.util.Map<String, Long> counters) {
+    String p = "history." + cursorName + ".";
+    counters.put(p + "sent", sent.sum());
+    counters.put(p + "acked", acked.sum());
+    counters.put(p + "rejected", rejected.sum());
+    counters.put(p + "skipped", skipped.sum());
+    counters.put(p + "rewinds", rewinds.sum());
+    counters.put(p + "position", position());
+    long b = backlog();
+    counters.put(p + "backlog", b);
+    return b;
   }
 
   /**
@@ -319,7 +345,7 @@ final class HistoryRoute<T> implements Runnable {
     }
     CompletableFuture<Void> f;
     try {
-      f = link.transport().publish(topic, e.payload(), Qos.AT_LEAST_ONCE, false, e.sequence());
+      f = link.publish(topic, e.payload(), Qos.AT_LEAST_ONCE, false, e.sequence());
     } catch (RuntimeException ex) { // e.g. an invalid topic
       return skip(e, "the publish was refused: " + ex);
     }

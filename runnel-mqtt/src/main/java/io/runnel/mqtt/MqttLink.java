@@ -1,52 +1,31 @@
 package io.runnel.mqtt;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.datatypes.MqttTopic;
-import com.hivemq.client.mqtt.datatypes.MqttTopicFilter;
-import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import io.runnel.spi.Connector;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.Source;
 import io.runnel.TapTask;
-import io.runnel.buffer.BufferClosedException;
-import io.runnel.buffer.LaggedException;
-import io.runnel.buffer.Producer;
 import io.runnel.spi.ConnectorStatus;
-import io.runnel.spi.LogLimiter;
 import io.runnel.store.Codec;
 import io.runnel.store.HistoryStore;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A link between a pipeline and one MQTT broker (MQTT 3.1.1 or 5, optionally TLS and credentials),
- * registered as a {@link Connector}. See the package documentation for the contract; in short:
+ * registered as a {@link Connector}. See the package documentation for the threads, the contract
+ * and the guarantees; in short:
  *
  * <ul>
  *   <li>{@link #publish} gives a tap task that sends each value of a record to a topic (fixed or
@@ -63,7 +42,7 @@ import javax.net.ssl.TrustManagerFactory;
  * </ul>
  *
  * <pre>{@code
- * MqttLink mqtt = MqttLink.builder("mqtt").broker("127.0.0.1", 1883).clientId("gateway-7").build();
+ * MqttLink mqtt = MqttLink.builder().broker("127.0.0.1", 1883).clientId("gateway-7").build();
  * Runnel.builder()
  *     .connector(mqtt)
  *     .configure(Reading.class, Key.INDOOR, r -> r
@@ -73,58 +52,37 @@ import javax.net.ssl.TrustManagerFactory;
  *         .source(mqtt.subscribe("gateway-7/cmd/#", commandCodec, Qos.AT_LEAST_ONCE)))
  *     .build().start();
  * }</pre>
+ *
+ * <p>This class is the facade: it checks arguments, starts and closes the parts in order and
+ * assembles the status. The parts: {@link Connection} (the client's event loop), {@link LiveSender}
+ * (the sender thread), {@link InboundRoutes} (subscriptions and dead letters) and one {@link
+ * HistoryRoute} per {@link #publishHistory} (its own thread).
  */
 public final class MqttLink implements Connector {
 
-  private static final System.Logger LOG = System.getLogger("io.runnel.mqtt");
+  /** The connector kind, also the default {@linkplain Builder#name(String) name}. */
+  static final String KIND = "mqtt";
 
   private final String name;
-  private final Transport.Settings settings;
-  private final Backoff backoff;
-  private final int maxInflight;
-  private final int inboundQueue;
   private final Duration closeTimeout;
+  private final int maxInflight;
   private final Duration replayWindow;
-  private final RecordKey deadLetterKey;
 
-  private final List<Subscription<?>> subscriptions = new CopyOnWriteArrayList<>();
+  private final Lifecycle lifecycle;
+  private final LinkErrors errors;
+  private final InboundRoutes inbound;
+  private final Connection connection;
+  private final LiveSender sender;
   private final List<HistoryRoute<?>> routes = new CopyOnWriteArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
-  private final OutboundQueue outbound;
-  private final Semaphore inflight;
-  private final java.util.concurrent.atomic.AtomicInteger unacked =
-      new java.util.concurrent.atomic.AtomicInteger();
-
-  private final ReentrantLock stateLock = new ReentrantLock();
-  private final Condition stateChanged = stateLock.newCondition();
-  private volatile Transport transport;
-  private volatile boolean started;
-  private volatile boolean connected;
-  private volatile boolean stopping;
-  private volatile boolean closed;
-  private volatile long closeDeadline;
-  private boolean subscribedOnce;
-  private volatile Producer<DeadLetter> deadLetterOut;
-
-  private final LongAdder sent = new LongAdder();
-  final LongAdder received = new LongAdder();
-  private final LongAdder publishFailures = new LongAdder();
-  private final LongAdder encodeFailures = new LongAdder();
-  private final LongAdder lagged = new LongAdder();
-  private final LongAdder deadLetters = new LongAdder();
-  private final LongAdder unrouted = new LongAdder();
-  private final LongAdder subscribeFailures = new LongAdder();
-  private final LongAdder subscribed = new LongAdder();
-  private final AtomicLong retries = new AtomicLong();
-  private final AtomicLong connects = new AtomicLong();
-  private final AtomicLong sessionLosses = new AtomicLong();
-  private volatile String lastError;
-  private final LogLimiter logLimit = new LogLimiter(10, java.time.Duration.ofSeconds(10));
 
   private MqttLink(Builder b) {
     this.name = b.name;
+    this.closeTimeout = b.closeTimeout;
+    this.maxInflight = b.maxInflight;
+    this.replayWindow = b.replayWindow;
     String clientId = b.clientId != null ? b.clientId : "runnel-" + UUID.randomUUID();
-    this.settings =
+    Transport.Settings settings =
         new Transport.Settings(
             b.host,
             b.port,
@@ -135,19 +93,25 @@ public final class MqttLink implements Connector {
             b.ssl,
             b.sessionExpiry.toSeconds(),
             (int) b.keepAlive.toSeconds());
-    this.backoff = new Backoff(b.reconnectMin, b.reconnectMax);
-    this.maxInflight = b.maxInflight;
-    this.inboundQueue = b.inboundQueue;
-    this.closeTimeout = b.closeTimeout;
-    this.replayWindow = b.replayWindow;
-    this.deadLetterKey = b.deadLetters;
-    this.outbound = new OutboundQueue(b.offlineQueue);
-    this.inflight = new Semaphore(b.maxInflight);
+    this.lifecycle = new Lifecycle(name);
+    this.errors = new LinkErrors(name);
+    this.inbound = new InboundRoutes(lifecycle, name, errors, b.inboundQueue, b.deadLetters);
+    this.connection =
+        new Connection(name, settings, b.reconnectMin, b.reconnectMax, errors, inbound);
+    this.sender = new LiveSender(connection, b.offlineQueue, b.maxInflight);
   }
 
-  /** Starts configuring a link; {@code name} identifies it in introspection and logs. */
+  /**
+   * Starts configuring a link named {@code "mqtt"}; see {@link Builder#name(String)} for links to
+   * several brokers.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts configuring a link; short for {@code builder().name(name)}. */
   public static Builder builder(String name) {
-    return new Builder(name);
+    return builder().name(name);
   }
 
   @Override
@@ -157,7 +121,7 @@ public final class MqttLink implements Connector {
 
   /** The MQTT client identifier (generated if none was configured). */
   public String clientId() {
-    return settings.clientId();
+    return connection.settings().clientId();
   }
 
   // ---------------------------------------------------------------------------------- outbound
@@ -172,7 +136,7 @@ public final class MqttLink implements Connector {
 
   /** Publishes each value to a fixed topic; see {@link #publish(Codec, Function, Qos, boolean)}. */
   public <T> TapTask<T> publish(Codec<? super T> codec, String topic, Qos qos, boolean retain) {
-    checkTopic(topic);
+    Transport.checkTopic(topic);
     return publish(codec, v -> topic, qos, retain);
   }
 
@@ -189,32 +153,12 @@ public final class MqttLink implements Connector {
    */
   public <T> TapTask<T> publish(
       Codec<? super T> codec, Function<? super T, String> topic, Qos qos, boolean retain) {
-    Objects.requireNonNull(codec, "codec");
-    Objects.requireNonNull(topic, "topic");
-    Objects.requireNonNull(qos, "qos");
+    Checks.notNull(codec, "codec");
+    Checks.notNull(topic, "topic");
+    Checks.notNull(qos, "qos");
     return (ctx, in) -> {
-      requireStarted("publish");
-      for (; ; ) {
-        T value;
-        try {
-          value = in.recv();
-        } catch (LaggedException e) {
-          lagged.add(e.missed());
-          continue;
-        }
-        String t;
-        byte[] payload;
-        try {
-          t = topic.apply(value);
-          checkTopic(t);
-          payload = codec.encode(value);
-        } catch (RuntimeException e) {
-          encodeFailures.increment();
-          error("record '" + ctx.key().id() + "': value not published: " + value, e);
-          continue;
-        }
-        outbound.add(new OutboundQueue.Message(t, payload, qos, retain));
-      }
+      lifecycle.requireStarted("publish");
+      sender.forward(ctx, in, codec, topic, qos, retain);
     };
   }
 
@@ -224,8 +168,8 @@ public final class MqttLink implements Connector {
    */
   public <T> void publishHistory(
       HistoryStore store, RecordKey key, Codec<T> codec, String topic, String cursorName) {
-    checkTopic(topic);
-    addRoute(store, List.of(key), codec, topic, null, cursorName);
+    Transport.checkTopic(topic);
+    addRoute(store, List.of(Checks.notNull(key, "key")), codec, topic, null, cursorName);
   }
 
   /**
@@ -243,8 +187,8 @@ public final class MqttLink implements Connector {
       Codec<T> codec,
       Function<? super T, String> topic,
       String cursorName) {
-    Objects.requireNonNull(topic, "topic");
-    addRoute(store, List.of(key), codec, null, topic, cursorName);
+    Checks.notNull(topic, "topic");
+    addRoute(store, List.of(Checks.notNull(key, "key")), codec, null, topic, cursorName);
   }
 
   /**
@@ -254,15 +198,16 @@ public final class MqttLink implements Connector {
    */
   public <T> void publishHistory(
       HistoryStore store,
-      java.util.Collection<? extends RecordKey> keys,
+      Collection<? extends RecordKey> keys,
       Codec<T> codec,
       Function<? super T, String> topic,
       String cursorName) {
-    Objects.requireNonNull(topic, "topic");
-    Objects.requireNonNull(keys, "keys");
+    Checks.notNull(topic, "topic");
+    Checks.notNull(keys, "keys");
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("link '" + name + "': publishHistory needs a key");
     }
+    keys.forEach(k -> Checks.notNull(k, "key"));
     addRoute(store, List.copyOf(keys), codec, null, topic, cursorName);
   }
 
@@ -273,24 +218,31 @@ public final class MqttLink implements Connector {
       String fixedTopic,
       Function<? super T, String> topicOf,
       String cursorName) {
-    Objects.requireNonNull(store, "store");
-    keys.forEach(k -> Objects.requireNonNull(k, "key"));
-    Objects.requireNonNull(codec, "codec");
+    Checks.notNull(store, "store");
+    Checks.notNull(codec, "codec");
     RecordKey.problem(cursorName)
         .ifPresent(
             p -> {
               throw new IllegalArgumentException("cursor name: " + p);
             });
-    requireNotStarted("publishHistory");
+    lifecycle.requireNotStarted("publishHistory");
     for (HistoryRoute<?> r : routes) {
-      if (r.cursorName.equals(cursorName)) {
+      if (r.cursorName().equals(cursorName)) {
         throw new IllegalArgumentException(
             "link '" + name + "': cursor '" + cursorName + "' is already used by another route");
       }
     }
     routes.add(
         new HistoryRoute<>(
-            this, store, keys, codec, fixedTopic, topicOf, cursorName, maxInflight, replayWindow));
+            connection,
+            store,
+            keys,
+            codec,
+            fixedTopic,
+            topicOf,
+            cursorName,
+            maxInflight,
+            replayWindow));
   }
 
   // ---------------------------------------------------------------------------------- inbound
@@ -307,88 +259,32 @@ public final class MqttLink implements Connector {
    * dead-letter record as a {@link DeadLetter}. Call before the link starts.
    */
   public <T> Source<T> subscribe(String topicFilter, Codec<T> codec, Qos qos) {
-    Objects.requireNonNull(codec, "codec");
-    Objects.requireNonNull(qos, "qos");
-    try {
-      MqttTopicFilter.of(topicFilter);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "link '" + name + "': invalid topic filter '" + topicFilter + "': " + e.getMessage(), e);
-    }
-    requireNotStarted("subscribe");
-    Subscription<T> s = new Subscription<>(this, topicFilter, codec, qos, inboundQueue);
-    subscriptions.add(s);
-    return s;
-  }
-
-  void deadLetter(Subscription<?> s, Subscription.Message m, RuntimeException e) {
-    deadLetters.increment();
-    String what =
-        "payload on topic '"
-            + m.topic()
-            + "' ("
-            + m.payload().length
-            + " bytes) does not decode with "
-            + s.codec.schema()
-            + (deadLetterKey != null
-                ? "; routed to '" + deadLetterKey.id() + "'"
-                : "; dropped (no dead-letter record configured)");
-    error(what, e);
-    Producer<DeadLetter> out = deadLetterOut;
-    if (out != null) {
-      try {
-        out.produce(new DeadLetter(m.topic(), m.payload(), String.valueOf(e), m.at()));
-      } catch (BufferClosedException closing) {
-        // the pipeline is stopping
-      }
-    }
+    Checks.notNull(codec, "codec");
+    Checks.notNull(qos, "qos");
+    Transport.checkFilter(topicFilter, name);
+    lifecycle.requireNotStarted("subscribe");
+    return inbound.add(topicFilter, codec, qos);
   }
 
   // ---------------------------------------------------------------------------------- lifecycle
 
   @Override
   public void start(Runnel runnel) {
-    stateLock.lock();
-    try {
-      if (started || closed) {
-        throw new IllegalStateException(
-            "MQTT link '" + name + "' was already started; a link belongs to one pipeline run");
-      }
-      if (deadLetterKey != null) {
-        if (runnel == null) {
-          throw new IllegalStateException("dead letters need a pipeline");
-        }
-        deadLetterOut = runnel.producer(DeadLetter.class, deadLetterKey);
-      }
-      transport = Transport.create(settings, new Events());
-      started = true;
-    } finally {
-      stateLock.unlock();
-    }
+    lifecycle.start(
+        () -> {
+          inbound.start(runnel);
+          connection.open();
+        });
     threads.add(
-        Thread.ofPlatform()
-            .daemon()
-            .name("runnel-mqtt[" + name + "]-sender")
-            .start(this::sendLoop));
+        Thread.ofPlatform().daemon().name("runnel-mqtt[" + name + "]-sender").start(sender));
     for (HistoryRoute<?> r : routes) {
       threads.add(
           Thread.ofPlatform()
               .daemon()
-              .name("runnel-mqtt[" + name + "]-history-" + r.cursorName)
+              .name("runnel-mqtt[" + name + "]-history-" + r.cursorName())
               .start(r));
     }
-    connect();
-  }
-
-  private void connect() {
-    transport
-        .connect()
-        .whenComplete(
-            (ack, e) -> {
-              if (e != null) {
-                LOG.log(System.Logger.Level.DEBUG, () -> "[mqtt " + name + "] connect: " + e);
-              }
-            });
+    connection.connect();
   }
 
   /**
@@ -399,43 +295,24 @@ public final class MqttLink implements Connector {
    */
   @Override
   public void close() {
-    stateLock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    } finally {
-      stateLock.unlock();
-    }
-    if (!started) {
+    if (!lifecycle.close() || !lifecycle.started()) {
       return;
     }
     long deadline = System.nanoTime() + closeTimeout.toNanos();
-    closeDeadline = deadline;
+    connection.closeBy(deadline);
     try {
-      if (connected) {
-        outbound.awaitEmpty(Math.max(0, deadline - System.nanoTime()));
+      if (connection.isConnected()) {
+        sender.awaitEmpty(Math.max(0, deadline - System.nanoTime()));
       }
-      stopping = true;
-      signalState();
-      if (inflight.tryAcquire(
-          maxInflight, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        inflight.release(maxInflight);
-      }
+      connection.stop();
+      sender.awaitAcknowledged(deadline);
       for (Thread t : threads) {
         t.join(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      stopping = true;
-      try {
-        transport.disconnect().get(1, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // not connected, or the broker is gone: nothing to close gracefully
-      }
-      connected = false;
+      connection.shutdown();
       for (Thread t : threads) {
         t.interrupt();
       }
@@ -447,43 +324,28 @@ public final class MqttLink implements Connector {
   @Override
   public ConnectorStatus status() {
     Map<String, Long> counters = new TreeMap<>();
-    counters.put("sent", sent.sum());
-    counters.put("received", received.sum());
-    counters.put("dropped", outbound.dropped());
-    counters.put("publishFailures", publishFailures.sum());
-    counters.put("encodeFailures", encodeFailures.sum());
-    counters.put("lagged", lagged.sum());
-    counters.put("unrouted", unrouted.sum());
-    counters.put("subscribeFailures", subscribeFailures.sum());
-    counters.put("subscribed", subscribed.sum());
-    counters.put("connects", connects.get());
-    counters.put("sessionLosses", sessionLosses.get());
-    counters.put("queued", (long) outbound.size());
-    counters.put("inflight", (long) unacked.get());
-    long inboundDropped = 0;
-    long backlog = outbound.size() + unacked.get();
-    for (Subscription<?> s : subscriptions) {
-      inboundDropped += s.dropped.sum();
-    }
-    counters.put("inboundDropped", inboundDropped);
+    sender.addCounters(counters);
+    inbound.addCounters(counters);
+    counters.put("connects", connection.connects());
+    counters.put("sessionLosses", connection.sessionLosses());
+    long backlog = sender.backlog();
     for (HistoryRoute<?> r : routes) {
-      String p = "history." + r.cursorName + ".";
-      counters.put(p + "sent", r.sent.sum());
-      counters.put(p + "acked", r.acked.sum());
-      counters.put(p + "rejected", r.rejected.sum());
-      counters.put(p + "skipped", r.skipped.sum());
-      counters.put(p + "rewinds", r.rewinds.sum());
-      counters.put(p + "position", r.position());
-      long b = r.backlog();
-      counters.put(p + "backlog", b);
-      backlog += b;
+      backlog += r.addCounters(counters);
     }
     return new ConnectorStatus(
-        name, "mqtt", connected, lastError, backlog, retries.get(), deadLetters.sum(), counters);
+        name,
+        KIND,
+        connection.isConnected(),
+        errors.lastError(),
+        backlog,
+        connection.retries(),
+        inbound.deadLetters(),
+        counters);
   }
 
   @Override
   public String toString() {
+    Transport.Settings settings = connection.settings();
     return "MqttLink["
         + name
         + " -> "
@@ -493,292 +355,22 @@ public final class MqttLink implements Connector {
         + ", MQTT "
         + (settings.version() == 5 ? "5" : "3.1.1")
         + (settings.ssl() != null ? ", TLS" : "")
-        + (connected ? ", connected" : ", not connected")
+        + (connection.isConnected() ? ", connected" : ", not connected")
         + "]";
-  }
-
-  // ---------------------------------------------------------------------------------- internals
-
-  Transport transport() {
-    return transport;
-  }
-
-  boolean isConnected() {
-    return connected;
-  }
-
-  boolean stopping() {
-    return stopping;
-  }
-
-  /** How often the broker came back without the session it had for us (it lost its state). */
-  long sessionLosses() {
-    return sessionLosses.get();
-  }
-
-  long closeDeadline() {
-    return closeDeadline;
-  }
-
-  void requireStarted(String what) {
-    if (!started) {
-      throw new IllegalStateException(
-          "MQTT link '"
-              + name
-              + "' is not started, so "
-              + what
-              + " cannot run: register the link with Runnel.builder().connector(link)");
-    }
-  }
-
-  private void requireNotStarted(String what) {
-    if (started || closed) {
-      throw new IllegalStateException(
-          "MQTT link '" + name + "': " + what + "(...) must be called before the link starts");
-    }
-  }
-
-  private static void checkTopic(String topic) {
-    MqttTopic.of(Objects.requireNonNull(topic, "topic")); // throws for wildcards, empty, ...
-  }
-
-  /** Waits up to {@code millis} for the link to be connected (or stopping). */
-  void awaitConnected(long millis) {
-    stateLock.lock();
-    try {
-      long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
-      while (!connected && !stopping && nanos > 0) {
-        nanos = stateChanged.awaitNanos(nanos);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      stateLock.unlock();
-    }
-  }
-
-  private void signalState() {
-    stateLock.lock();
-    try {
-      stateChanged.signalAll();
-    } finally {
-      stateLock.unlock();
-    }
-  }
-
-  /** Records an error for {@link #status()} and logs it, rate-limited. */
-  void error(String what, Throwable cause) {
-    String message = Instant.now() + " " + what + (cause == null ? "" : ": " + describe(cause));
-    lastError = message;
-    long suppressed = logLimit.tryAcquire();
-    if (suppressed >= 0) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "[mqtt "
-              + name
-              + "] "
-              + message
-              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""));
-    }
-  }
-
-  private static String describe(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof java.util.concurrent.CompletionException
-            || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    String msg = t.getMessage() == null ? "" : t.getMessage();
-    String hint =
-        msg.contains("USER_NAME_OR_PASSWORD") || msg.contains("NOT_AUTHORIZED")
-            ? " (check the link's credentials and the broker's password file / ACL)"
-            : "";
-    return t.getClass().getSimpleName() + (msg.isEmpty() ? "" : ": " + msg) + hint;
-  }
-
-  private void sendLoop() {
-    long poll = TimeUnit.MILLISECONDS.toNanos(100);
-    try {
-      while (!stopping) {
-        if (!connected) {
-          awaitConnected(100);
-          continue;
-        }
-        if (!inflight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-          continue;
-        }
-        OutboundQueue.Message m = outbound.poll(poll);
-        if (m == null || !connected) {
-          if (m != null) {
-            outbound.putBack(m);
-          }
-          inflight.release();
-          continue;
-        }
-        CompletableFuture<Void> f;
-        unacked.incrementAndGet();
-        try {
-          f = transport.publish(m.topic(), m.payload(), m.qos(), m.retain(), -1);
-        } catch (RuntimeException e) {
-          unacked.decrementAndGet();
-          inflight.release();
-          publishFailures.increment();
-          error("publish to '" + m.topic() + "' refused", e);
-          continue;
-        }
-        f.whenComplete(
-            (ok, e) -> {
-              if (e == null) {
-                sent.increment(); // counted before the backlog shrinks, so status never shows
-                // neither
-              }
-              unacked.decrementAndGet();
-              inflight.release();
-              if (e == null) {
-                return;
-              }
-              publishFailures.increment();
-              error("publish to '" + m.topic() + "' failed", e);
-              if (m.qos() == Qos.AT_LEAST_ONCE
-                  && !(unwrap(e)
-                      instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException)) {
-                outbound.putBack(m);
-              }
-            });
-      }
-    } catch (InterruptedException e) {
-      // closing
-    }
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-        ? e.getCause()
-        : e;
-  }
-
-  private void subscribeAll() {
-    for (Subscription<?> s : subscriptions) {
-      transport
-          .subscribe(s.filter, s.qos)
-          .whenComplete(
-              (ok, e) -> {
-                if (e != null) {
-                  subscribeFailures.increment();
-                  error("subscribe to '" + s.filter + "' failed", e);
-                } else {
-                  subscribed.increment();
-                }
-              });
-    }
-  }
-
-  private void dispatch(String topic, byte[] payload) {
-    MqttTopic t = MqttTopic.of(topic);
-    Instant at = Instant.now();
-    boolean routed = false;
-    for (Subscription<?> s : subscriptions) {
-      if (s.matches(t)) {
-        s.offer(new Subscription.Message(topic, payload, at));
-        routed = true;
-      }
-    }
-    if (!routed) {
-      unrouted.increment();
-    }
-  }
-
-  /** The client's lifecycle and messages, on its event-loop threads. */
-  private final class Events implements Transport.Listener {
-    @Override
-    public void connected(boolean sessionPresent) {
-      long n = connects.incrementAndGet();
-      if (n > 1 && !sessionPresent) {
-        sessionLosses.incrementAndGet();
-      }
-      boolean first;
-      stateLock.lock();
-      try {
-        connected = true;
-        first = !subscribedOnce;
-        subscribedOnce = true;
-        stateChanged.signalAll();
-      } finally {
-        stateLock.unlock();
-      }
-      LOG.log(
-          System.Logger.Level.INFO,
-          () ->
-              "[mqtt "
-                  + name
-                  + "] connected to "
-                  + settings.host()
-                  + ":"
-                  + settings.port()
-                  + " (connection "
-                  + n
-                  + ", session present: "
-                  + sessionPresent
-                  + ")");
-      if (closed && stopping) {
-        transport.disconnect();
-        return;
-      }
-      if (first) {
-        // Later reconnects: the broker kept the subscriptions (session present), or HiveMQ
-        // sends them again (resubscribeIfSessionExpired, on by default).
-        subscribeAll();
-      }
-    }
-
-    @Override
-    public void disconnected(Throwable cause, boolean byUser, MqttClientReconnector reconnector) {
-      boolean was = connected;
-      if (byUser || stopping) {
-        connected = false;
-        signalState();
-        reconnector.reconnect(false);
-        return;
-      }
-      // HiveMQ counts the attempt that just failed: 1 after the first failure.
-      long delay = backoff.delayNanos(reconnector.getAttempts() - 1);
-      reconnector
-          .reconnect(true)
-          .resubscribeIfSessionExpired(true)
-          .republishIfSessionExpired(false)
-          .delay(delay, TimeUnit.NANOSECONDS);
-      long retry =
-          retries.get()
-              + 1; // counted after lastError is set: status never shows a retry without its error
-      error(
-          (was ? "connection to " : "cannot connect to ")
-              + settings.host()
-              + ":"
-              + settings.port()
-              + (was ? " lost" : "")
-              + "; retry "
-              + retry
-              + " in "
-              + TimeUnit.NANOSECONDS.toMillis(delay)
-              + " ms",
-          cause);
-      retries.incrementAndGet();
-      connected = false; // after lastError: status never shows "not connected" without a reason
-      signalState();
-    }
-
-    @Override
-    public void message(String topic, byte[] payload) {
-      dispatch(topic, payload);
-    }
   }
 
   // ---------------------------------------------------------------------------------- builder
 
-  /** Configures a {@link MqttLink}. Every setting has a default except the broker. */
+  /**
+   * Configures a {@link MqttLink}. Every setting has a default except the broker.
+   *
+   * <p>A builder is immutable: every option returns a new builder and leaves this one unchanged, so
+   * a partly configured builder can serve as a template for several links. A wrong value fails at
+   * once, in the option that received it: {@code NullPointerException} ("<what> must not be null")
+   * or {@code IllegalArgumentException}; {@link #build()} only checks that the broker was given.
+   */
   public static final class Builder {
-    private final String name;
+    private String name = KIND;
     private String host;
     private int port = -1;
     private int version = 5;
@@ -797,23 +389,58 @@ public final class MqttLink implements Connector {
     private Duration replayWindow = Duration.ofSeconds(2);
     private RecordKey deadLetters;
 
-    private Builder(String name) {
+    private Builder() {}
+
+    /** A copy of {@code o}: every option changes a copy, never the receiver. */
+    private Builder(Builder o) {
+      this.name = o.name;
+      this.host = o.host;
+      this.port = o.port;
+      this.version = o.version;
+      this.clientId = o.clientId;
+      this.username = o.username;
+      this.password = o.password;
+      this.ssl = o.ssl;
+      this.reconnectMin = o.reconnectMin;
+      this.reconnectMax = o.reconnectMax;
+      this.offlineQueue = o.offlineQueue;
+      this.inboundQueue = o.inboundQueue;
+      this.maxInflight = o.maxInflight;
+      this.sessionExpiry = o.sessionExpiry;
+      this.keepAlive = o.keepAlive;
+      this.closeTimeout = o.closeTimeout;
+      this.replayWindow = o.replayWindow;
+      this.deadLetters = o.deadLetters;
+    }
+
+    /**
+     * The link's name, unique among the pipeline's connectors; it identifies the link in the status
+     * ({@code runnel.inspect().connector(name)}), in logs and in thread names. Default {@code
+     * "mqtt"}, the connector kind: set one when a pipeline has several MQTT links. It must be a
+     * valid record key id (such as {@code mqtt.cloud}).
+     */
+    public Builder name(String name) {
+      Checks.notBlank(name, "name");
       RecordKey.problem(name)
           .ifPresent(
               p -> {
                 throw new IllegalArgumentException("link name: " + p);
               });
-      this.name = name;
+      Builder b = new Builder(this);
+      b.name = name;
+      return b;
     }
 
     /** The broker's host and port (1883 is MQTT's, 8883 MQTT over TLS). */
     public Builder broker(String host, int port) {
+      Checks.notBlank(host, "host");
       if (port <= 0 || port > 65535) {
         throw new IllegalArgumentException("broker port must be 1..65535, got " + port);
       }
-      this.host = Objects.requireNonNull(host, "host");
-      this.port = port;
-      return this;
+      Builder b = new Builder(this);
+      b.host = host;
+      b.port = port;
+      return b;
     }
 
     /** The protocol: {@code 5} (MQTT 5, the default) or {@code 3} (MQTT 3.1.1). */
@@ -821,8 +448,9 @@ public final class MqttLink implements Connector {
       if (version != 3 && version != 5) {
         throw new IllegalArgumentException("MQTT version must be 3 (3.1.1) or 5, got " + version);
       }
-      this.version = version;
-      return this;
+      Builder b = new Builder(this);
+      b.version = version;
+      return b;
     }
 
     /**
@@ -831,21 +459,25 @@ public final class MqttLink implements Connector {
      * restarts. Default: a random id per link instance.
      */
     public Builder clientId(String clientId) {
-      this.clientId = Objects.requireNonNull(clientId, "clientId");
-      return this;
+      Builder b = new Builder(this);
+      b.clientId = Checks.notNull(clientId, "clientId");
+      return b;
     }
 
-    /** User name and password (sent in CONNECT; use TLS on anything but a trusted network). */
+    /**
+     * User name and password (sent in CONNECT; use TLS on anything but a trusted network). A {@code
+     * null} password sends an empty one.
+     */
     public Builder credentials(String username, String password) {
-      this.username = Objects.requireNonNull(username, "username");
-      this.password = password;
-      return this;
+      Builder b = new Builder(this);
+      b.username = Checks.notNull(username, "username");
+      b.password = password;
+      return b;
     }
 
     /** TLS with the JVM's default trust store (public CAs). */
     public Builder tls() {
-      this.ssl = MqttClientSslConfig.builder().build();
-      return this;
+      return tls(null, null);
     }
 
     /** TLS trusting the given trust managers (e.g. a private CA). */
@@ -858,84 +490,75 @@ public final class MqttLink implements Connector {
      * from {@code keys} (none if {@code null}). The server's host name is verified.
      */
     public Builder tls(TrustManagerFactory trust, KeyManagerFactory keys) {
-      var b = MqttClientSslConfig.builder();
-      if (trust != null) {
-        b = b.trustManagerFactory(trust);
-      }
-      if (keys != null) {
-        b = b.keyManagerFactory(keys);
-      }
-      this.ssl = b.build();
-      return this;
+      Builder b = new Builder(this);
+      b.ssl = Transport.tls(trust, keys);
+      return b;
     }
 
     /** TLS trusting the CA certificate(s) in a PEM file, such as Mosquitto's {@code cafile}. */
     public Builder tlsTrust(Path caCertificatesPem) {
-      try (InputStream in = Files.newInputStream(caCertificatesPem)) {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        int i = 0;
-        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-          ks.setCertificateEntry("ca-" + i++, c);
-        }
-        if (i == 0) {
-          throw new IllegalArgumentException("no certificate in " + caCertificatesPem);
-        }
-        TrustManagerFactory tmf =
-            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        return tls(tmf);
-      } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalArgumentException(
-            "cannot read CA certificates from " + caCertificatesPem + ": " + e, e);
-      }
+      return tls(Transport.trustPem(Checks.notNull(caCertificatesPem, "caCertificatesPem")));
     }
 
     /**
      * Reconnect delays: capped exponential from {@code min} to {@code max}, each a random time in
-     * [d/2, d] (default 100 ms to 30 s). The link retries forever.
+     * [d/2, d] (default 100 ms to 30 s). The link retries forever. Checked as {@code reconnectMin}
+     * (positive) and {@code reconnectMax} (not below it).
      */
     public Builder reconnect(Duration min, Duration max) {
-      new Backoff(min, max); // validates
-      this.reconnectMin = min;
-      this.reconnectMax = max;
-      return this;
+      Checks.positive(min, "reconnectMin");
+      Checks.notNull(max, "reconnectMax");
+      Checks.notAbove(min, "reconnectMin", max, "reconnectMax");
+      Builder b = new Builder(this);
+      b.reconnectMin = min;
+      b.reconnectMax = max;
+      return b;
     }
 
     /** Capacity of the outbound (offline) queue, in messages (default 10 000). */
     public Builder offlineQueue(int messages) {
-      this.offlineQueue = positive("offlineQueue", messages);
-      return this;
+      Builder b = new Builder(this);
+      b.offlineQueue = Checks.positive(messages, "offlineQueue");
+      return b;
     }
 
     /** Capacity of each subscription's hand-off queue, in messages (default 10 000). */
     public Builder inboundQueue(int messages) {
-      this.inboundQueue = positive("inboundQueue", messages);
-      return this;
+      Builder b = new Builder(this);
+      b.inboundQueue = Checks.positive(messages, "inboundQueue");
+      return b;
     }
 
     /** Most messages published but not yet acknowledged, per route (default 256). */
     public Builder maxInflight(int messages) {
-      this.maxInflight = positive("maxInflight", messages);
-      return this;
+      Builder b = new Builder(this);
+      b.maxInflight = Checks.positive(messages, "maxInflight");
+      return b;
     }
 
-    /** How long the broker keeps the session after a disconnect (MQTT 5; default 1 h). */
+    /**
+     * How long the broker keeps the session after a disconnect (MQTT 5; default 1 h), in whole
+     * seconds; at most MQTT's maximum of 2^32 - 1 s.
+     */
     public Builder sessionExpiry(Duration expiry) {
-      if (expiry.isNegative() || expiry.toSeconds() > 0xFFFF_FFFFL) {
-        throw new IllegalArgumentException("sessionExpiry out of range: " + expiry);
-      }
-      this.sessionExpiry = expiry;
-      return this;
+      Checks.notNegative(expiry, "sessionExpiry");
+      Checks.notAbove(
+          expiry, "sessionExpiry", Duration.ofSeconds(0xFFFF_FFFFL), "the MQTT maximum");
+      Builder b = new Builder(this);
+      b.sessionExpiry = expiry;
+      return b;
     }
 
-    /** The MQTT keep-alive (default 30 s); a dead connection is noticed after 1.5 times this. */
+    /**
+     * The MQTT keep-alive (default 30 s), in whole seconds, at most 65 535 s; a dead connection is
+     * noticed after 1.5 times this. Zero turns keep-alive off.
+     */
     public Builder keepAlive(Duration keepAlive) {
-      if (keepAlive.isNegative() || keepAlive.toSeconds() > 65535) {
-        throw new IllegalArgumentException("keepAlive must be 0..65535 s, got " + keepAlive);
-      }
-      this.keepAlive = keepAlive;
-      return this;
+      Checks.notNegative(keepAlive, "keepAlive");
+      Checks.notAbove(keepAlive, "keepAlive", Duration.ofSeconds(65535), "the MQTT maximum");
+      Builder b = new Builder(this);
+      b.keepAlive = keepAlive;
+      return b;
     }
 
     /**
@@ -945,17 +568,16 @@ public final class MqttLink implements Connector {
      * zero trusts PUBACK alone.
      */
     public Builder replayWindow(Duration window) {
-      if (window.isNegative()) {
-        throw new IllegalArgumentException("replayWindow must not be negative: " + window);
-      }
-      this.replayWindow = window;
-      return this;
+      Builder b = new Builder(this);
+      b.replayWindow = Checks.notNegative(window, "replayWindow");
+      return b;
     }
 
-    /** How long {@link MqttLink#close()} may take to flush (default 2 s). */
+    /** How long {@link MqttLink#close()} may take to flush (default 2 s; zero: not at all). */
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = Objects.requireNonNull(timeout, "timeout");
-      return this;
+      Builder b = new Builder(this);
+      b.closeTimeout = Checks.notNegative(timeout, "closeTimeout");
+      return b;
     }
 
     /**
@@ -963,22 +585,17 @@ public final class MqttLink implements Connector {
      * external()} in the pipeline. Without it they are only counted and logged.
      */
     public Builder deadLetters(RecordKey key) {
-      this.deadLetters = Objects.requireNonNull(key, "key");
-      return this;
+      Builder b = new Builder(this);
+      b.deadLetters = Checks.notNull(key, "deadLetters");
+      return b;
     }
 
+    /** The link; fails if no {@link #broker(String, int) broker} was given. */
     public MqttLink build() {
       if (host == null) {
         throw new IllegalStateException("link '" + name + "': broker(host, port) is required");
       }
       return new MqttLink(this);
-    }
-
-    private static int positive(String what, int n) {
-      if (n <= 0) {
-        throw new IllegalArgumentException(what + " must be positive, got " + n);
-      }
-      return n;
     }
   }
 }

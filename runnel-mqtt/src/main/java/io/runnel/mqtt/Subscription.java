@@ -19,7 +19,7 @@ final class Subscription<T> implements Source<T> {
 
   record Message(String topic, byte[] payload, Instant at) {}
 
-  final MqttLink link;
+  private final InboundRoutes routes;
   final String filter;
   final MqttTopicFilter matcher;
   final Codec<T> codec;
@@ -27,8 +27,8 @@ final class Subscription<T> implements Source<T> {
   private final ArrayBlockingQueue<Message> queue;
   final LongAdder dropped = new LongAdder();
 
-  Subscription(MqttLink link, String filter, Codec<T> codec, Qos qos, int capacity) {
-    this.link = link;
+  Subscription(InboundRoutes routes, String filter, Codec<T> codec, Qos qos, int capacity) {
+    this.routes = routes;
     this.filter = filter;
     this.matcher = MqttTopicFilter.of(filter);
     this.codec = codec;
@@ -55,7 +55,7 @@ final class Subscription<T> implements Source<T> {
 
   @Override
   public void run(RuntimeContext ctx, Producer<T> out) throws InterruptedException {
-    link.requireStarted("subscribe(\"" + filter + "\")");
+    routes.requireStarted("subscribe(\"" + filter + "\")");
     for (; ; ) {
       Message m = queue.take();
       T value;
@@ -65,16 +65,16 @@ final class Subscription<T> implements Source<T> {
           throw new IllegalArgumentException("the codec returned null");
         }
       } catch (RuntimeException e) {
-        link.deadLetter(this, m, e);
+        routes.deadLetter(this, m, e);
         continue;
       }
       out.produce(value);
-      link.received.increment();
+      routes.received();
     }
   }
 
   @Override
   public String toString() {
-    return "mqtt subscription '" + filter + "' via link '" + link.name() + "'";
+    return "mqtt subscription '" + filter + "' via link '" + routes.link() + "'";
   }
 }

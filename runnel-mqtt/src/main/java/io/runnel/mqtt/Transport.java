@@ -6,6 +6,8 @@ import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.datatypes.MqttTopic;
+import com.hivemq.client.mqtt.datatypes.MqttTopicFilter;
 import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -23,13 +25,25 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The HiveMQ client behind one link, speaking MQTT 3.1.1 or 5, reduced to what the link needs:
  * connect, publish, subscribe, disconnect and three callbacks. Everything version-specific lives
- * here.
+ * here, and so does what the client needs configured: credentials (sent in CONNECT), TLS, the
+ * event-loop thread, and the checks of topics and filters. It keeps no state of its own beyond the
+ * client: connection state and reconnecting are {@link Connection}'s.
  */
 abstract sealed class Transport {
 
@@ -269,5 +283,60 @@ abstract sealed class Transport {
 
   static byte[] utf8(String s) {
     return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  // ------------------------------------------------------------------ configuration, on any thread
+
+  /** Throws if {@code topic} is no valid topic to publish to (null, empty, wildcards, ...). */
+  static void checkTopic(String topic) {
+    MqttTopic.of(Checks.notNull(topic, "topic"));
+  }
+
+  /** Throws if {@code filter} is no valid topic filter; {@code link} names the link. */
+  static void checkFilter(String filter, String link) {
+    Checks.notNull(filter, "topicFilter");
+    try {
+      MqttTopicFilter.of(filter);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "link '" + link + "': invalid topic filter '" + filter + "': " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * TLS trusting {@code trust} (the JVM's default if {@code null}) and presenting a client
+   * certificate from {@code keys} (none if {@code null}); the server's host name is verified.
+   */
+  static MqttClientSslConfig tls(TrustManagerFactory trust, KeyManagerFactory keys) {
+    var b = MqttClientSslConfig.builder();
+    if (trust != null) {
+      b = b.trustManagerFactory(trust);
+    }
+    if (keys != null) {
+      b = b.keyManagerFactory(keys);
+    }
+    return b.build();
+  }
+
+  /** Trust managers trusting the CA certificate(s) in a PEM file. */
+  static TrustManagerFactory trustPem(Path caCertificatesPem) {
+    try (InputStream in = Files.newInputStream(caCertificatesPem)) {
+      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+      ks.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        ks.setCertificateEntry("ca-" + i++, c);
+      }
+      if (i == 0) {
+        throw new IllegalArgumentException("no certificate in " + caCertificatesPem);
+      }
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      return tmf;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "cannot read CA certificates from " + caCertificatesPem + ": " + e, e);
+    }
   }
 }

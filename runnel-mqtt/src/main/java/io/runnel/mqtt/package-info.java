@@ -2,18 +2,46 @@
  * MQTT connector: links records of a pipeline to an MQTT broker (MQTT 3.1.1 or 5, TLS,
  * credentials), built on the HiveMQ MQTT client.
  *
- * <h2>Model</h2>
+ * <h2>Model: threads and what each owns</h2>
  *
  * <p>One {@link io.runnel.mqtt.MqttLink} is one client connection, registered with {@code
  * Runnel.builder().connector(link)}. It starts before the pipeline's tasks and closes after them;
- * starting never waits for the broker. It offers three kinds of routes:
+ * starting never waits for the broker. Per link there are these threads (all daemons; nothing runs
+ * on the common pool):
+ *
+ * <table>
+ *   <caption>Threads of one link</caption>
+ *   <tr><th>thread</th><th>owns</th><th>never</th></tr>
+ *   <tr><td><b>client event loop</b> ({@code runnel-mqtt-io[clientId]-N}, one, HiveMQ's)</td>
+ *       <td>the connection state: connected, connection counters, when to reconnect (capped
+ *       exponential backoff with jitter); inbound messages, matched to subscriptions and offered
+ *       to their bounded queues; acknowledgements of published messages</td>
+ *       <td>blocks, decodes a payload, or touches the store</td></tr>
+ *   <tr><td><b>sender</b> ({@code runnel-mqtt[name]-sender}, one)</td>
+ *       <td>taking live messages from the bounded offline queue and publishing them while
+ *       connected, at most {@code maxInflight} unacknowledged</td>
+ *       <td>blocks a tap task: taps only add to the queue</td></tr>
+ *   <tr><td><b>history route</b> ({@code runnel-mqtt[name]-history-cursor}, one per
+ *       {@link io.runnel.mqtt.MqttLink#publishHistory publishHistory})</td>
+ *       <td>its durable cursor, its read position and its window of unacknowledged entries</td>
+ *       <td>shares state with another route</td></tr>
+ *   <tr><td>pipeline tasks (not the link's)</td>
+ *       <td>tap tasks encode live values into the offline queue; source tasks decode inbound
+ *       payloads, produce values and dead letters</td>
+ *       <td>wait for the broker</td></tr>
+ * </table>
+ *
+ * <p>The thread that starts and closes the pipeline starts and closes the link; closing tells the
+ * sender and history routes to stop and gives them until the close timeout.
+ *
+ * <h2>Delivery guarantees</h2>
  *
  * <ul>
- *   <li><b>Live outbound</b> ({@link io.runnel.mqtt.MqttLink#publish}): a tap task encodes each
- *       value and hands it to a bounded offline queue; the link's sender publishes from it while
- *       connected (QoS 0 or 1, optional retain, topic fixed or computed per value). The pipeline is
- *       never blocked: when the queue is full the oldest message is dropped and counted. Delivery
- *       is best effort across outages (bounded by the queue) and lost on a process crash.
+ *   <li><b>Live outbound</b> ({@link io.runnel.mqtt.MqttLink#publish}): QoS 0 or 1 while connected,
+ *       optional retain, topic fixed or computed per value. The pipeline is never blocked: while
+ *       the broker is away messages wait in the bounded offline queue, and when it is full the
+ *       oldest is dropped and counted. A QoS 1 message whose publish fails goes back to the head of
+ *       the queue. Best effort across outages (bounded by the queue); lost on a process crash.
  *   <li><b>Outbound from history</b> ({@link io.runnel.mqtt.MqttLink#publishHistory}): durable
  *       entries of a persisted record are read from a {@link io.runnel.store.HistoryStore} through
  *       a named durable cursor, published at QoS 1, and the cursor advances only past entries the
@@ -22,11 +50,12 @@
  *       the cursor is sent again. Across a broker outage, a broker crash or a restart of the
  *       process nothing is lost: <em>at least once</em>; duplicates carry the same MQTT 5 user
  *       property {@code runnel-seq}.
- *   <li><b>Inbound</b> ({@link io.runnel.mqtt.MqttLink#subscribe}): a source writes a record from a
- *       topic filter (wildcards allowed). Payloads are decoded on the source's task; one that does
- *       not decode is counted, logged (rate-limited) with its topic and produced as a {@link
- *       io.runnel.mqtt.DeadLetter} to the record named by {@code deadLetters(key)}; the source
- *       carries on.
+ *   <li><b>Inbound</b> ({@link io.runnel.mqtt.MqttLink#subscribe}): what the broker delivers to a
+ *       persistent session. Messages are handed to the source through a bounded queue (the oldest
+ *       dropped and counted when full; lost on a process crash) and decoded on the source's task;
+ *       one that does not decode is counted, logged (rate-limited) with its topic and produced as a
+ *       {@link io.runnel.mqtt.DeadLetter} to the record named by {@code deadLetters(key)}; the
+ *       source carries on.
  * </ul>
  *
  * <h2>Connection</h2>
@@ -37,19 +66,33 @@
  * session expiry configurable), so a broker that kept the session keeps the subscriptions and the
  * queued QoS 1 messages; after a reconnect without session the client subscribes again.
  *
+ * <h2>API</h2>
+ *
+ * <p>{@code MqttLink.builder().broker(host, port)...build()} configures a link (the builder is
+ * immutable: each option returns a new one; the name defaults to {@code "mqtt"}); {@code
+ * publish(...)} gives a {@link io.runnel.TapTask}, {@code subscribe(...)} a {@link
+ * io.runnel.Source}, {@code publishHistory(...)} adds a route; all before the pipeline starts.
+ * {@link io.runnel.mqtt.Qos} and {@link io.runnel.mqtt.DeadLetter} complete the public API; every
+ * other type of the package is internal.
+ *
  * <h2>Status</h2>
  *
  * <p>{@link io.runnel.mqtt.MqttLink#status()} (also in {@code runnel.inspect()}): connected, last
  * error (time, what, where, and a hint for credential errors), backlog (offline queue +
  * unacknowledged + history not yet acknowledged), retries (connection attempts after a failure),
  * dead letters, and counters: {@code sent}, {@code received}, {@code dropped}, {@code lagged},
- * {@code encodeFailures}, {@code publishFailures}, {@code inboundDropped}, {@code connects}, {@code
- * sessionLosses}, {@code subscribed}, and per history route {@code history.<cursor>.sent/acked/
+ * {@code encodeFailures}, {@code publishFailures}, {@code queued}, {@code inflight}, {@code
+ * inboundDropped}, {@code unrouted}, {@code connects}, {@code sessionLosses}, {@code subscribed},
+ * {@code subscribeFailures}, and per history route {@code history.<cursor>.sent/acked/
  * rejected/skipped/rewinds/position/backlog}.
  *
- * <h2>Threads</h2>
+ * <h2>Inside</h2>
  *
- * <p>Per link: one HiveMQ event-loop thread (a daemon), one sender thread and one thread per
- * history route (platform daemons). Nothing runs on the common pool.
+ * <p>{@code MqttLink} is a facade over package-private parts, one per thread or concern: {@code
+ * Connection} (event-loop state, reconnect, the only user of {@code Backoff}) over {@code
+ * Transport} (the HiveMQ client, MQTT 3.1.1/5, credentials, TLS); {@code LiveSender} with its
+ * {@code OutboundQueue}; {@code InboundRoutes} with its {@code Subscription}s; {@code HistoryRoute}
+ * behind the narrow {@code RouteLink}; {@code LinkErrors} (last error, rate-limited log), {@code
+ * Lifecycle} and {@code Checks} (argument checks with the project's messages).
  */
 package io.runnel.mqtt;

@@ -93,7 +93,7 @@ class MqttHistoryTest {
   private static MqttLink link(
       MosquittoBroker broker, int version, HistoryStore store, Duration firstRetry) {
     MqttLink link =
-        MqttLink.builder("mqtt")
+        MqttLink.builder()
             .broker("127.0.0.1", broker.port())
             .version(version)
             .clientId("history-link-" + version)
@@ -233,8 +233,7 @@ class MqttHistoryTest {
       store.append(k, new Reading(k.id(), i), JSON);
     }
     store.awaitDurable(store.sync(), Duration.ofSeconds(5));
-    MqttLink link =
-        MqttLink.builder("mqtt").broker("127.0.0.1", broker.port()).clientId("multi").build();
+    MqttLink link = MqttLink.builder().broker("127.0.0.1", broker.port()).clientId("multi").build();
     link.publishHistory(
         store, List.of(READINGS, OTHER), JSON, r -> "multi/" + r.sensor(), "mqtt-multi");
     Runnel r = later(Runnel.builder().connector(link).build().start());

@@ -58,7 +58,7 @@ class MqttLinkTest {
   }
 
   private static MqttLink.Builder link(MosquittoBroker broker, int version) {
-    return MqttLink.builder("mqtt")
+    return MqttLink.builder()
         .broker("127.0.0.1", broker.port())
         .version(version)
         .reconnect(Duration.ofMillis(50), Duration.ofMillis(500));
@@ -282,7 +282,8 @@ class MqttLinkTest {
     // Wrong password, both protocol versions: not connected, a clear error, retries, no crash.
     for (int version : new int[] {3, 5}) {
       MqttLink bad =
-          MqttLink.builder("mqtt-bad")
+          MqttLink.builder()
+              .name("mqtt-bad")
               .broker("127.0.0.1", broker.port())
               .version(version)
               .credentials("robot", "wrong")
@@ -319,7 +320,7 @@ class MqttLinkTest {
   void offlineQueueIsBoundedDropsOldestAndDrainsOnConnect() throws Exception {
     int port = MosquittoBroker.freePort(); // nothing listens there yet
     MqttLink link =
-        MqttLink.builder("mqtt")
+        MqttLink.builder()
             .broker("127.0.0.1", port)
             .offlineQueue(10)
             .reconnect(Duration.ofMillis(20), Duration.ofMillis(200))
@@ -378,7 +379,7 @@ class MqttLinkTest {
 
   @Test
   void aLinkThatIsNotRegisteredSaysSo() throws Exception {
-    MqttLink link = MqttLink.builder("mqtt").broker("127.0.0.1", 1883).build();
+    MqttLink link = MqttLink.builder().broker("127.0.0.1", 1883).build();
     var task = link.publish(JSON, "x", Qos.AT_MOST_ONCE);
     try {
       task.run(null, null);

@@ -72,7 +72,8 @@ public final class MqttPublishBench {
       MosquittoBroker broker, int n, int version, int inflight, Qos qos, int round)
       throws Exception {
     MqttLink link =
-        MqttLink.builder("bench")
+        MqttLink.builder()
+            .name("bench")
             .broker("127.0.0.1", broker.port())
             .version(version)
             .offlineQueue(n)
@@ -111,7 +112,8 @@ public final class MqttPublishBench {
       }
       store.awaitDurable(store.sync(), Duration.ofSeconds(30));
       MqttLink link =
-          MqttLink.builder("bench")
+          MqttLink.builder()
+              .name("bench")
               .broker("127.0.0.1", broker.port())
               .version(version)
               .maxInflight(inflight)

@@ -39,7 +39,7 @@ class MqttTlsTest {
             tmp.resolve("broker"), new MosquittoBroker.Options().tls(cert, keyFile))) {
       for (int version : new int[] {3, 5}) {
         MqttLink link =
-            MqttLink.builder("mqtt")
+            MqttLink.builder()
                 .broker("127.0.0.1", broker.port())
                 .version(version)
                 .tlsTrust(cert)
@@ -69,7 +69,7 @@ class MqttTlsTest {
 
       // The JVM's default trust store does not know the self-signed certificate.
       MqttLink untrusting =
-          MqttLink.builder("mqtt")
+          MqttLink.builder()
               .broker("127.0.0.1", broker.port())
               .tls()
               .reconnect(Duration.ofMillis(20), Duration.ofMillis(100))
