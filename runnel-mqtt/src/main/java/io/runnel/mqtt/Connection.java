@@ -1,5 +1,7 @@
 package io.runnel.mqtt;
 
+import io.runnel.spi.Backoff;
+
 import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +54,7 @@ final class Connection implements Transport.Listener, RouteLink {
       InboundRoutes inbound) {
     this.name = name;
     this.settings = settings;
-    this.backoff = new Backoff(reconnectMin, reconnectMax);
+    this.backoff = Backoff.exponential(reconnectMin, reconnectMax).jitter(Backoff.Jitter.EQUAL);
     this.errors = errors;
     this.inbound = inbound;
   }
@@ -221,7 +223,7 @@ final class Connection implements Transport.Listener, RouteLink {
       return;
     }
     // HiveMQ counts the attempt that just failed: 1 after the first failure.
-    long delay = backoff.delayNanos(reconnector.getAttempts() - 1);
+    long delay = backoff.delay(reconnector.getAttempts() - 1).toNanos();
     reconnector
         .reconnect(true)
         .resubscribeIfSessionExpired(true)

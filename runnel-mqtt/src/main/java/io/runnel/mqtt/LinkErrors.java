@@ -16,7 +16,7 @@ final class LinkErrors {
   static final System.Logger LOG = System.getLogger("io.runnel.mqtt");
 
   private final String link;
-  private final LogLimiter logLimit = new LogLimiter(10, TimeUnit.SECONDS.toNanos(10));
+  private final LogLimiter logLimit = new LogLimiter(10, java.time.Duration.ofSeconds(10));
   private volatile String lastError;
 
   LinkErrors(String link) {
@@ -35,7 +35,7 @@ final class LinkErrors {
               + link
               + "] "
               + message
-              + (suppressed > 0 ? " (" + suppressed + " similar messages suppressed)" : ""));
+              + LogLimiter.suppressedNote(suppressed));
     }
   }
 

@@ -1,5 +1,7 @@
 package io.runnel.mqtt;
 
+import io.runnel.spi.Checks;
+
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import io.runnel.spi.Connector;
 import io.runnel.RecordKey;
@@ -153,9 +155,9 @@ public final class MqttLink implements Connector {
    */
   public <T> TapTask<T> publish(
       Codec<? super T> codec, Function<? super T, String> topic, Qos qos, boolean retain) {
-    Checks.notNull(codec, "codec");
-    Checks.notNull(topic, "topic");
-    Checks.notNull(qos, "qos");
+    Checks.notNull("codec", codec);
+    Checks.notNull("topic", topic);
+    Checks.notNull("qos", qos);
     return (ctx, in) -> {
       lifecycle.requireStarted("publish");
       sender.forward(ctx, in, codec, topic, qos, retain);
@@ -169,7 +171,7 @@ public final class MqttLink implements Connector {
   public <T> void publishHistory(
       HistoryStore store, RecordKey key, Codec<T> codec, String topic, String cursorName) {
     Transport.checkTopic(topic);
-    addRoute(store, List.of(Checks.notNull(key, "key")), codec, topic, null, cursorName);
+    addRoute(store, List.of(Checks.notNull("key", key)), codec, topic, null, cursorName);
   }
 
   /**
@@ -187,8 +189,8 @@ public final class MqttLink implements Connector {
       Codec<T> codec,
       Function<? super T, String> topic,
       String cursorName) {
-    Checks.notNull(topic, "topic");
-    addRoute(store, List.of(Checks.notNull(key, "key")), codec, null, topic, cursorName);
+    Checks.notNull("topic", topic);
+    addRoute(store, List.of(Checks.notNull("key", key)), codec, null, topic, cursorName);
   }
 
   /**
@@ -202,12 +204,12 @@ public final class MqttLink implements Connector {
       Codec<T> codec,
       Function<? super T, String> topic,
       String cursorName) {
-    Checks.notNull(topic, "topic");
-    Checks.notNull(keys, "keys");
+    Checks.notNull("topic", topic);
+    Checks.notNull("keys", keys);
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("link '" + name + "': publishHistory needs a key");
     }
-    keys.forEach(k -> Checks.notNull(k, "key"));
+    keys.forEach(k -> Checks.notNull("key", k));
     addRoute(store, List.copyOf(keys), codec, null, topic, cursorName);
   }
 
@@ -218,8 +220,8 @@ public final class MqttLink implements Connector {
       String fixedTopic,
       Function<? super T, String> topicOf,
       String cursorName) {
-    Checks.notNull(store, "store");
-    Checks.notNull(codec, "codec");
+    Checks.notNull("store", store);
+    Checks.notNull("codec", codec);
     RecordKey.problem(cursorName)
         .ifPresent(
             p -> {
@@ -259,8 +261,8 @@ public final class MqttLink implements Connector {
    * dead-letter record as a {@link DeadLetter}. Call before the link starts.
    */
   public <T> Source<T> subscribe(String topicFilter, Codec<T> codec, Qos qos) {
-    Checks.notNull(codec, "codec");
-    Checks.notNull(qos, "qos");
+    Checks.notNull("codec", codec);
+    Checks.notNull("qos", qos);
     Transport.checkFilter(topicFilter, name);
     lifecycle.requireNotStarted("subscribe");
     return inbound.add(topicFilter, codec, qos);
@@ -420,7 +422,7 @@ public final class MqttLink implements Connector {
      * valid record key id (such as {@code mqtt.cloud}).
      */
     public Builder name(String name) {
-      Checks.notBlank(name, "name");
+      Checks.notBlank("name", name);
       RecordKey.problem(name)
           .ifPresent(
               p -> {
@@ -433,7 +435,7 @@ public final class MqttLink implements Connector {
 
     /** The broker's host and port (1883 is MQTT's, 8883 MQTT over TLS). */
     public Builder broker(String host, int port) {
-      Checks.notBlank(host, "host");
+      Checks.notBlank("host", host);
       if (port <= 0 || port > 65535) {
         throw new IllegalArgumentException("broker port must be 1..65535, got " + port);
       }
@@ -460,7 +462,7 @@ public final class MqttLink implements Connector {
      */
     public Builder clientId(String clientId) {
       Builder b = new Builder(this);
-      b.clientId = Checks.notNull(clientId, "clientId");
+      b.clientId = Checks.notNull("clientId", clientId);
       return b;
     }
 
@@ -470,7 +472,7 @@ public final class MqttLink implements Connector {
      */
     public Builder credentials(String username, String password) {
       Builder b = new Builder(this);
-      b.username = Checks.notNull(username, "username");
+      b.username = Checks.notNull("username", username);
       b.password = password;
       return b;
     }
@@ -497,7 +499,7 @@ public final class MqttLink implements Connector {
 
     /** TLS trusting the CA certificate(s) in a PEM file, such as Mosquitto's {@code cafile}. */
     public Builder tlsTrust(Path caCertificatesPem) {
-      return tls(Transport.trustPem(Checks.notNull(caCertificatesPem, "caCertificatesPem")));
+      return tls(Transport.trustPem(Checks.notNull("caCertificatesPem", caCertificatesPem)));
     }
 
     /**
@@ -506,9 +508,9 @@ public final class MqttLink implements Connector {
      * (positive) and {@code reconnectMax} (not below it).
      */
     public Builder reconnect(Duration min, Duration max) {
-      Checks.positive(min, "reconnectMin");
-      Checks.notNull(max, "reconnectMax");
-      Checks.notAbove(min, "reconnectMin", max, "reconnectMax");
+      Checks.positive("reconnectMin", min);
+      Checks.notNull("reconnectMax", max);
+      Checks.notAbove("reconnectMin", min, "reconnectMax", max);
       Builder b = new Builder(this);
       b.reconnectMin = min;
       b.reconnectMax = max;
@@ -518,21 +520,21 @@ public final class MqttLink implements Connector {
     /** Capacity of the outbound (offline) queue, in messages (default 10 000). */
     public Builder offlineQueue(int messages) {
       Builder b = new Builder(this);
-      b.offlineQueue = Checks.positive(messages, "offlineQueue");
+      b.offlineQueue = Checks.positive("offlineQueue", messages);
       return b;
     }
 
     /** Capacity of each subscription's hand-off queue, in messages (default 10 000). */
     public Builder inboundQueue(int messages) {
       Builder b = new Builder(this);
-      b.inboundQueue = Checks.positive(messages, "inboundQueue");
+      b.inboundQueue = Checks.positive("inboundQueue", messages);
       return b;
     }
 
     /** Most messages published but not yet acknowledged, per route (default 256). */
     public Builder maxInflight(int messages) {
       Builder b = new Builder(this);
-      b.maxInflight = Checks.positive(messages, "maxInflight");
+      b.maxInflight = Checks.positive("maxInflight", messages);
       return b;
     }
 
@@ -541,9 +543,9 @@ public final class MqttLink implements Connector {
      * seconds; at most MQTT's maximum of 2^32 - 1 s.
      */
     public Builder sessionExpiry(Duration expiry) {
-      Checks.notNegative(expiry, "sessionExpiry");
-      Checks.notAbove(
-          expiry, "sessionExpiry", Duration.ofSeconds(0xFFFF_FFFFL), "the MQTT maximum");
+      Checks.notNegative("sessionExpiry", expiry);
+      Checks.notAbove("sessionExpiry", 
+          expiry, "the MQTT maximum", Duration.ofSeconds(0xFFFF_FFFFL));
       Builder b = new Builder(this);
       b.sessionExpiry = expiry;
       return b;
@@ -554,8 +556,8 @@ public final class MqttLink implements Connector {
      * noticed after 1.5 times this. Zero turns keep-alive off.
      */
     public Builder keepAlive(Duration keepAlive) {
-      Checks.notNegative(keepAlive, "keepAlive");
-      Checks.notAbove(keepAlive, "keepAlive", Duration.ofSeconds(65535), "the MQTT maximum");
+      Checks.notNegative("keepAlive", keepAlive);
+      Checks.notAbove("keepAlive", keepAlive, "the MQTT maximum", Duration.ofSeconds(65535));
       Builder b = new Builder(this);
       b.keepAlive = keepAlive;
       return b;
@@ -569,14 +571,14 @@ public final class MqttLink implements Connector {
      */
     public Builder replayWindow(Duration window) {
       Builder b = new Builder(this);
-      b.replayWindow = Checks.notNegative(window, "replayWindow");
+      b.replayWindow = Checks.notNegative("replayWindow", window);
       return b;
     }
 
     /** How long {@link MqttLink#close()} may take to flush (default 2 s; zero: not at all). */
     public Builder closeTimeout(Duration timeout) {
       Builder b = new Builder(this);
-      b.closeTimeout = Checks.notNegative(timeout, "closeTimeout");
+      b.closeTimeout = Checks.notNegative("closeTimeout", timeout);
       return b;
     }
 
@@ -586,7 +588,7 @@ public final class MqttLink implements Connector {
      */
     public Builder deadLetters(RecordKey key) {
       Builder b = new Builder(this);
-      b.deadLetters = Checks.notNull(key, "deadLetters");
+      b.deadLetters = Checks.notNull("deadLetters", key);
       return b;
     }
 

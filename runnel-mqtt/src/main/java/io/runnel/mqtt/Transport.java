@@ -1,5 +1,7 @@
 package io.runnel.mqtt;
 
+import io.runnel.spi.Checks;
+
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
@@ -289,12 +291,12 @@ abstract sealed class Transport {
 
   /** Throws if {@code topic} is no valid topic to publish to (null, empty, wildcards, ...). */
   static void checkTopic(String topic) {
-    MqttTopic.of(Checks.notNull(topic, "topic"));
+    MqttTopic.of(Checks.notNull("topic", topic));
   }
 
   /** Throws if {@code filter} is no valid topic filter; {@code link} names the link. */
   static void checkFilter(String filter, String link) {
-    Checks.notNull(filter, "topicFilter");
+    Checks.notNull("topicFilter", filter);
     try {
       MqttTopicFilter.of(filter);
     } catch (RuntimeException e) {
