@@ -14,12 +14,21 @@
  *
  * <h2>Where things are</h2>
  *
+ * <p>The module {@code io.runnel.core} exports these packages and nothing else:
+ *
  * <ul>
- *   <li>{@code io.runnel} — keys, the builder and registrations, task shapes, {@link
- *       io.runnel.RuntimeContext} (time, tickers, logging, spawning), the running pipeline.
- *   <li>{@code io.runnel.buffer} — the buffer kinds and their readers; usable on their own.
- *   <li>{@code io.runnel.inspect} — immutable snapshots and their DOT, Mermaid and JSON exports.
- *   <li>{@code io.runnel.internal} — implementation details; not API.
+ *   <li>{@code io.runnel}: the user API: keys, the builder and registrations, task shapes, {@link
+ *       io.runnel.RuntimeContext} (time, tickers, logging, spawning), {@link io.runnel.LaneSpec},
+ *       {@link io.runnel.RestartPolicy}, graph errors and the running pipeline.
+ *   <li>{@code io.runnel.buffer}: the buffer kinds and their readers; usable on their own.
+ *   <li>{@code io.runnel.inspect}: immutable snapshots and their DOT, Mermaid and JSON exports.
+ *   <li>{@code io.runnel.sim}: simulated time for tests.
+ *   <li>{@code io.runnel.spi}: extension points (record hooks, connectors) with their contracts,
+ *       and the helpers every extension uses (backoff, rate-limited log, argument checks).
  * </ul>
+ *
+ * <p>{@code io.runnel.internal.*} (graph checking, the runtime, lanes, time and parking, JFR events,
+ * histograms) is the implementation. It is not exported, so another module that imports it does
+ * not compile; see {@code docs/ARCHITECTURE.md}.
  */
 package io.runnel;

@@ -1,8 +1,7 @@
 package io.runnel.mqtt;
 
-import io.runnel.spi.Backoff;
-
 import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
+import io.runnel.spi.Backoff;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

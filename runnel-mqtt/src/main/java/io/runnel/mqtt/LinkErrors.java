@@ -4,7 +4,6 @@ import io.runnel.spi.LogLimiter;
 import java.time.Instant;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The link's error reporting: keeps the last error for the status and logs each one, rate-limited
@@ -31,11 +30,7 @@ final class LinkErrors {
     if (suppressed >= 0) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "[mqtt "
-              + link
-              + "] "
-              + message
-              + LogLimiter.suppressedNote(suppressed));
+          "[mqtt " + link + "] " + message + LogLimiter.suppressedNote(suppressed));
     }
   }
 

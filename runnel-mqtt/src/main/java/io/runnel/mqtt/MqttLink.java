@@ -1,13 +1,12 @@
 package io.runnel.mqtt;
 
-import io.runnel.spi.Checks;
-
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import io.runnel.spi.Connector;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.Source;
 import io.runnel.TapTask;
+import io.runnel.spi.Checks;
+import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.Codec;
 import io.runnel.store.HistoryStore;
@@ -544,8 +543,8 @@ public final class MqttLink implements Connector {
      */
     public Builder sessionExpiry(Duration expiry) {
       Checks.notNegative("sessionExpiry", expiry);
-      Checks.notAbove("sessionExpiry", 
-          expiry, "the MQTT maximum", Duration.ofSeconds(0xFFFF_FFFFL));
+      Checks.notAbove(
+          "sessionExpiry", expiry, "the MQTT maximum", Duration.ofSeconds(0xFFFF_FFFFL));
       Builder b = new Builder(this);
       b.sessionExpiry = expiry;
       return b;

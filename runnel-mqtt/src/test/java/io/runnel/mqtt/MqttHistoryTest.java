@@ -9,9 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
-import io.runnel.spi.ConnectorStatus;
 import io.runnel.mqtt.TestClient.Received;
 import io.runnel.mqtt.TestSupport.Reading;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
 import java.nio.charset.StandardCharsets;

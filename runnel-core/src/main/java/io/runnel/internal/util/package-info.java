@@ -1,5 +1,5 @@
 /**
- * Implementation details shared between Runnel's packages. Nothing here is API: it may change in
- * any release without notice.
+ * Shared mechanics of the core's implementation: the one latency histogram shape and the one way
+ * its percentiles are read ({@link io.runnel.internal.util.Histograms}). Not exported.
  */
 package io.runnel.internal.util;
