@@ -1,5 +1,6 @@
 package io.runnel.store;
 
+import io.runnel.codec.Codec;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 

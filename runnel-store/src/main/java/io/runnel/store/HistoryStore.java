@@ -1,6 +1,8 @@
 package io.runnel.store;
 
 import io.runnel.RecordKey;
+import io.runnel.codec.Codec;
+import io.runnel.codec.CodecException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;

@@ -3,6 +3,8 @@ package io.runnel.store;
 import io.runnel.LaneSpec;
 import io.runnel.RecordHook;
 import io.runnel.RecordKey;
+import io.runnel.codec.Codec;
+import io.runnel.codec.RecordCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package io.runnel.store;
 
+import io.runnel.codec.Codec;
+import io.runnel.codec.SchemaMismatchException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

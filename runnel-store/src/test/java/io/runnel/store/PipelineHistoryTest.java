@@ -10,6 +10,7 @@ import io.runnel.Simulation;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
+import io.runnel.codec.Codec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

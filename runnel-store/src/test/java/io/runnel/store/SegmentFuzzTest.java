@@ -30,7 +30,7 @@ class SegmentFuzzTest {
 
   static List<StoredEntry> scanAll(byte[] bytes) throws IOException {
     List<StoredEntry> found = new ArrayList<>();
-    new SegmentScanner((dst, pos) -> CodecProperties.readArray(bytes, dst, pos), 256)
+    new SegmentScanner((dst, pos) -> FrameProperties.readArray(bytes, dst, pos), 256)
         .scan(0, bytes.length, 0, (off, len, e) -> found.add(e));
     return found;
   }
