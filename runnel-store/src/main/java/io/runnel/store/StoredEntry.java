@@ -3,6 +3,7 @@ package io.runnel.store;
 import io.runnel.codec.Codec;
 import io.runnel.codec.CodecException;
 import io.runnel.codec.SchemaMismatchException;
+import io.runnel.store.wal.SchemaRegistry;
 import java.time.Instant;
 
 /**

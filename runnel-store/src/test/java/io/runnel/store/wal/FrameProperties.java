@@ -1,4 +1,4 @@
-package io.runnel.store;
+package io.runnel.store.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,8 +20,8 @@ class FrameProperties {
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     EntryFormat.writeFrame(buf, crc, seq, timestamp, codecId, key, payload, 0, payload.length);
     assertThat(buf.hasRemaining()).isFalse();
-    StoredEntry e = EntryFormat.decodeFrame(buf, 0, buf.getInt(4), 0, crc);
-    assertThat(e).isNotNull();
+    Frame e = new Frame();
+    assertThat(EntryFormat.decodeFrame(buf, 0, buf.getInt(4), 0, crc, e)).isTrue();
     assertThat(e.sequence()).isEqualTo(seq);
     assertThat(e.timestampMicros()).isEqualTo(timestamp);
     assertThat(e.codecId()).isEqualTo(codecId);
@@ -43,7 +43,7 @@ class FrameProperties {
     byte[] frame = buf.array();
     int k = Math.floorMod(where, frame.length);
     frame[k] ^= xor;
-    List<StoredEntry> found = new ArrayList<>();
+    List<Frame> found = new ArrayList<>();
     try {
       new SegmentScanner((dst, pos) -> readArray(frame, dst, pos), 64)
           .scan(0, frame.length, 0, (off, len, e) -> found.add(e));
