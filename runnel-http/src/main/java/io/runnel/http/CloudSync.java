@@ -8,7 +8,7 @@ import io.runnel.Runnel;
 import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Query;
 import io.runnel.store.StoreCursor;

@@ -1,7 +1,7 @@
 package io.runnel.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import io.runnel.store.HistoryStore;
 import java.net.URI;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runnel.RecordKey;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
 import java.io.IOException;

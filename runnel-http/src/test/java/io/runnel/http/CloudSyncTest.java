@@ -16,7 +16,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
 import io.runnel.Runnel;
 import io.runnel.spi.ConnectorStatus;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import io.runnel.store.Durability;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;

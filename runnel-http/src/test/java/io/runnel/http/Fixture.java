@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runnel.RecordKey;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import io.runnel.store.HistoryStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,7 +2,7 @@ package io.runnel.mqtt;
 
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import io.runnel.RecordKey;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Query;
 import io.runnel.store.StoreCursor;

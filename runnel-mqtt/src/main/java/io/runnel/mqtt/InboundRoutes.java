@@ -5,7 +5,7 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.BufferClosedException;
 import io.runnel.buffer.Producer;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import io.runnel.RuntimeContext;
 import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Reader;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;

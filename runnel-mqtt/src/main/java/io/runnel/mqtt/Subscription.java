@@ -5,7 +5,7 @@ import com.hivemq.client.mqtt.datatypes.MqttTopicFilter;
 import io.runnel.RuntimeContext;
 import io.runnel.Source;
 import io.runnel.buffer.Producer;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.LongAdder;

@@ -3,7 +3,7 @@ package io.runnel.mqtt;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.spi.ConnectorStatus;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import java.time.Duration;
 import java.util.function.Predicate;
 import java.util.function.Supplier;

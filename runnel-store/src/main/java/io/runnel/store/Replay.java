@@ -4,6 +4,8 @@ import io.runnel.RecordKey;
 import io.runnel.RuntimeContext;
 import io.runnel.Source;
 import io.runnel.buffer.Producer;
+import io.runnel.codec.Codec;
+import io.runnel.codec.CodecException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.runnel.store;
 
+import io.runnel.store.wal.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -112,6 +113,6 @@ public final class StoreCursor {
       throw new IOException(
           "cannot persist cursor " + file + ": the file system has no atomic rename", e);
     }
-    HistoryStore.forceDirectory(file.getParent());
+    Fsync.directory(file.getParent());
   }
 }

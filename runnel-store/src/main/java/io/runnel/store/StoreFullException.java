@@ -8,7 +8,7 @@ package io.runnel.store;
 public final class StoreFullException extends StoreException {
   private static final long serialVersionUID = 1L;
 
-  StoreFullException(String message) {
+  public StoreFullException(String message) {
     super(message);
   }
 }

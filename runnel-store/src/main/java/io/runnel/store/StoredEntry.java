@@ -1,5 +1,9 @@
 package io.runnel.store;
 
+import io.runnel.codec.Codec;
+import io.runnel.codec.CodecException;
+import io.runnel.codec.SchemaMismatchException;
+import io.runnel.store.wal.SchemaRegistry;
 import java.time.Instant;
 
 /**
@@ -68,7 +72,8 @@ public final class StoredEntry {
     if (codec.id() != codecId) {
       SchemaRegistry s = schemas;
       String written = s == null ? null : s.describe(codecId);
-      throw new SchemaMismatchException(this, written, codec);
+      throw new SchemaMismatchException(
+          "entry " + sequence + " of key '" + key + "'", codecId, written, codec);
     }
     return codec.decode(payload);
   }

@@ -5,7 +5,7 @@
  *
  * <p>A {@link io.runnel.store.HistoryStore} owns one directory of <em>segment files</em>. Any
  * thread {@linkplain io.runnel.store.HistoryStore#append appends} a value with its record key and a
- * {@link io.runnel.store.Codec}; the append only hands the value to a bounded queue and returns its
+ * {@link io.runnel.codec.Codec}; the append only hands the value to a bounded queue and returns its
  * <em>sequence</em>. One writer thread per store encodes, frames (length + CRC32C) and writes the
  * values in batches, and forces them to disk according to the {@link io.runnel.store.Durability}
  * policy (group commit by default). {@link io.runnel.store.HistoryStore#durableSequence()} and

@@ -2,6 +2,7 @@ package io.runnel.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.runnel.codec.Codec;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

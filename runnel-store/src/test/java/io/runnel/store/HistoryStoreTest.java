@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.runnel.RecordKey;
+import io.runnel.codec.Codec;
+import io.runnel.codec.CodecException;
+import io.runnel.store.wal.EntryFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

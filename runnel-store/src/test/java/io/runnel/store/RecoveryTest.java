@@ -4,6 +4,7 @@ import static io.runnel.store.HistoryStoreTest.A;
 import static io.runnel.store.HistoryStoreTest.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.runnel.store.wal.EntryFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

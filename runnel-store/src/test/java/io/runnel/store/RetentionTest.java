@@ -5,6 +5,7 @@ import static io.runnel.store.HistoryStoreTest.TEXT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.runnel.store.wal.EntryFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,8 @@ package io.runnel.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runnel.RecordKey;
+import io.runnel.store.wal.EntryFormat;
+import io.runnel.store.wal.SegmentScanner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +32,15 @@ class SegmentFuzzTest {
 
   static List<StoredEntry> scanAll(byte[] bytes) throws IOException {
     List<StoredEntry> found = new ArrayList<>();
-    new SegmentScanner((dst, pos) -> CodecProperties.readArray(bytes, dst, pos), 256)
-        .scan(0, bytes.length, 0, (off, len, e) -> found.add(e));
+    new SegmentScanner((dst, pos) -> readArray(bytes, dst, pos), 256)
+        .scan(
+            0,
+            bytes.length,
+            0,
+            (off, len, f) ->
+                found.add(
+                    new StoredEntry(
+                        f.sequence(), f.timestampMicros(), f.key(), f.codecId(), f.payload())));
     return found;
   }
 
@@ -154,5 +163,14 @@ class SegmentFuzzTest {
         assertThat(store.awaitDurable(s, Duration.ofSeconds(5))).isTrue();
       }
     }
+  }
+
+  static int readArray(byte[] src, java.nio.ByteBuffer dst, long pos) {
+    if (pos >= src.length) {
+      return -1;
+    }
+    int n = (int) Math.min(dst.remaining(), src.length - pos);
+    dst.put(src, (int) pos, n);
+    return n;
   }
 }

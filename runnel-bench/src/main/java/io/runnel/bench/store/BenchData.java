@@ -1,7 +1,7 @@
 package io.runnel.bench.store;
 
 import io.runnel.RecordKey;
-import io.runnel.store.Codec;
+import io.runnel.codec.Codec;
 import io.runnel.store.Durability;
 import java.io.IOException;
 import java.nio.file.Files;

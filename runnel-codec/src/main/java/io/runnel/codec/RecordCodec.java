@@ -1,4 +1,4 @@
-package io.runnel.store;
+package io.runnel.codec;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -51,7 +51,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
     this.type = type;
     this.root = new RecordNode(type, new HashSet<>());
     this.schema = root.describe();
-    this.id = JsonCodec.fingerprint("record:" + schema);
+    this.id = Fingerprint.of("record:" + schema);
   }
 
   /**

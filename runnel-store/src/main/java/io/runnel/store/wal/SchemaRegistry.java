@@ -1,5 +1,7 @@
-package io.runnel.store;
+package io.runnel.store.wal;
 
+import io.runnel.codec.Codec;
+import io.runnel.codec.SchemaMismatchException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the first entry using that id. Lets a {@link SchemaMismatchException} name the schema an entry
  * was written with. Unparseable lines (e.g. a torn last line) are ignored.
  */
-final class SchemaRegistry {
-  static final String FILE = "schemas.txt";
+public final class SchemaRegistry {
+  public static final String FILE = "schemas.txt";
 
   private final Path file;
   private final Map<Long, String> schemas = new ConcurrentHashMap<>();
@@ -27,7 +29,7 @@ final class SchemaRegistry {
     this.file = file;
   }
 
-  static SchemaRegistry load(Path directory) throws IOException {
+  public static SchemaRegistry load(Path directory) throws IOException {
     SchemaRegistry r = new SchemaRegistry(directory.resolve(FILE));
     try {
       for (String line : Files.readAllLines(r.file, StandardCharsets.UTF_8)) {
@@ -48,7 +50,8 @@ final class SchemaRegistry {
     return r;
   }
 
-  String describe(long id) {
+  /** The schema written with codec {@code id}, or null if unknown. */
+  public String describe(long id) {
     return schemas.get(id);
   }
 

@@ -1,4 +1,4 @@
-package io.runnel.store;
+package io.runnel.codec;
 
 /**
  * Turns values of one type into bytes and back. The store writes {@link #id()} into every entry, so
@@ -38,7 +38,10 @@ public interface Codec<T> {
     return RecordCodec.of(type);
   }
 
-  /** A JSON codec (Jackson); see {@link JsonCodec}. */
+  /**
+   * A JSON codec (Jackson); see {@link JsonCodec}. Needs {@code jackson-databind} on the class path
+   * (an optional dependency of runnel-codec: add it yourself).
+   */
   static <T> Codec<T> json(Class<T> type) {
     return JsonCodec.of(type);
   }

@@ -1,4 +1,4 @@
-package io.runnel.store;
+package io.runnel.store.wal;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -24,20 +24,21 @@ import java.util.zip.CRC32C;
  * with no valid frame after it is the <em>tail</em>: it is not reported to the visitor; the caller
  * sees it as {@code returned end < range end}.
  */
-final class SegmentScanner {
+public final class SegmentScanner {
 
   /** Source of bytes: a {@link FileChannel} or, in tests, an array. */
-  interface Source {
+  public interface Source {
     int read(ByteBuffer dst, long position) throws IOException;
   }
 
-  interface Visitor {
+  public interface Visitor {
     /**
-     * A valid entry at {@code offset} occupying {@code frameBytes}.
+     * A valid entry at {@code offset} occupying {@code frameBytes}. The frame is the scanner's and
+     * is refilled for the next entry; its key and payload objects may be kept.
      *
      * @return false to stop scanning
      */
-    boolean entry(long offset, int frameBytes, StoredEntry entry);
+    boolean entry(long offset, int frameBytes, Frame entry);
 
     /** Bytes {@code [offset, offset+length)} hold no valid entry; a valid entry follows. */
     default void damage(long offset, long length) {}
@@ -45,16 +46,17 @@ final class SegmentScanner {
 
   private final Source source;
   private final CRC32C crc = new CRC32C();
+  private final Frame frame = new Frame();
   private ByteBuffer window;
   private long windowStart;
   private int windowLength;
 
-  SegmentScanner(Source source, int windowBytes) {
+  public SegmentScanner(Source source, int windowBytes) {
     this.source = source;
     this.window = ByteBuffer.allocate(windowBytes);
   }
 
-  static SegmentScanner of(FileChannel channel) {
+  public static SegmentScanner of(FileChannel channel) {
     return new SegmentScanner(channel::read, 64 * 1024);
   }
 
@@ -65,13 +67,13 @@ final class SegmentScanner {
    * @return the offset just after the last valid entry visited (or {@code from} if none); when the
    *     visitor stopped, the offset just after the entry it stopped at
    */
-  long scan(long from, long end, long minSequence, Visitor visitor) throws IOException {
+  public long scan(long from, long end, long minSequence, Visitor visitor) throws IOException {
     rangeEnd = end;
     long pos = from;
     long validEnd = from;
     long nextMin = minSequence;
     while (pos < end) {
-      StoredEntry e = entryAt(pos, end, nextMin);
+      Frame e = entryAt(pos, end, nextMin);
       if (e == null) {
         long resync = resync(pos + 1, end, nextMin);
         if (resync < 0) {
@@ -81,9 +83,9 @@ final class SegmentScanner {
         pos = resync;
         continue; // the entry at resync is decoded again: simpler than carrying it
       }
-      int frame = EntryFormat.FRAME_PREFIX_BYTES + lastBodyLength;
-      boolean go = visitor.entry(pos, frame, e);
-      pos += frame;
+      int frameBytes = EntryFormat.FRAME_PREFIX_BYTES + lastBodyLength;
+      boolean go = visitor.entry(pos, frameBytes, e);
+      pos += frameBytes;
       validEnd = pos;
       nextMin = e.sequence() + 1;
       if (!go) {
@@ -99,7 +101,7 @@ final class SegmentScanner {
   private long rangeEnd;
 
   /** The valid entry starting at pos, or null. */
-  private StoredEntry entryAt(long pos, long end, long minSequence) throws IOException {
+  private Frame entryAt(long pos, long end, long minSequence) throws IOException {
     if (end - pos < EntryFormat.FRAME_PREFIX_BYTES + EntryFormat.BODY_FIXED_BYTES + 1) {
       return null;
     }
@@ -120,9 +122,11 @@ final class SegmentScanner {
       return null;
     }
     w = (int) (pos - windowStart);
-    StoredEntry e = EntryFormat.decodeFrame(window, w, bodyLength, minSequence, crc);
+    if (!EntryFormat.decodeFrame(window, w, bodyLength, minSequence, crc, frame)) {
+      return null;
+    }
     lastBodyLength = bodyLength;
-    return e;
+    return frame;
   }
 
   /** The first position at or after {@code from} where a valid entry starts, or -1. */

@@ -1,4 +1,4 @@
-package io.runnel.store;
+package io.runnel.store.wal;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,10 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * valid; the open last block's timestamps are copied into the view. {@code visibleEnd} (the end of
  * the bytes handed to the OS) bounds every scan, so readers never read a half-written entry.
  */
-final class Segment {
+public final class Segment {
 
-  final Path path;
-  final long baseSequence;
+  public final Path path;
+  public final long baseSequence;
   private final int interval;
 
   private long[] blockOffset = new long[16];
@@ -42,7 +42,9 @@ final class Segment {
   private long maxTs = Long.MIN_VALUE;
   private long visibleEnd;
   private volatile boolean deleted;
-  final Set<String> keys = ConcurrentHashMap.newKeySet();
+
+  /** The keys of the segment's entries; read by queries and retention. */
+  public final Set<String> keys = ConcurrentHashMap.newKeySet();
 
   Segment(Path path, long baseSequence, int interval) {
     this.path = path;
@@ -86,7 +88,8 @@ final class Segment {
     visibleEnd = end;
   }
 
-  synchronized View view() {
+  /** A consistent snapshot of the index, for one query. */
+  public synchronized View view() {
     long lastMin = blocks == 0 ? 0 : blockMinTs[blocks - 1];
     long lastMax = blocks == 0 ? 0 : blockMaxTs[blocks - 1];
     return new View(
@@ -105,19 +108,19 @@ final class Segment {
         entries);
   }
 
-  synchronized long lastSequence() {
+  public synchronized long lastSequence() {
     return lastSeq;
   }
 
-  synchronized long maxTimestamp() {
+  public synchronized long maxTimestamp() {
     return maxTs;
   }
 
-  synchronized long size() {
+  public synchronized long size() {
     return visibleEnd;
   }
 
-  synchronized long entries() {
+  public synchronized long entries() {
     return entries;
   }
 
@@ -125,12 +128,13 @@ final class Segment {
     deleted = true;
   }
 
-  boolean deleted() {
+  /** True once retention deleted the file (a query that cannot open it then skips it). */
+  public boolean deleted() {
     return deleted;
   }
 
   /** A consistent snapshot of the index for one query. */
-  record View(
+  public record View(
       long[] offset,
       long[] firstSeq,
       long[] minTs,
@@ -145,24 +149,24 @@ final class Segment {
       long segmentMaxTs,
       long entries) {
 
-    long blockStart(int b) {
+    public long blockStart(int b) {
       return offset[b];
     }
 
-    long blockEnd(int b) {
+    public long blockEnd(int b) {
       return b + 1 < blocks ? Math.min(offset[b + 1], end) : end;
     }
 
-    long blockMinTs(int b) {
+    public long blockMinTs(int b) {
       return b == blocks - 1 ? lastBlockMinTs : minTs[b];
     }
 
-    long blockMaxTs(int b) {
+    public long blockMaxTs(int b) {
       return b == blocks - 1 ? lastBlockMaxTs : maxTs[b];
     }
 
     /** The block holding {@code sequence}, or the first block after it. */
-    int blockForSequence(long sequence) {
+    public int blockForSequence(long sequence) {
       int lo = 0;
       int hi = blocks - 1;
       int found = 0;

@@ -1,12 +1,10 @@
-package io.runnel.store;
+package io.runnel.codec;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * A JSON codec (Jackson), for values that must stay readable by other tools or survive type changes
@@ -26,7 +24,7 @@ public final class JsonCodec<T> implements Codec<T> {
   private JsonCodec(Class<T> type, ObjectMapper mapper) {
     this.type = type;
     this.mapper = mapper;
-    this.id = fingerprint("json:" + type.getName());
+    this.id = Fingerprint.of("json:" + type.getName());
   }
 
   /** A codec with a default mapper. */
@@ -74,20 +72,6 @@ public final class JsonCodec<T> implements Codec<T> {
               + new String(bytes, 0, Math.min(bytes.length, 60), StandardCharsets.UTF_8)
               + "')",
           e);
-    }
-  }
-
-  /** The first 8 bytes of the SHA-256 of the text. */
-  static long fingerprint(String text) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      long v = 0;
-      for (int i = 0; i < 8; i++) {
-        v = (v << 8) | (h[i] & 0xff);
-      }
-      return v;
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("SHA-256 is required of every JDK", e);
     }
   }
 }

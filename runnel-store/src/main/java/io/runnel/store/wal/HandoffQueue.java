@@ -1,5 +1,9 @@
-package io.runnel.store;
+package io.runnel.store.wal;
 
+import io.runnel.codec.Codec;
+import io.runnel.store.OverflowPolicy;
+import io.runnel.store.StoreException;
+import io.runnel.store.StoreFullException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -16,16 +20,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * The writer drains everything present in one lock hold, so under load one lock acquisition serves
  * a whole batch. Counters are plain fields written under the lock.
  */
-final class HandoffQueue {
+public final class HandoffQueue {
 
   /**
    * What {@link #offer} returns for a value dropped on arrival (drop-oldest, nothing older to
    * drop).
    */
-  static final long DROPPED = -1;
+  public static final long DROPPED = -1;
 
   /** One value on its way to the writer. */
-  static final class Pending {
+  public static final class Pending {
     final String key;
     final long timestampMicros;
     final Object value;
@@ -35,7 +39,7 @@ final class HandoffQueue {
     /** Appended under drop-oldest: may be dropped to make room for a newer value. */
     boolean droppable;
 
-    Pending(String key, long timestampMicros, Object value, Codec<?> codec) {
+    public Pending(String key, long timestampMicros, Object value, Codec<?> codec) {
       this.key = key;
       this.timestampMicros = timestampMicros;
       this.value = value;
@@ -67,7 +71,7 @@ final class HandoffQueue {
   /** Values dropped under drop-oldest, by key (touched only when something is dropped). */
   private final java.util.Map<String, Long> droppedByKey = new java.util.HashMap<>();
 
-  HandoffQueue(int capacity, long firstSequence) {
+  public HandoffQueue(int capacity, long firstSequence) {
     int c = Integer.highestOneBit(capacity);
     if (c < capacity) {
       c <<= 1;
@@ -77,7 +81,7 @@ final class HandoffQueue {
     nextSequence = firstSequence;
   }
 
-  int capacity() {
+  public int capacity() {
     return ring.length;
   }
 
@@ -88,7 +92,7 @@ final class HandoffQueue {
    * @throws StoreFullException if refused
    * @throws StoreException if closed
    */
-  long offer(Pending p, OverflowPolicy policy) {
+  public long offer(Pending p, OverflowPolicy policy) {
     lock.lock();
     try {
       if (closed) {
@@ -112,7 +116,7 @@ final class HandoffQueue {
       count++;
       appended++;
       // Producers do not wake the writer for every value (a futex wake costs microseconds): the
-      // writer polls (see HistoryStore.writerLoop). Only a half-full queue or a durability waiter
+      // writer polls (see SegmentWriter.run). Only a half-full queue or a durability waiter
       // (HistoryStore.awaitDurable) wakes it at once.
       if (writerWaiting && count >= (ring.length >> 1)) {
         writerWaiting = false;
@@ -239,7 +243,7 @@ final class HandoffQueue {
   }
 
   /** Values of {@code key} dropped under drop-oldest so far. */
-  long droppedFor(String key) {
+  public long droppedFor(String key) {
     lock.lock();
     try {
       return droppedByKey.getOrDefault(key, 0L);
@@ -295,7 +299,7 @@ final class HandoffQueue {
   }
 
   /** Refuses further offers; the writer still drains what is queued. */
-  void close(String reason) {
+  public void close(String reason) {
     lock.lock();
     try {
       if (!closed) {
@@ -310,7 +314,7 @@ final class HandoffQueue {
   }
 
   /** Wakes the writer, e.g. to sync now. */
-  void wakeWriter() {
+  public void wakeWriter() {
     lock.lock();
     try {
       notEmpty.signalAll();
@@ -319,7 +323,7 @@ final class HandoffQueue {
     }
   }
 
-  long lastAssignedSequence() {
+  public long lastAssignedSequence() {
     lock.lock();
     try {
       return nextSequence - 1;
@@ -328,7 +332,7 @@ final class HandoffQueue {
     }
   }
 
-  void fillStats(long[] out) {
+  public void fillStats(long[] out) {
     lock.lock();
     try {
       out[0] = appended;

@@ -1,4 +1,4 @@
-package io.runnel.store;
+package io.runnel.codec;
 
 /** A value could not be encoded or decoded; the message names the type and the problem. */
 public class CodecException extends RuntimeException {

@@ -1,7 +1,8 @@
-package io.runnel.store;
+package io.runnel.store.wal;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.zip.CRC32C;
 
 /**
@@ -31,30 +32,35 @@ import java.util.zip.CRC32C;
  *  ..  payload      rest of the body
  * </pre>
  */
-final class EntryFormat {
+public final class EntryFormat {
 
-  static final int FILE_MAGIC = 0x524E5741;
-  static final short VERSION = 1;
-  static final int FILE_HEADER_BYTES = 32;
+  public static final int FILE_MAGIC = 0x524E5741;
+  public static final short VERSION = 1;
+  public static final int FILE_HEADER_BYTES = 32;
 
-  static final int SYNC_MARKER = 0xF00DFEED;
-  static final int FRAME_PREFIX_BYTES = 12;
-  static final int BODY_FIXED_BYTES = 26;
-  static final int MAX_KEY_BYTES = 200;
+  public static final int SYNC_MARKER = 0xF00DFEED;
+  public static final int FRAME_PREFIX_BYTES = 12;
+  public static final int BODY_FIXED_BYTES = 26;
+  public static final int MAX_KEY_BYTES = 200;
 
   /** Largest body accepted by writer and reader: 16 MiB. A larger length field is damage. */
-  static final int MAX_BODY_BYTES = 16 << 20;
+  public static final int MAX_BODY_BYTES = 16 << 20;
 
-  static final String SEGMENT_SUFFIX = ".wal";
+  public static final String SEGMENT_SUFFIX = ".wal";
 
   private EntryFormat() {}
 
-  static String segmentFileName(long baseSequence) {
+  /** An instant as epoch microseconds: the unit of every timestamp in the format. */
+  public static long epochMicros(Instant t) {
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+
+  public static String segmentFileName(long baseSequence) {
     return String.format("%020d%s", baseSequence, SEGMENT_SUFFIX);
   }
 
   /** The base sequence named by a segment file name, or -1 if the name is not a segment's. */
-  static long parseSegmentFileName(String name) {
+  public static long parseSegmentFileName(String name) {
     if (name.length() != 20 + SEGMENT_SUFFIX.length() || !name.endsWith(SEGMENT_SUFFIX)) {
       return -1;
     }
@@ -72,7 +78,7 @@ final class EntryFormat {
     return v;
   }
 
-  static void writeFileHeader(ByteBuffer dst, long baseSequence, long createdMicros) {
+  public static void writeFileHeader(ByteBuffer dst, long baseSequence, long createdMicros) {
     int start = dst.position();
     dst.putInt(FILE_MAGIC).putShort(VERSION).putShort((short) 0);
     dst.putLong(baseSequence).putLong(createdMicros);
@@ -86,7 +92,7 @@ final class EntryFormat {
    *
    * @return null if valid, otherwise what is wrong
    */
-  static String checkFileHeader(ByteBuffer header, long expectedBase) {
+  public static String checkFileHeader(ByteBuffer header, long expectedBase) {
     if (header.remaining() < FILE_HEADER_BYTES) {
       return "file header is truncated (" + header.remaining() + " of 32 bytes)";
     }
@@ -114,7 +120,7 @@ final class EntryFormat {
   }
 
   /** Bytes of the whole frame (prefix + body) for an entry. */
-  static int frameBytes(int keyBytes, int payloadBytes) {
+  public static int frameBytes(int keyBytes, int payloadBytes) {
     return FRAME_PREFIX_BYTES + BODY_FIXED_BYTES + keyBytes + payloadBytes;
   }
 
@@ -123,7 +129,7 @@ final class EntryFormat {
    *
    * @param crc a scratch checksum, reset here
    */
-  static void writeFrame(
+  public static void writeFrame(
       ByteBuffer dst,
       CRC32C crc,
       long sequence,
@@ -149,10 +155,11 @@ final class EntryFormat {
    * {@code buf[pos...]} (absolute indexes).
    *
    * @param minSequence the smallest sequence acceptable at this place
-   * @return the entry, or null if the frame is invalid
+   * @param into filled with the entry if the frame is valid
+   * @return false if the frame is invalid ({@code into} is then unspecified)
    */
-  static StoredEntry decodeFrame(
-      ByteBuffer buf, int pos, int bodyLength, long minSequence, CRC32C crc) {
+  public static boolean decodeFrame(
+      ByteBuffer buf, int pos, int bodyLength, long minSequence, CRC32C crc, Frame into) {
     crc.reset();
     crc.update(buf.duplicate().position(pos + 4).limit(pos + FRAME_PREFIX_BYTES - 4));
     crc.update(
@@ -160,7 +167,7 @@ final class EntryFormat {
             .position(pos + FRAME_PREFIX_BYTES)
             .limit(pos + FRAME_PREFIX_BYTES + bodyLength));
     if ((int) crc.getValue() != buf.getInt(pos + 8)) {
-      return null;
+      return false;
     }
     int b = pos + FRAME_PREFIX_BYTES;
     long sequence = buf.getLong(b);
@@ -171,18 +178,18 @@ final class EntryFormat {
         || keyLength == 0
         || keyLength > MAX_KEY_BYTES
         || BODY_FIXED_BYTES + keyLength > bodyLength) {
-      return null;
+      return false;
     }
     byte[] key = new byte[keyLength];
     buf.get(b + BODY_FIXED_BYTES, key);
     for (byte k : key) {
       if (k <= ' ' || k >= 0x7f) {
-        return null;
+        return false;
       }
     }
     byte[] payload = new byte[bodyLength - BODY_FIXED_BYTES - keyLength];
     buf.get(b + BODY_FIXED_BYTES + keyLength, payload);
-    return new StoredEntry(
-        sequence, timestamp, new String(key, StandardCharsets.US_ASCII), codecId, payload);
+    into.set(sequence, timestamp, new String(key, StandardCharsets.US_ASCII), codecId, payload);
+    return true;
   }
 }

@@ -1,0 +1,142 @@
+package io.runnel.store;
+
+import io.runnel.RecordKey;
+import io.runnel.store.wal.Frame;
+import io.runnel.store.wal.SchemaRegistry;
+import io.runnel.store.wal.Segment;
+import io.runnel.store.wal.SegmentList;
+import io.runnel.store.wal.SegmentScanner;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The readers over the segments: {@link HistoryStore#query} and {@link HistoryStore#latest}.
+ *
+ * <p>Each call runs on the caller's thread with its own file channels, over the {@link SegmentList}
+ * as it was when the call began and each segment's index {@linkplain Segment#view() view}; it never
+ * blocks the writer. It reads only what the writer has published (handed to the OS), so never a
+ * partial entry, and skips a segment that retention deleted under it. Whole segments and index
+ * blocks whose key set, time range or sequence range cannot match are not read.
+ */
+final class HistoryQueries {
+  private final SegmentList segments;
+  private final SchemaRegistry schemas;
+
+  /** Entries decoded by queries; lets tests check that the sparse index avoids full scans. */
+  final LongAdder entriesScanned = new LongAdder();
+
+  HistoryQueries(SegmentList segments, SchemaRegistry schemas) {
+    this.segments = segments;
+    this.schemas = schemas;
+  }
+
+  private StoredEntry entry(Frame f) {
+    entriesScanned.increment();
+    return new StoredEntry(f.sequence(), f.timestampMicros(), f.key(), f.codecId(), f.payload())
+        .withSchemas(schemas);
+  }
+
+  /** See {@link HistoryStore#query}. */
+  List<StoredEntry> query(Query query) throws IOException {
+    List<StoredEntry> result = new ArrayList<>();
+    for (Segment seg : segments.current()) {
+      Segment.View v = seg.view();
+      if (!mayMatch(seg, v, query)) {
+        continue;
+      }
+      try (FileChannel ch = openForQuery(seg)) {
+        if (ch == null) {
+          continue;
+        }
+        SegmentScanner scanner = SegmentScanner.of(ch);
+        int first =
+            query.fromSequence() > v.segmentFirstSeq()
+                ? v.blockForSequence(query.fromSequence())
+                : 0;
+        for (int b = first; b < v.blocks(); b++) {
+          if (v.blockMaxTs(b) < query.fromMicros() || v.blockMinTs(b) >= query.toMicros()) {
+            continue;
+          }
+          scanner.scan(
+              v.blockStart(b),
+              v.blockEnd(b),
+              seg.baseSequence,
+              (offset, frame, f) -> {
+                StoredEntry e = entry(f);
+                if (query.matches(e)) {
+                  result.add(e);
+                }
+                return result.size() < query.limit();
+              });
+          if (result.size() >= query.limit()) {
+            return result;
+          }
+        }
+      }
+    }
+    return result;
+  }
+
+  /** See {@link HistoryStore#latest}. */
+  List<StoredEntry> latest(RecordKey key, int n) throws IOException {
+    String id = key.id();
+    ArrayDeque<StoredEntry> result = new ArrayDeque<>();
+    List<Segment> segs = segments.current();
+    for (int i = segs.size() - 1; i >= 0 && result.size() < n; i--) {
+      Segment seg = segs.get(i);
+      if (!seg.keys.contains(id)) {
+        continue;
+      }
+      Segment.View v = seg.view();
+      try (FileChannel ch = openForQuery(seg)) {
+        if (ch == null) {
+          continue;
+        }
+        SegmentScanner scanner = SegmentScanner.of(ch);
+        for (int b = v.blocks() - 1; b >= 0 && result.size() < n; b--) {
+          List<StoredEntry> block = new ArrayList<>();
+          scanner.scan(
+              v.blockStart(b),
+              v.blockEnd(b),
+              seg.baseSequence,
+              (offset, frame, f) -> {
+                StoredEntry e = entry(f);
+                if (e.key().equals(id)) {
+                  block.add(e);
+                }
+                return true;
+              });
+          for (int j = block.size() - 1; j >= 0 && result.size() < n; j--) {
+            result.addFirst(block.get(j));
+          }
+        }
+      }
+    }
+    return new ArrayList<>(result);
+  }
+
+  private static boolean mayMatch(Segment seg, Segment.View v, Query q) {
+    return v.entries() > 0
+        && v.segmentLastSeq() >= q.fromSequence()
+        && v.segmentMaxTs() >= q.fromMicros()
+        && v.segmentMinTs() < q.toMicros()
+        && (q.key() == null || seg.keys.contains(q.key()));
+  }
+
+  private static FileChannel openForQuery(Segment seg) throws IOException {
+    try {
+      return FileChannel.open(seg.path, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      if (seg.deleted()) {
+        return null; // removed by retention while the query ran
+      }
+      throw e;
+    }
+  }
+}
