@@ -27,8 +27,8 @@
  *       and the helpers every extension uses (backoff, rate-limited log, argument checks).
  * </ul>
  *
- * <p>{@code io.runnel.internal.*} (graph checking, the runtime, lanes, time and parking, JFR events,
- * histograms) is the implementation. It is not exported, so another module that imports it does
- * not compile; see {@code docs/ARCHITECTURE.md}.
+ * <p>{@code io.runnel.internal.*} (graph checking, the runtime, lanes, time and parking, JFR
+ * events, histograms) is the implementation. It is not exported, so another module that imports it
+ * does not compile; see {@code docs/ARCHITECTURE.md}.
  */
 package io.runnel;

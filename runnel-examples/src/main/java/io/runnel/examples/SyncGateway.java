@@ -1,6 +1,5 @@
 package io.runnel.examples;
 
-import io.runnel.spi.Connector;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.RunnelBuilder;
@@ -8,8 +7,9 @@ import io.runnel.Ticker;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.codec.Codec;
 import io.runnel.http.CloudSync;
-import io.runnel.spi.ConnectorStatus;
 import io.runnel.mqtt.MqttLink;
+import io.runnel.spi.Connector;
+import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.Durability;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Persist;

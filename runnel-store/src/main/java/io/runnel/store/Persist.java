@@ -1,10 +1,10 @@
 package io.runnel.store;
 
 import io.runnel.LaneSpec;
-import io.runnel.spi.RecordHook;
 import io.runnel.RecordKey;
 import io.runnel.codec.Codec;
 import io.runnel.codec.RecordCodec;
+import io.runnel.spi.RecordHook;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -7,9 +7,9 @@
  * readers, sleeps and tickers all park through the parker the current thread's lane installed (or
  * {@code LockSupport} outside lanes), and producers wake readers through it. {@link
  * io.runnel.internal.time.TimeSource} is the clock a pipeline reads (the system's, or the
- * simulation's). {@link io.runnel.internal.time.DeadlineTicker} schedules tick k at start + k·period
- * on that clock and records lateness. {@link io.runnel.internal.time.SimScheduler} is the baton
- * scheduler behind {@code io.runnel.sim.Simulation}: one simulated thread runs at a time, virtual
- * time jumps when all wait (decision 005).
+ * simulation's). {@link io.runnel.internal.time.DeadlineTicker} schedules tick k at start +
+ * k·period on that clock and records lateness. {@link io.runnel.internal.time.SimScheduler} is the
+ * baton scheduler behind {@code io.runnel.sim.Simulation}: one simulated thread runs at a time,
+ * virtual time jumps when all wait (decision 005).
  */
 package io.runnel.internal.time;

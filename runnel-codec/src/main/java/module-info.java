@@ -1,0 +1,13 @@
+/**
+ * Codecs: how a record's values become bytes where they leave memory (history, MQTT, HTTP, Kafka).
+ * The binary {@code RecordCodec} needs nothing but the JDK; {@code JsonCodec} needs Jackson, which
+ * is an optional dependency: add {@code jackson-databind} to use it.
+ *
+ * <p>Both read a user's record types reflectively: a user's named module must open the packages of
+ * its record types to this module (and to {@code com.fasterxml.jackson.databind} for JSON).
+ */
+module io.runnel.codec {
+  requires static com.fasterxml.jackson.databind;
+
+  exports io.runnel.codec;
+}

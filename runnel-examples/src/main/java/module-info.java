@@ -1,0 +1,14 @@
+/** Runnable applications: the temperature demo, the sync gateway, the robot controller. */
+module io.runnel.examples {
+  requires io.runnel.core;
+  requires io.runnel.store;
+  requires io.runnel.mqtt;
+  requires io.runnel.http;
+  requires com.fasterxml.jackson.databind;
+  requires info.picocli;
+  requires jdk.httpserver;
+  requires java.management;
+  requires jdk.management;
+
+  opens io.runnel.examples to info.picocli, io.runnel.codec, com.fasterxml.jackson.databind;
+}
