@@ -2,8 +2,8 @@ package io.runnel.mqtt;
 
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
-import io.runnel.spi.ConnectorStatus;
 import io.runnel.codec.Codec;
+import io.runnel.spi.ConnectorStatus;
 import java.time.Duration;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
