@@ -3,9 +3,8 @@ package io.runnel.mqtt;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import io.runnel.RecordKey;
 import io.runnel.codec.Codec;
+import io.runnel.store.HistoryReader;
 import io.runnel.store.HistoryStore;
-import io.runnel.store.Query;
-import io.runnel.store.StoreCursor;
 import io.runnel.store.StoredEntry;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -23,44 +22,49 @@ import java.util.function.Function;
  * store to MQTT, at least once, on its own thread.
  *
  * <p>It sees its link only through {@link RouteLink}: connected or not, stopping, the close
- * deadline, session losses, publish and error reporting. Its state (the window, the ack marks, the
- * cursor) is owned by its thread; {@link #addCounters} reads the counters and volatile positions
- * from any thread.
+ * deadline, session losses, publish and error reporting. Its state (the window, the read position,
+ * the {@link HistoryReader}) is owned by its thread; {@link #addCounters} reads the counters and
+ * volatile positions from any thread.
  *
  * <h2>Implementation overview</h2>
  *
- * <p>A durable cursor holds the sequence of the first entry not yet acknowledged by the broker. The
- * loop reads durable entries of the key from {@code next} onwards, publishes each at QoS 1 and
- * keeps the outstanding ones, in sequence order, in a window of at most {@code maxInflight}. An
- * entry leaves the window from its head only once its PUBACK has arrived, so the head is always the
- * first unacknowledged sequence; the cursor is advanced to it (or to {@code next} when the window
- * is empty) at most every {@link #COMMIT_INTERVAL}, and once more when the link closes.
+ * <p>The durable cursor, the pages and the replay window are the store's {@link HistoryReader} (its
+ * class javadoc is the contract this route relies on); the route adds the MQTT side. It reads pages
+ * of durable entries of its keys from {@code next} onwards, publishes each entry at QoS 1 and keeps
+ * the outstanding ones, in sequence order, in a window of at most {@code maxInflight}. An entry
+ * leaves the window from its head only once its PUBACK has arrived, so the head is always the first
+ * unacknowledged sequence; whenever the head moves, it (or {@code next} when the window is empty)
+ * is reported {@linkplain HistoryReader#delivered delivered}. The reader {@linkplain
+ * HistoryReader#commit() commits} the deliveries older than the replay window at most every {@link
+ * #COMMIT_INTERVAL} (only while connected with no session loss left unhandled), and the link's
+ * close {@linkplain HistoryReader#commitAll() commits} all of them.
  *
- * <p>Invariant: every entry of the key below the cursor's position was acknowledged by the broker.
- * Hence after a broker outage or a restart of the process nothing is lost; entries acknowledged
- * after the last commit are sent again (duplicates, which a consumer removes by the {@code
- * runnel-seq} user property on MQTT 5, or by a key in the value).
+ * <p>Invariant: every entry of the keys below the cursor's position was acknowledged by the broker
+ * (or rejected by it for good, or skipped as unpublishable). It holds because the route reports
+ * only the head of its window as delivered, and the reader's contract ({@link HistoryReader},
+ * "Delivered" and "Commit") never moves the cursor past a position not reported delivered. Hence
+ * after a broker outage or a restart of the process nothing is lost; entries acknowledged after the
+ * last commit are sent again (duplicates, which a consumer removes by the {@code runnel-seq} user
+ * property on MQTT 5, or by a key in the value).
  *
- * <p>A failed publish (the session was lost with the connection, the client was closed) rewinds:
- * the window is discarded and reading restarts at the failed entry once connected again. A PUBACK
+ * <p>A broker that comes back without our session {@linkplain HistoryReader#rewind() rewinds} to
+ * the committed cursor: what it acknowledged within the replay window is sent again. A failed
+ * publish (the session was lost with the connection, the client was closed) rewinds the reader as
+ * well, discards the window and restarts reading at the failed entry once connected again. A PUBACK
  * carrying an error code (MQTT 5: not authorized, quota exceeded, ...) is the broker's final word
- * on that message: it is counted as {@code rejected}, logged, and skipped, so that one message the
- * broker will never take cannot block the record forever.
+ * on that message: it is counted as {@code rejected}, logged, and skipped (it counts as delivered),
+ * so that one message the broker will never take cannot block the record forever.
  */
 final class HistoryRoute<T> implements Runnable {
 
   static final long COMMIT_INTERVAL = TimeUnit.MILLISECONDS.toNanos(200);
   private static final int READ_LIMIT = 512;
-  private static final long MARK_INTERVAL = TimeUnit.MILLISECONDS.toNanos(10);
 
   private record Pending(long sequence, CompletableFuture<Void> acked) {}
 
   private final RouteLink link;
   private final HistoryStore store;
-  private final java.util.Set<String> keys;
-
-  /** The key when there is only one (read with an index-guided key query). */
-  private final RecordKey single;
+  private final List<RecordKey> keys;
 
   /** The keys, for log lines. */
   private final String label;
@@ -77,18 +81,13 @@ final class HistoryRoute<T> implements Runnable {
   private final LongAdder skipped = new LongAdder();
   private final LongAdder rewinds = new LongAdder();
 
-  private final long replayWindowNanos;
-
-  /**
-   * (nanoTime, first unacknowledged sequence) after each acknowledgement; for the lagged commit.
-   */
-  private final ArrayDeque<long[]> ackMarks = new ArrayDeque<>();
+  private final Duration replayWindow;
 
   private long seenSessionLosses;
 
   private volatile long next = -1;
   private volatile int windowSize;
-  private volatile StoreCursor cursor;
+  private volatile HistoryReader reader;
 
   HistoryRoute(
       RouteLink link,
@@ -100,13 +99,13 @@ final class HistoryRoute<T> implements Runnable {
       String cursorName,
       int maxInflight,
       java.time.Duration replayWindow) {
-    this.replayWindowNanos = replayWindow.toNanos();
+    this.replayWindow = replayWindow;
     this.link = link;
     this.store = store;
-    this.keys = new java.util.LinkedHashSet<>();
-    keys.forEach(k -> this.keys.add(k.id()));
-    this.label = String.join(", ", this.keys);
-    this.single = this.keys.size() == 1 ? keys.iterator().next() : null;
+    this.keys = List.copyOf(keys);
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    keys.forEach(k -> ids.add(k.id()));
+    this.label = String.join(", ", ids);
     this.codec = codec;
     this.fixedTopic = fixedTopic;
     this.topicOf = topicOf;
@@ -149,15 +148,20 @@ final class HistoryRoute<T> implements Runnable {
   }
 
   long position() {
-    StoreCursor c = cursor;
-    return c == null ? -1 : c.position();
+    HistoryReader r = reader;
+    return r == null ? -1 : r.position();
   }
 
   @Override
   public void run() {
-    while (cursor == null) {
+    while (reader == null) {
       try {
-        cursor = store.cursor(cursorName);
+        reader =
+            HistoryReader.builder(store, cursorName)
+                .keys(keys)
+                .maxPageEntries(READ_LIMIT)
+                .replayWindow(replayWindow)
+                .build();
       } catch (Exception e) {
         link.error("history '" + label + "': cannot open cursor '" + cursorName + "'", e);
         if (!pause(1000)) {
@@ -165,7 +169,7 @@ final class HistoryRoute<T> implements Runnable {
         }
       }
     }
-    next = cursor.position();
+    next = reader.position();
     seenSessionLosses = link.sessionLosses();
     ArrayDeque<Pending> window = new ArrayDeque<>();
     long lastCommit = System.nanoTime();
@@ -177,13 +181,7 @@ final class HistoryRoute<T> implements Runnable {
       }
       boolean progress = reap(window);
       if (progress) {
-        long t = System.nanoTime();
-        long[] last = ackMarks.peekLast();
-        if (last != null && t - last[0] < MARK_INTERVAL) {
-          last[1] = firstUnacked(window); // bounded: one mark per MARK_INTERVAL
-        } else {
-          ackMarks.addLast(new long[] {t, firstUnacked(window)});
-        }
+        reader.delivered(firstUnacked(window));
       }
       if (link.isConnected() && window.size() < maxInflight) {
         try {
@@ -200,7 +198,7 @@ final class HistoryRoute<T> implements Runnable {
       if (now - lastCommit >= COMMIT_INTERVAL
           && link.isConnected()
           && link.sessionLosses() == seenSessionLosses) {
-        commit(laggedCommitPoint(now));
+        commit(false);
         lastCommit = now;
       }
       if (!progress) {
@@ -215,20 +213,12 @@ final class HistoryRoute<T> implements Runnable {
       }
     }
     windowSize = window.size();
-    commit(firstUnacked(window)); // the broker is up and acknowledged these: commit all
+    reader.delivered(firstUnacked(window));
+    commit(true); // the broker is up and acknowledged these: commit all
   }
 
   private long firstUnacked(ArrayDeque<Pending> window) {
     return window.isEmpty() ? next : window.peekFirst().sequence();
-  }
-
-  /** The newest acknowledged position older than the replay window (never moves back). */
-  private long laggedCommitPoint(long now) {
-    long upTo = -1;
-    while (!ackMarks.isEmpty() && now - ackMarks.peekFirst()[0] >= replayWindowNanos) {
-      upTo = ackMarks.pollFirst()[1];
-    }
-    return upTo;
   }
 
   /**
@@ -237,7 +227,8 @@ final class HistoryRoute<T> implements Runnable {
    * what was acknowledged within the replay window.
    */
   private void sessionLost(ArrayDeque<Pending> window) {
-    long from = cursor.position();
+    window.clear();
+    long from = reader.rewind();
     rewinds.increment();
     link.error(
         "history '"
@@ -246,8 +237,6 @@ final class HistoryRoute<T> implements Runnable {
             + from
             + " (acknowledged within the replay window, or not at all)",
         null);
-    window.clear();
-    ackMarks.clear();
     next = from;
     windowSize = 0;
   }
@@ -286,41 +275,26 @@ final class HistoryRoute<T> implements Runnable {
                 + " failed; resending from there",
             error);
         window.clear();
+        reader.rewind();
         next = p.sequence();
-        ackMarks.clear();
         return true;
       }
     }
     return progress;
   }
 
-  /** Publishes durable entries from {@code next} onwards while the window has room. */
+  /**
+   * Publishes the next page of durable entries from {@code next} while the window has room; true if
+   * the read position moved (entries published, or only other keys' entries and gaps passed).
+   */
   private boolean fill(ArrayDeque<Pending> window) throws Exception {
-    long durable = store.durableSequence();
     long from = next;
-    if (from > durable) {
-      return false;
-    }
-    int limit = Math.min(READ_LIMIT, maxInflight - window.size());
-    Query q = Query.all().fromSequence(from).limit(limit);
-    List<StoredEntry> entries = store.query(single != null ? q.key(single) : q);
-    boolean beyondDurable = false;
-    for (StoredEntry e : entries) {
-      if (e.sequence() > durable) {
-        beyondDurable = true;
-        break;
-      }
-      from = e.sequence() + 1;
-      if (single == null && !keys.contains(e.key())) {
-        continue; // another record's entry: passed
-      }
+    HistoryReader.Page page = reader.read(from, Math.min(READ_LIMIT, maxInflight - window.size()));
+    for (StoredEntry e : page.entries()) {
       window.addLast(new Pending(e.sequence(), publish(e)));
     }
-    if (!beyondDurable && entries.size() < limit) {
-      from = Math.max(from, durable + 1); // no more entries of this key up to the durable end
-    }
-    next = from;
-    return !entries.isEmpty();
+    next = page.end();
+    return page.end() != from;
   }
 
   private CompletableFuture<Void> publish(StoredEntry e) {
@@ -360,13 +334,14 @@ final class HistoryRoute<T> implements Runnable {
     return CompletableFuture.completedFuture(null);
   }
 
-  private void commit(long upTo) {
-    StoreCursor c = cursor;
-    if (c == null || upTo <= c.position()) {
-      return;
-    }
+  /** Commits the reader: what is older than the replay window, or with {@code all} everything. */
+  private void commit(boolean all) {
     try {
-      c.advanceTo(upTo);
+      if (all) {
+        reader.commitAll();
+      } else {
+        reader.commit();
+      }
     } catch (Exception e) {
       link.error("history '" + label + "': cannot persist cursor '" + cursorName + "'", e);
     }

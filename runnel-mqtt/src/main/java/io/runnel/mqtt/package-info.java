@@ -23,7 +23,8 @@
  *       <td>blocks a tap task: taps only add to the queue</td></tr>
  *   <tr><td><b>history route</b> ({@code runnel-mqtt[name]-history-cursor}, one per
  *       {@link io.runnel.mqtt.MqttLink#publishHistory publishHistory})</td>
- *       <td>its durable cursor, its read position and its window of unacknowledged entries</td>
+ *       <td>its {@link io.runnel.store.HistoryReader} (the durable cursor and the replay window),
+ *       its read position and its window of unacknowledged entries</td>
  *       <td>shares state with another route</td></tr>
  *   <tr><td>pipeline tasks (not the link's)</td>
  *       <td>tap tasks encode live values into the offline queue; source tasks decode inbound
@@ -44,12 +45,13 @@
  *       the queue. Best effort across outages (bounded by the queue); lost on a process crash.
  *   <li><b>Outbound from history</b> ({@link io.runnel.mqtt.MqttLink#publishHistory}): durable
  *       entries of a persisted record are read from a {@link io.runnel.store.HistoryStore} through
- *       a named durable cursor, published at QoS 1, and the cursor advances only past entries the
- *       broker acknowledged, and only once they are older than the replay window. If the broker
- *       comes back without the link's session (it crashed and lost what it held), everything after
- *       the cursor is sent again. Across a broker outage, a broker crash or a restart of the
- *       process nothing is lost: <em>at least once</em>; duplicates carry the same MQTT 5 user
- *       property {@code runnel-seq}.
+ *       a named durable cursor (the store's {@link io.runnel.store.HistoryReader}, whose contract
+ *       this relies on), published at QoS 1, and the cursor advances only past entries the broker
+ *       acknowledged, and only once they are older than the replay window. If the broker comes back
+ *       without the link's session (it crashed and lost what it held), everything after the cursor
+ *       is sent again. Across a broker outage, a broker crash or a restart of the process nothing
+ *       is lost: <em>at least once</em>; duplicates carry the same MQTT 5 user property {@code
+ *       runnel-seq}.
  *   <li><b>Inbound</b> ({@link io.runnel.mqtt.MqttLink#subscribe}): what the broker delivers to a
  *       persistent session. Messages are handed to the source through a bounded queue (the oldest
  *       dropped and counted when full; lost on a process crash) and decoded on the source's task;
@@ -92,7 +94,8 @@
  * Connection} (event-loop state, reconnect, the only user of {@code Backoff}) over {@code
  * Transport} (the HiveMQ client, MQTT 3.1.1/5, credentials, TLS); {@code LiveSender} with its
  * {@code OutboundQueue}; {@code InboundRoutes} with its {@code Subscription}s; {@code HistoryRoute}
- * behind the narrow {@code RouteLink}; {@code LinkErrors} (last error, rate-limited log), {@code
- * Lifecycle} and {@code Checks} (argument checks with the project's messages).
+ * behind the narrow {@code RouteLink}, reading through the store's {@code HistoryReader}; {@code
+ * LinkErrors} (last error, rate-limited log), {@code Lifecycle} and {@code Checks} (argument checks
+ * with the project's messages).
  */
 package io.runnel.mqtt;
