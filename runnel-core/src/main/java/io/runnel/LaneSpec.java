@@ -1,8 +1,8 @@
 package io.runnel;
 
+import io.runnel.spi.Checks;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * Where tasks run: a lane's kind and its settings. An immutable value; declare lanes with {@link
@@ -153,7 +153,7 @@ public final class LaneSpec {
 
   /** The same lane with another wait strategy (dedicated lanes only). */
   public LaneSpec waitStrategy(WaitStrategy strategy) {
-    Objects.requireNonNull(strategy, "strategy");
+    Checks.notNull("strategy", strategy);
     requireKind(Kind.DEDICATED, "a wait strategy");
     return new LaneSpec(
         kind, threads, queue, maxTasks, strategy, cpus, niceness, realtimePriority, watchdog);
@@ -216,10 +216,7 @@ public final class LaneSpec {
 
   /** The same lane with another watchdog limit. */
   public LaneSpec watchdog(Duration limit) {
-    Objects.requireNonNull(limit, "limit");
-    if (limit.isNegative() || limit.isZero()) {
-      throw new IllegalArgumentException("watchdog limit must be positive, got " + limit);
-    }
+    Checks.positive("watchdogLimit", limit);
     return new LaneSpec(
         kind, threads, queue, maxTasks, waitStrategy, cpus, niceness, realtimePriority, limit);
   }

@@ -7,12 +7,12 @@ import io.runnel.internal.runtime.Pipeline;
 import io.runnel.internal.runtime.SimulatedBuilders;
 import io.runnel.internal.time.SimScheduler;
 import io.runnel.internal.time.TimeSource;
+import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
 import io.runnel.spi.RecordHook;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -53,11 +53,8 @@ public final class RunnelBuilder {
    * Registration#lane(String)}.
    */
   public RunnelBuilder lane(String name, LaneSpec spec) {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(spec, "spec");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("a lane name must not be blank");
-    }
+    Checks.notBlank("lane name", name);
+    Checks.notNull("spec", spec);
     lanes.put(name, spec);
     return this;
   }
@@ -67,7 +64,7 @@ public final class RunnelBuilder {
    * {@link Runnel#inspect()}. Two connectors with one name are reported by {@link #build()}.
    */
   public RunnelBuilder connector(Connector connector) {
-    Objects.requireNonNull(connector, "connector");
+    Checks.notNull("connector", connector);
     String cname = connector.name();
     if (cname == null || cname.isBlank()) {
       builderProblems.add(
@@ -87,13 +84,13 @@ public final class RunnelBuilder {
 
   /** A name for this pipeline in logs (default {@code runnel}). */
   public RunnelBuilder name(String name) {
-    this.name = Objects.requireNonNull(name, "name");
+    this.name = Checks.notBlank("name", name);
     return this;
   }
 
   /** The buffer of records that do not choose one (default {@code ring(1024)}). */
   public RunnelBuilder defaultBuffer(BufferSpec spec) {
-    this.defaultBuffer = Objects.requireNonNull(spec, "spec");
+    this.defaultBuffer = Checks.notNull("spec", spec);
     return this;
   }
 
@@ -102,7 +99,7 @@ public final class RunnelBuilder {
    * RestartPolicy#defaultPolicy()}).
    */
   public RunnelBuilder defaultRestartPolicy(RestartPolicy policy) {
-    this.defaultRestart = Objects.requireNonNull(policy, "policy");
+    this.defaultRestart = Checks.notNull("policy", policy);
     return this;
   }
 
@@ -111,11 +108,7 @@ public final class RunnelBuilder {
    * (default 5 s).
    */
   public RunnelBuilder shutdownTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("shutdown timeout must not be negative, got " + timeout);
-    }
-    this.shutdownTimeout = timeout;
+    this.shutdownTimeout = Checks.notNegative("shutdownTimeout", timeout);
     return this;
   }
 

@@ -5,6 +5,7 @@ import io.runnel.RuntimeContext;
 import io.runnel.internal.runtime.SimulatedBuilders;
 import io.runnel.internal.time.Parking;
 import io.runnel.internal.time.SimScheduler;
+import io.runnel.spi.Checks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -42,39 +43,34 @@ import java.util.function.BooleanSupplier;
 public final class Simulation implements AutoCloseable {
 
   private final long seed;
-  private Duration stuckTimeout = Duration.ofSeconds(10);
-  private Instant epoch = Instant.parse("2030-01-01T00:00:00Z");
+  private final Duration stuckTimeout;
+  private final Instant epoch;
   private SimScheduler scheduler;
 
-  private Simulation(long seed) {
+  private Simulation(long seed, Duration stuckTimeout, Instant epoch) {
     this.seed = seed;
+    this.stuckTimeout = stuckTimeout;
+    this.epoch = epoch;
   }
 
   /** A simulation whose interleaving of tasks is determined by {@code seed}. */
   public static Simulation withSeed(long seed) {
-    return new Simulation(seed);
+    return new Simulation(seed, Duration.ofSeconds(10), Instant.parse("2030-01-01T00:00:00Z"));
   }
 
-  /** How long a task may run in real time without a waiting point (default 10 s). */
+  /**
+   * A not yet started copy in which a task may run at most {@code timeout} of real time without a
+   * waiting point (default 10 s).
+   */
   public Simulation stuckTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    requireNotStarted();
-    this.stuckTimeout = timeout;
-    return this;
+    return new Simulation(seed, Checks.positive("stuckTimeout", timeout), epoch);
   }
 
-  /** The wall-clock instant of virtual time zero (default 2030-01-01T00:00:00Z). */
+  /**
+   * A not yet started copy whose virtual time zero is {@code epoch} (default 2030-01-01T00:00Z).
+   */
   public Simulation epoch(Instant epoch) {
-    Objects.requireNonNull(epoch, "epoch");
-    requireNotStarted();
-    this.epoch = epoch;
-    return this;
-  }
-
-  private void requireNotStarted() {
-    if (scheduler != null) {
-      throw new IllegalStateException("configure the simulation before calling builder()");
-    }
+    return new Simulation(seed, stuckTimeout, Checks.notNull("epoch", epoch));
   }
 
   private SimScheduler scheduler() {

@@ -199,7 +199,7 @@ public final class SyncGateway implements Callable<Integer> {
               new CommandLine(this), "--mqtt wants host:port, got " + mqtt);
         }
         link =
-            MqttLink.builder("mqtt")
+            MqttLink.builder()
                 .broker(mqtt.substring(0, colon), Integer.parseInt(mqtt.substring(colon + 1)))
                 .version(mqttVersion)
                 .clientId("runnel-gateway-1")

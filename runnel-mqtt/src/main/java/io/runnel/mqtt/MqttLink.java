@@ -110,11 +110,6 @@ public final class MqttLink implements Connector {
     return new Builder();
   }
 
-  /** Starts configuring a link; short for {@code builder().name(name)}. */
-  public static Builder builder(String name) {
-    return builder().name(name);
-  }
-
   @Override
   public String name() {
     return name;

@@ -1,6 +1,7 @@
 package io.runnel.store;
 
 import io.runnel.RecordKey;
+import io.runnel.spi.Checks;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -512,11 +513,14 @@ public final class HistoryReader {
 
   // ------------------------------------------------------------------------------------- builder
 
-  /** Configures a {@link HistoryReader}; every setting has a default. */
+  /**
+   * Configures a {@link HistoryReader}; every setting has a default. Immutable: every option
+   * returns a new builder and leaves the receiver unchanged.
+   */
   public static final class Builder {
     private final HistoryStore store;
     private final String cursorName;
-    private final java.util.Map<String, RecordKey> keys = new java.util.LinkedHashMap<>();
+    private java.util.Map<String, RecordKey> keys = new java.util.LinkedHashMap<>();
     private int maxPageEntries = 500;
     private long maxPageBytes = Long.MAX_VALUE;
     private ToLongFunction<StoredEntry> entrySize = Builder::storedSize;
@@ -526,13 +530,26 @@ public final class HistoryReader {
     private LongSupplier nanoClock = System::nanoTime;
 
     private Builder(HistoryStore store, String cursorName) {
-      this.store = Objects.requireNonNull(store, "store");
-      RecordKey.problem(Objects.requireNonNull(cursorName, "cursorName"))
+      this.store = Checks.notNull("store", store);
+      RecordKey.problem(Checks.notNull("cursorName", cursorName))
           .ifPresent(
               p -> {
                 throw new IllegalArgumentException("invalid cursor name: " + p);
               });
       this.cursorName = cursorName;
+    }
+
+    private Builder(Builder o) {
+      this.store = o.store;
+      this.cursorName = o.cursorName;
+      this.keys = new java.util.LinkedHashMap<>(o.keys);
+      this.maxPageEntries = o.maxPageEntries;
+      this.maxPageBytes = o.maxPageBytes;
+      this.entrySize = o.entrySize;
+      this.replayWindow = o.replayWindow;
+      this.replayWindowSequences = o.replayWindowSequences;
+      this.rememberSent = o.rememberSent;
+      this.nanoClock = o.nanoClock;
     }
 
     /** The bytes of an entry as stored: key, payload and the fixed fields. */
@@ -547,21 +564,21 @@ public final class HistoryReader {
 
     /** Reads only entries of these keys (default: every key); the cursor passes the others. */
     public Builder keys(Collection<? extends RecordKey> keys) {
+      Checks.notNull("keys", keys);
+      Builder b = new Builder(this);
       for (RecordKey k : keys) {
-        Objects.requireNonNull(k, "key");
-        this.keys.putIfAbsent(k.id(), k);
+        b.keys.putIfAbsent(Checks.notNull("key", k).id(), k);
       }
-      return this;
+      return b;
     }
 
     /** At most this many entries per page (default 500). */
     public Builder maxPageEntries(int n) {
-      if (n < 1 || n > Query.MAX_LIMIT) {
-        throw new IllegalArgumentException(
-            "maxPageEntries must be 1.." + Query.MAX_LIMIT + ": " + n);
-      }
-      this.maxPageEntries = n;
-      return this;
+      Checks.positive("maxPageEntries", n);
+      Checks.notAbove("maxPageEntries", n, "Query.MAX_LIMIT", Query.MAX_LIMIT);
+      Builder b = new Builder(this);
+      b.maxPageEntries = n;
+      return b;
     }
 
     /**
@@ -569,36 +586,30 @@ public final class HistoryReader {
      * entry larger than this comes alone.
      */
     public Builder maxPageBytes(long bytes) {
-      if (bytes < 1) {
-        throw new IllegalArgumentException("maxPageBytes must be positive: " + bytes);
-      }
-      this.maxPageBytes = bytes;
-      return this;
+      Builder b = new Builder(this);
+      b.maxPageBytes = Checks.positive("maxPageBytes", bytes);
+      return b;
     }
 
     /** How an entry counts against {@link #maxPageBytes} (default: its stored size). */
     public Builder entrySize(ToLongFunction<StoredEntry> size) {
-      this.entrySize = Objects.requireNonNull(size, "size");
-      return this;
+      Builder b = new Builder(this);
+      b.entrySize = Checks.notNull("entrySize", size);
+      return b;
     }
 
     /** Commit lags delivery by at least this time (default zero: no window). */
     public Builder replayWindow(Duration window) {
-      Objects.requireNonNull(window, "window");
-      if (window.isNegative()) {
-        throw new IllegalArgumentException("replay window must not be negative: " + window);
-      }
-      this.replayWindow = window;
-      return this;
+      Builder b = new Builder(this);
+      b.replayWindow = Checks.notNegative("replayWindow", window);
+      return b;
     }
 
     /** Commit lags delivery by at least this many sequences (default 0: no window). */
     public Builder replayWindowSequences(long sequences) {
-      if (sequences < 0) {
-        throw new IllegalArgumentException("replay window must not be negative: " + sequences);
-      }
-      this.replayWindowSequences = sequences;
-      return this;
+      Builder b = new Builder(this);
+      b.replayWindowSequences = Checks.notNegative("replayWindowSequences", sequences);
+      return b;
     }
 
     /**
@@ -606,14 +617,16 @@ public final class HistoryReader {
      * cursor {@code <cursor>.sent}, to rebuild an unanswered page identically (default off).
      */
     public Builder rememberSent() {
-      this.rememberSent = true;
-      return this;
+      Builder b = new Builder(this);
+      b.rememberSent = true;
+      return b;
     }
 
     /** Tests: the clock of the replay window. */
     Builder nanoClock(LongSupplier clock) {
-      this.nanoClock = Objects.requireNonNull(clock, "clock");
-      return this;
+      Builder b = new Builder(this);
+      b.nanoClock = Checks.notNull("clock", clock);
+      return b;
     }
 
     /**

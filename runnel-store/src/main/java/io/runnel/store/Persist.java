@@ -4,11 +4,11 @@ import io.runnel.LaneSpec;
 import io.runnel.RecordKey;
 import io.runnel.codec.Codec;
 import io.runnel.codec.RecordCodec;
+import io.runnel.spi.Checks;
 import io.runnel.spi.RecordHook;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -46,8 +46,11 @@ import java.util.concurrent.atomic.LongAdder;
  * command would run again). {@link #retention} keeps this record's values at least that long (see
  * {@link HistoryStore#retain}).
  *
- * <p>One {@code Persist} belongs to one record. The store is the caller's: close it after the
- * pipeline.
+ * <p>Configuration follows the project's builder style: {@link #overflow}, {@link #retention} and
+ * {@link #restoreLast} return a new {@code Persist} and leave the receiver unchanged, so a
+ * configured {@code Persist} can serve as a template. Attached, a {@code Persist} belongs to one
+ * record (attaching the same instance twice is a build error). The store is the caller's: close it
+ * after the pipeline.
  *
  * @param <T> the record's type
  */
@@ -55,49 +58,59 @@ public final class Persist<T> implements RecordHook<T> {
 
   private final HistoryStore store;
   private final Codec<T> codec;
-  private OverflowPolicy overflow;
-  private boolean restoreLast;
-  private boolean retentionSet;
-  private Duration retention;
+  private final OverflowPolicy overflow;
+  private final boolean restoreLast;
+  private final boolean retentionSet;
+  private final Duration retention;
   private volatile HistoryStore.Appender<T> appender;
   private final LongAdder appended = new LongAdder();
   private final LongAdder rejected = new LongAdder();
 
-  private Persist(HistoryStore store, Codec<T> codec) {
-    this.store = Objects.requireNonNull(store, "store");
-    this.codec = Objects.requireNonNull(codec, "codec");
+  private Persist(
+      HistoryStore store,
+      Codec<T> codec,
+      OverflowPolicy overflow,
+      boolean restoreLast,
+      boolean retentionSet,
+      Duration retention) {
+    this.store = Checks.notNull("store", store);
+    this.codec = Checks.notNull("codec", codec);
+    this.overflow = overflow;
+    this.restoreLast = restoreLast;
+    this.retentionSet = retentionSet;
+    this.retention = retention;
   }
 
   /** Persists with {@code codec}. */
   public static <T> Persist<T> to(HistoryStore store, Codec<T> codec) {
-    return new Persist<>(store, codec);
+    return new Persist<>(store, codec, null, false, false, null);
   }
 
   /** Persists a Java record type with its derived binary codec ({@link RecordCodec}). */
   public static <R extends Record> Persist<R> to(HistoryStore store, Class<R> type) {
-    return new Persist<>(store, Codec.forRecord(type));
+    return to(store, Codec.forRecord(Checks.notNull("type", type)));
   }
 
-  /** What to do when the store's queue is full (default: the store's {@link StoreConfig}). */
+  /**
+   * A copy that does {@code policy} when the store's queue is full (default: see the class
+   * documentation).
+   */
   public Persist<T> overflow(OverflowPolicy policy) {
-    this.overflow = Objects.requireNonNull(policy, "policy");
-    return this;
+    Checks.notNull("policy", policy);
+    return new Persist<>(store, codec, policy, restoreLast, retentionSet, retention);
   }
 
-  /** Keep this record's values at least {@code maxAge} ({@code null}: forever). */
+  /** A copy that keeps this record's values at least {@code maxAge} ({@code null}: forever). */
   public Persist<T> retention(Duration maxAge) {
-    if (maxAge != null && (maxAge.isNegative() || maxAge.isZero())) {
-      throw new IllegalArgumentException("retention age must be positive: " + maxAge);
+    if (maxAge != null) {
+      Checks.positive("retention", maxAge);
     }
-    this.retention = maxAge;
-    this.retentionSet = true;
-    return this;
+    return new Persist<>(store, codec, overflow, restoreLast, true, maxAge);
   }
 
-  /** On start, restore the newest stored value into the record's buffer. */
+  /** A copy that, on start, restores the newest stored value into the record's buffer. */
   public Persist<T> restoreLast() {
-    this.restoreLast = true;
-    return this;
+    return new Persist<>(store, codec, overflow, true, retentionSet, retention);
   }
 
   /** The codec values are stored with. */

@@ -1,9 +1,9 @@
 package io.runnel.store;
 
+import io.runnel.spi.Checks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Objects;
 
 /**
  * How a {@link HistoryStore} is set up. Immutable; build with {@link #builder(Path)}:
@@ -82,7 +82,10 @@ public final class StoreConfig {
     return clock;
   }
 
-  /** Builder; every setting has a default. */
+  /**
+   * Builder; every setting has a default. Immutable: every option returns a new builder and leaves
+   * the receiver unchanged, so a partly configured builder can serve as a template.
+   */
   public static final class Builder {
     private final Path directory;
     private Durability durability = Durability.everyBatch();
@@ -95,69 +98,82 @@ public final class StoreConfig {
     private InstantSource clock = InstantSource.system();
 
     private Builder(Path directory) {
-      this.directory = Objects.requireNonNull(directory, "directory");
+      this.directory = Checks.notNull("directory", directory);
+    }
+
+    private Builder(Builder o) {
+      this.directory = o.directory;
+      this.durability = o.durability;
+      this.overflow = o.overflow;
+      this.queueCapacity = o.queueCapacity;
+      this.segmentBytes = o.segmentBytes;
+      this.indexInterval = o.indexInterval;
+      this.retention = o.retention;
+      this.retentionCheckInterval = o.retentionCheckInterval;
+      this.clock = o.clock;
     }
 
     /** When to fsync; default {@link Durability#everyBatch()} (group commit). */
     public Builder durability(Durability durability) {
-      this.durability = Objects.requireNonNull(durability, "durability");
-      return this;
+      Builder b = new Builder(this);
+      b.durability = Checks.notNull("durability", durability);
+      return b;
     }
 
     /**
      * The default overflow policy of {@link HistoryStore#append}; default wait 100 ms, then fail.
      */
     public Builder overflow(OverflowPolicy overflow) {
-      this.overflow = Objects.requireNonNull(overflow, "overflow");
-      return this;
+      Builder b = new Builder(this);
+      b.overflow = Checks.notNull("overflow", overflow);
+      return b;
     }
 
-    /** Entries the hand-off queue holds; rounded up to a power of two; default 8192. */
+    /**
+     * Entries the hand-off queue holds; rounded up to a power of two; default 8192, at most 2^24.
+     */
     public Builder queueCapacity(int capacity) {
-      if (capacity < 1 || capacity > (1 << 24)) {
-        throw new IllegalArgumentException("queue capacity must be 1..2^24: " + capacity);
-      }
-      this.queueCapacity = capacity;
-      return this;
+      Checks.positive("queueCapacity", capacity);
+      Checks.notAbove("queueCapacity", capacity, "2^24", 1 << 24);
+      Builder b = new Builder(this);
+      b.queueCapacity = capacity;
+      return b;
     }
 
     /** Size at which a segment is sealed and a new one started; default 64 MiB, minimum 4 KiB. */
     public Builder segmentBytes(long bytes) {
-      if (bytes < 4096) {
-        throw new IllegalArgumentException("segment size must be at least 4096 bytes: " + bytes);
-      }
-      this.segmentBytes = bytes;
-      return this;
+      Checks.atLeast("segmentBytes", bytes, 4096);
+      Builder b = new Builder(this);
+      b.segmentBytes = bytes;
+      return b;
     }
 
     /** Every how many entries the sparse index keeps an offset; default 64. */
     public Builder indexInterval(int entries) {
-      if (entries < 1) {
-        throw new IllegalArgumentException("index interval must be positive: " + entries);
-      }
-      this.indexInterval = entries;
-      return this;
+      Builder b = new Builder(this);
+      b.indexInterval = Checks.positive("indexInterval", entries);
+      return b;
     }
 
     /** Which segments to delete; default keep all. */
     public Builder retention(Retention retention) {
-      this.retention = Objects.requireNonNull(retention, "retention");
-      return this;
+      Builder b = new Builder(this);
+      b.retention = Checks.notNull("retention", retention);
+      return b;
     }
 
     /** How often the writer thread applies retention; default 10 s (and at every segment roll). */
     public Builder retentionCheckInterval(Duration interval) {
-      if (interval.isNegative() || interval.isZero()) {
-        throw new IllegalArgumentException("retention check interval must be positive");
-      }
-      this.retentionCheckInterval = interval;
-      return this;
+      Builder b = new Builder(this);
+      b.retentionCheckInterval = Checks.positive("retentionCheckInterval", interval);
+      return b;
     }
 
     /** The wall clock that timestamps appends and ages segments; default the system clock. */
     public Builder clock(InstantSource clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
+      Builder b = new Builder(this);
+      b.clock = Checks.notNull("clock", clock);
+      return b;
     }
 
     public StoreConfig build() {
