@@ -3,20 +3,26 @@ package io.runnel.http;
 import static java.lang.System.Logger.Level.WARNING;
 
 import io.runnel.spi.LogLimiter;
+import io.runnel.store.HistoryReader;
 import io.runnel.store.StoredEntry;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the next {@link Batch} from the history: reads entries through {@link HistoryPages} within
- * the entry and byte limits, renders them with {@link BatchWriter} and names the batch with its
+ * Builds the next {@link Batch} from a history page: renders its entries with {@link BatchWriter},
+ * cuts the page where the rendered body would pass the byte limit, and names the batch with its
  * idempotency key.
+ *
+ * <p>The byte limit is measured on the rendered JSON, so it is applied here, not by the {@link
+ * HistoryReader} (which is built without a byte limit); a {@linkplain HistoryReader.Page#rebuilt()
+ * rebuilt} page is never cut: it goes out with the bounds it was sent with, whatever its size.
  *
  * <p>Keys: {@code <node>-<first sequence>}; a batch built with a smaller entry limit than
  * configured (after a 413) also names that limit, {@code <node>-<first>-l<limit>}, so it never
- * shares a key with the larger batch that was refused.
+ * shares a key with the larger batch that was refused. A rebuilt page is keyed with the configured
+ * limit, whatever the current one: its bounds come from the {@code .sent} cursor, not from the
+ * limit.
  *
  * <p>Used by the sync thread only; counts {@code undecodedEntries} and {@code oversizeEntries} into
  * the {@link SyncStatus}.
@@ -28,75 +34,49 @@ final class Batcher {
   private final String nodeId;
   private final int maxBatchEntries;
   private final long maxBatchBytes;
-  private final HistoryPages history;
   private final BatchWriter writer;
   private final SyncStatus status;
   private final LogLimiter renderLog = new LogLimiter(3, Duration.ofMinutes(1));
 
-  Batcher(SyncSettings settings, HistoryPages history, SyncStatus status) {
+  Batcher(SyncSettings settings, SyncStatus status) {
     this.name = settings.name();
     this.nodeId = settings.nodeId();
     this.maxBatchEntries = settings.maxBatchEntries();
     this.maxBatchBytes = settings.maxBatchBytes();
-    this.history = history;
     this.writer = new BatchWriter(settings.mapper(), settings.codecs(), settings.nodeId());
     this.status = status;
   }
 
   /**
-   * Reads from {@code from} and builds the next batch.
+   * Builds the batch for {@code page}, or for the longest prefix of it within the byte limit (at
+   * least one entry).
    *
-   * @param durable the durable sequence read before (see {@link HistoryPages#read})
-   * @param limit at most this many entries
-   * @param until {@link Long#MAX_VALUE} for a new batch, cut by the byte limit; otherwise the exact
-   *     end (exclusive) of a batch sent before, rebuilt with these bounds whatever its size
+   * @param page a non-empty page read with at most {@code limit} entries
+   * @param limit the entry limit the page was read with (part of the key when below the configured
+   *     one)
    */
-  Batch next(long from, long durable, int limit, long until) throws IOException {
-    boolean exact = until != Long.MAX_VALUE;
-    Entries entries = new Entries(exact);
-    long next = history.read(from, durable, limit, until, entries);
-    if (entries.rendered.isEmpty()) {
-      return Batch.empty(next);
-    }
-    return new Batch(
-        entries.first,
-        entries.last,
-        next,
-        entries.rendered.size(),
-        writer.body(entries.first, entries.last, entries.rendered, entries.entryBytes),
-        idempotencyKey(entries.first, exact ? maxBatchEntries : limit));
-  }
-
-  /** The entries of the batch being built; refuses the entry that would break the byte limit. */
-  private final class Entries implements HistoryPages.Sink {
-    private final boolean exact;
-    final List<byte[]> rendered = new ArrayList<>();
-    long first = -1;
-    long last = -1;
+  Batch next(HistoryReader.Page page, int limit) {
+    List<StoredEntry> entries = page.entries();
+    List<byte[]> rendered = new ArrayList<>(entries.size());
     long bytes = writer.headerReserve();
-    int entryBytes;
-
-    Entries(boolean exact) {
-      this.exact = exact;
-    }
-
-    @Override
-    public boolean offer(StoredEntry e) {
+    int entryBytes = 0;
+    for (StoredEntry e : entries) {
       BatchWriter.Rendered r = writer.entry(e);
       byte[] json = r.json();
-      if (!rendered.isEmpty() && !exact && bytes + 1 + json.length > maxBatchBytes) {
-        return false; // a rebuilt batch keeps its old bounds whatever its size
+      if (!rendered.isEmpty() && !page.rebuilt() && bytes + 1 + json.length > maxBatchBytes) {
+        page = page.prefix(rendered.size()); // the rest is read again for the next batch
+        break;
       }
       count(r);
-      if (first < 0) {
-        first = e.sequence();
-      }
-      last = e.sequence();
       rendered.add(json);
       entryBytes += json.length;
       bytes += json.length + 1;
-      return true;
     }
+    long first = page.firstSequence();
+    return new Batch(
+        page,
+        writer.body(first, page.lastSequence(), rendered, entryBytes),
+        idempotencyKey(first, page.rebuilt() ? maxBatchEntries : limit));
   }
 
   private void count(BatchWriter.Rendered r) {

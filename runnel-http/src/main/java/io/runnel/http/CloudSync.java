@@ -9,9 +9,9 @@ import io.runnel.codec.Codec;
 import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
+import io.runnel.store.HistoryReader;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Query;
-import io.runnel.store.StoreCursor;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -25,7 +25,8 @@ import javax.net.ssl.SSLContext;
 
 /**
  * Store and forward to a cloud endpoint over HTTP: reads the persisted history of a {@link
- * HistoryStore} through a durable {@link StoreCursor} and POSTs it in batches, at least once.
+ * HistoryStore} through a {@link HistoryReader} (a durable cursor, plus {@code <cursor>.sent} for
+ * the bounds of the batch in flight) and POSTs it in batches, at least once.
  *
  * <pre>{@code
  * CloudSync sync = CloudSync.builder(store, URI.create("https://ingest.example.com/v1/batches"))
@@ -73,8 +74,8 @@ import javax.net.ssl.SSLContext;
  * undecodedEntries} (sent as base64 because rendering failed), {@code cursor}, {@code batchLimit}.
  *
  * <p>This class is the public facade: configuration, lifecycle and the views other threads use. The
- * sync thread's work is done by package-private parts (see {@code package-info}): the loop, the
- * history pages, the batcher and the HTTP sender.
+ * sync thread's work is done by package-private parts (see {@code package-info}): the loop (which
+ * reads through the store's {@link HistoryReader}), the batcher and the HTTP sender.
  */
 public final class CloudSync implements Connector, AutoCloseable {
 
@@ -130,8 +131,9 @@ public final class CloudSync implements Connector, AutoCloseable {
   }
 
   /**
-   * Opens the cursor and starts the sync lane; returns at once (connecting happens on the lane).
-   * For use without a pipeline; with one, register it with {@code Runnel.builder().connector(..)}.
+   * Opens the cursors (through a {@link HistoryReader}) and starts the sync lane; returns at once
+   * (connecting happens on the lane). For use without a pipeline; with one, register it with {@code
+   * Runnel.builder().connector(..)}.
    *
    * @throws IOException if the cursor cannot be read
    * @throws IllegalStateException if already started or closed
@@ -145,21 +147,15 @@ public final class CloudSync implements Connector, AutoCloseable {
                 + "' was already "
                 + (signal.closing() ? "closed" : "started"));
       }
-      HistoryStore store = settings.store();
-      StoreCursor cursor = store.cursor(settings.cursorName());
-      StoreCursor sentEnd = store.cursor(settings.sentCursorName());
-      HistoryPages history = new HistoryPages(store, settings.keys());
+      // no byte limit in the reader: the rendered JSON is the measure (see Batcher)
+      HistoryReader reader =
+          HistoryReader.builder(settings.store(), settings.cursorName())
+              .keys(settings.keys().stream().map(RecordKey::of).toList())
+              .maxPageEntries(settings.maxBatchEntries())
+              .rememberSent()
+              .build();
       sender = new HttpSender(settings, status, signal::closing);
-      loop =
-          new SyncLoop(
-              settings,
-              cursor,
-              sentEnd,
-              history,
-              new Batcher(settings, history, status),
-              sender,
-              status,
-              signal);
+      loop = new SyncLoop(settings, reader, new Batcher(settings, status), sender, status, signal);
       lane = Thread.ofPlatform().name("runnel-http-" + settings.name()).daemon().unstarted(loop);
       started = true;
       lane.start();

@@ -6,8 +6,7 @@ import static java.lang.System.Logger.Level.WARNING;
 
 import io.runnel.spi.Backoff;
 import io.runnel.spi.LogLimiter;
-import io.runnel.store.Query;
-import io.runnel.store.StoreCursor;
+import io.runnel.store.HistoryReader;
 import io.runnel.store.StoreException;
 import java.io.IOException;
 import java.net.URI;
@@ -21,16 +20,19 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <h2>Implementation overview</h2>
  *
- * <p>State owned by this thread alone: the pending batch and its failed attempts, the durable
- * {@code cursor} (the first sequence not yet acknowledged), the {@code .sent} cursor (the end of
- * the furthest batch ever sent), and whether that end is to be ignored after a 413. Other threads
- * only read {@link #forwardedPosition()} and the {@link SyncStatus} this thread publishes.
+ * <p>The history is read through the store's {@link HistoryReader} (built with {@code
+ * rememberSent()}; see its contract): it owns the durable cursor (the first sequence not yet
+ * acknowledged), the {@code <cursor>.sent} cursor (the end of the furthest batch ever sent) and
+ * whether that end is discarded after a 413. This thread alone drives it; other threads only read
+ * {@link #forwardedPosition()} and the {@link SyncStatus} this thread publishes. State owned by
+ * this thread alone: the pending batch and its failed attempts.
  *
  * <p>Invariants: every entry below the cursor's position was acknowledged by a 2xx (or is of a key
- * not sent); the cursor is persisted before the next batch is built. Before a batch is sent for the
- * first time, its end is persisted in the {@code .sent} cursor; while the cursor is below that end,
- * the batch at the cursor is rebuilt with exactly those bounds (so a batch whose answer was lost
- * goes out again identical under its key), unless a 413 refused those bounds.
+ * not sent): a batch's end is reported {@linkplain HistoryReader#delivered delivered} only after
+ * its 2xx, and committed (persisted) before the next batch is read. Before a batch is sent for the
+ * first time, it is {@linkplain HistoryReader#markSent marked sent}; while the cursor is below that
+ * end, the reader rebuilds the page at the cursor with exactly those bounds (so a batch whose
+ * answer was lost goes out again identical under its key), unless a 413 discarded those bounds.
  *
  * <p>Retry decisions: after a failed attempt or a store failure the loop waits for the capped,
  * fully jittered backoff of the attempt number, or for the server's {@code Retry-After} when that
@@ -45,41 +47,24 @@ final class SyncLoop implements Runnable {
 
   private final String name;
   private final URI endpoint;
-  private final HistoryPages history;
+  private final HistoryReader reader;
   private final Batcher batcher;
   private final HttpSender sender;
   private final SyncStatus status;
   private final SyncSignal signal;
   private final Backoff backoff;
-  private final StoreCursor cursor;
-
-  /**
-   * The end (exclusive) of the furthest batch ever sent, persisted before it is sent. After a
-   * restart the batch at the cursor is rebuilt with exactly these bounds, so that a batch whose
-   * answer was lost is re-sent identically under its key (never a longer batch under the same key,
-   * which a de-duplicating receiver would acknowledge without reading).
-   */
-  private final StoreCursor sentEnd;
-
-  /** Set after a 413: the stored bounds were refused, so batches may be rebuilt smaller. */
-  private boolean ignoreSentEnd;
-
   private final LogLimiter failureLog = new LogLimiter(3, Duration.ofMinutes(1));
 
   SyncLoop(
       SyncSettings settings,
-      StoreCursor cursor,
-      StoreCursor sentEnd,
-      HistoryPages history,
+      HistoryReader reader,
       Batcher batcher,
       HttpSender sender,
       SyncStatus status,
       SyncSignal signal) {
     this.name = settings.name();
     this.endpoint = settings.endpoint();
-    this.cursor = cursor;
-    this.sentEnd = sentEnd;
-    this.history = history;
+    this.reader = reader;
     this.batcher = batcher;
     this.sender = sender;
     this.status = status;
@@ -89,7 +74,7 @@ final class SyncLoop implements Runnable {
 
   /** Any thread: every entry before this position has been acknowledged (or is not sent). */
   long forwardedPosition() {
-    return cursor.position();
+    return reader.position();
   }
 
   @Override
@@ -113,19 +98,18 @@ final class SyncLoop implements Runnable {
       Duration wait;
       try {
         if (pending == null) {
-          long from = cursor.position();
-          if (!history.awaitDurable(from, DATA_POLL)) {
-            continue;
+          // a new page within the current limit, or, below the .sent end, the page sent before
+          // rebuilt with exactly its bounds (unless a 413 discarded them)
+          int limit = status.batchLimit;
+          HistoryReader.Page page = reader.await(reader.position(), limit, DATA_POLL);
+          if (page.isEmpty()) {
+            if (page.end() != page.from()) {
+              advance(page.end()); // only filtered-out entries or gaps: pass them
+            }
+            continue; // (or nothing new within DATA_POLL)
           }
-          pending = nextBatch(from);
-          if (pending.count() == 0) {
-            advance(pending); // only filtered-out entries: pass them
-            pending = null;
-            continue;
-          }
-          if (pending.next() > sentEnd.position()) {
-            sentEnd.advanceTo(pending.next()); // before the first send: see sentEnd
-          }
+          pending = batcher.next(page, limit);
+          reader.markSent(pending.page()); // before the first send
         }
         HttpSender.Outcome a = sender.send(pending);
         if (a == null) {
@@ -137,7 +121,7 @@ final class SyncLoop implements Runnable {
           status.sentBatches.incrementAndGet();
           status.sentBytes.addAndGet(pending.body().length);
           status.connected = true;
-          advance(pending);
+          advance(pending.next());
           if (attempt > 0) {
             LOG.log(
                 INFO,
@@ -157,7 +141,7 @@ final class SyncLoop implements Runnable {
         if (a.tooLarge() && pending.count() > 1) {
           // (a 413 for a single entry cannot shrink: it is retried, visibly, like other 4xx)
           status.batchLimit = Math.max(1, pending.count() / 2);
-          ignoreSentEnd = true; // refused, so not stored under its key: rebuild smaller
+          reader.discardSentBounds(); // refused, so not stored under its key: rebuild smaller
           LOG.log(
               WARNING,
               "cloud sync ''{0}'': {1} answered 413 to {2} entries ({3} bytes); batches now hold at"
@@ -205,27 +189,10 @@ final class SyncLoop implements Runnable {
     return wait;
   }
 
-  /**
-   * The next batch at {@code from}: a new one within the current limits, or, while {@code from} is
-   * below the {@code .sent} end, the batch sent before rebuilt with exactly its bounds. The durable
-   * sequence is read before the history is, so "fewer than asked" means "all up to it was seen".
-   */
-  private Batch nextBatch(long from) throws IOException {
-    long durable = history.durableSequence();
-    int limit = status.batchLimit;
-    long until = Long.MAX_VALUE; // rebuild a batch sent before a restart with its exact bounds
-    long end = sentEnd.position();
-    if (from >= end) {
-      ignoreSentEnd = false;
-    } else if (!ignoreSentEnd && end - 1 <= durable) {
-      until = end;
-      limit = (int) Math.min(Query.MAX_LIMIT, end - from);
-    }
-    return batcher.next(from, durable, limit, until);
-  }
-
-  private void advance(Batch batch) throws IOException {
-    cursor.advanceTo(batch.next());
+  /** Reports everything before {@code next} delivered and persists the cursor there. */
+  private void advance(long next) throws IOException {
+    reader.delivered(next);
+    reader.commit();
     signal.advanced();
   }
 

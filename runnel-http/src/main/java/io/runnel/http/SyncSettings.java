@@ -14,7 +14,9 @@ import javax.net.ssl.SSLContext;
  * The validated, immutable configuration of one {@link CloudSync}, made by {@link
  * CloudSync.Builder#build()}. Read by every thread of the sync, written by none.
  *
- * @param cursorName the resolved name of the durable cursor (the connector's name by default)
+ * @param cursorName the resolved name of the durable cursor (the connector's name by default); the
+ *     {@link io.runnel.store.HistoryReader} keeps the bounds of sent batches in {@code
+ *     <cursorName>.sent}
  * @param keys ids of the keys to send; empty for every key
  * @param sslContext null for the JVM's default
  */
@@ -42,10 +44,5 @@ record SyncSettings(
     keys = Set.copyOf(keys);
     codecs = Map.copyOf(codecs);
     headers = Map.copyOf(headers);
-  }
-
-  /** The name of the second cursor that holds the end of the furthest batch ever sent. */
-  String sentCursorName() {
-    return cursorName + ".sent";
   }
 }

@@ -13,15 +13,23 @@
  *       progress ({@code awaitForwarded}). They own the configuration (immutable once built) and
  *       the lifecycle; they only read what the sync thread publishes.
  *   <li><b>The sync thread</b> ({@code runnel-http-<name>}, one platform thread per instance) owns
- *       everything that moves: the durable cursor, the {@code <cursor>.sent} cursor, the batch
- *       being sent and its attempt count, the retry and backoff decisions, reading the history and
- *       rendering batches. It publishes the status counters and the cursor position.
+ *       everything that moves: the {@link io.runnel.store.HistoryReader} (and through it the
+ *       durable cursor and the {@code <cursor>.sent} cursor), the batch being sent and its attempt
+ *       count, the retry and backoff decisions, and rendering batches. It publishes the status
+ *       counters and the cursor position.
  *   <li><b>The HTTP client's pool</b> ({@code runnel-http-<name>-client-N}) runs the exchange
  *       itself; the sync thread waits for its answer with a deadline, and {@code close()} cancels
  *       it.
  * </ul>
  *
  * Nothing runs on a pool shared with the store or the pipeline.
+ *
+ * <p><b>Reading the history.</b> The sync reads through the store's one shared mechanism for it,
+ * {@link io.runnel.store.HistoryReader} (see its contract: durable entries only, pages from a
+ * durable cursor, commit only what was delivered, sent bounds), built with {@code rememberSent()}
+ * and {@code maxPageEntries(maxBatchEntries)} and without a byte limit: the batcher cuts a page by
+ * its rendered JSON size ({@code Page.prefix}). Nothing in this package keeps its own cursor, page
+ * or sent-bounds logic.
  *
  * <p><b>Delivery guarantee: at least once.</b> Only durable entries are sent, in sequence order, in
  * batches bounded by entries and bytes. Each batch is a JSON body POSTed with {@code
@@ -43,18 +51,17 @@
  * io.runnel.spi.Connector#status()}. Everything else here is package-private:
  *
  * <ul>
- *   <li>{@code SyncLoop}: the sync thread's loop, cursors and retry decisions (the one user of
- *       {@code Backoff}).
- *   <li>{@code HistoryPages}: reads durable history page by page from a cursor position; the seam
- *       the shared store history reader will replace.
- *   <li>{@code Batcher}, {@code BatchWriter}, {@code Batch}: batches within the limits, their JSON
- *       body and idempotency key.
+ *   <li>{@code SyncLoop}: the sync thread's loop over the {@code HistoryReader} (await a page, mark
+ *       it sent, report it delivered and commit after a 2xx, discard the sent bounds after a 413)
+ *       and the retry decisions (the one user of the core's {@link io.runnel.spi.Backoff}, full jitter).
+ *   <li>{@code Batcher}, {@code BatchWriter}, {@code Batch}: a page rendered into a batch within
+ *       the byte limit, its JSON body and idempotency key.
  *   <li>{@code HttpSender}, {@code SnippetBody}, {@code RetryAfter}: the request, its timeouts,
  *       headers and TLS, and the classification of the answer.
  *   <li>{@code SyncStatus}, {@code SyncSignal}: what the sync thread publishes, and the wake-up,
  *       closing and progress signals between callers and the sync thread.
- *   <li>{@code SyncSettings}, {@code Checks}: the validated configuration and the builder's
- *       argument checks.
+ *   <li>{@code SyncSettings}: the validated configuration (checked with the core's {@link
+ *       io.runnel.spi.Checks}, so the messages match every other builder).
  * </ul>
  */
 package io.runnel.http;
