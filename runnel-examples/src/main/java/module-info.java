@@ -10,5 +10,8 @@ module io.runnel.examples {
   requires java.management;
   requires jdk.management;
 
-  opens io.runnel.examples to info.picocli, io.runnel.codec, com.fasterxml.jackson.databind;
+  opens io.runnel.examples to
+      info.picocli,
+      io.runnel.codec,
+      com.fasterxml.jackson.databind;
 }

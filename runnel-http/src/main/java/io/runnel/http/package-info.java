@@ -53,7 +53,8 @@
  * <ul>
  *   <li>{@code SyncLoop}: the sync thread's loop over the {@code HistoryReader} (await a page, mark
  *       it sent, report it delivered and commit after a 2xx, discard the sent bounds after a 413)
- *       and the retry decisions (the one user of the core's {@link io.runnel.spi.Backoff}, full jitter).
+ *       and the retry decisions (the one user of the core's {@link io.runnel.spi.Backoff}, full
+ *       jitter).
  *   <li>{@code Batcher}, {@code BatchWriter}, {@code Batch}: a page rendered into a batch within
  *       the byte limit, its JSON body and idempotency key.
  *   <li>{@code HttpSender}, {@code SnippetBody}, {@code RetryAfter}: the request, its timeouts,

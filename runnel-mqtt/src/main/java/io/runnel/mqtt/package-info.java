@@ -91,11 +91,12 @@
  * <h2>Inside</h2>
  *
  * <p>{@code MqttLink} is a facade over package-private parts, one per thread or concern: {@code
- * Connection} (event-loop state, reconnect with the core's {@link io.runnel.spi.Backoff}, equal jitter) over {@code
- * Transport} (the HiveMQ client, MQTT 3.1.1/5, credentials, TLS); {@code LiveSender} with its
- * {@code OutboundQueue}; {@code InboundRoutes} with its {@code Subscription}s; {@code HistoryRoute}
- * behind the narrow {@code RouteLink}, reading through the store's {@code HistoryReader}; {@code
- * LinkErrors} (last error, rate-limited log), and {@code Lifecycle}. Arguments are checked with the
- * core's {@link io.runnel.spi.Checks}, so the messages match every other builder.
+ * Connection} (event-loop state, reconnect with the core's {@link io.runnel.spi.Backoff}, equal
+ * jitter) over {@code Transport} (the HiveMQ client, MQTT 3.1.1/5, credentials, TLS); {@code
+ * LiveSender} with its {@code OutboundQueue}; {@code InboundRoutes} with its {@code Subscription}s;
+ * {@code HistoryRoute} behind the narrow {@code RouteLink}, reading through the store's {@code
+ * HistoryReader}; {@code LinkErrors} (last error, rate-limited log), and {@code Lifecycle}.
+ * Arguments are checked with the core's {@link io.runnel.spi.Checks}, so the messages match every
+ * other builder.
  */
 package io.runnel.mqtt;
