@@ -178,12 +178,8 @@ public final class HistoryReader {
    * @throws IOException if a segment cannot be read
    */
   public Page read(long from, int maxEntries) throws IOException {
-    if (from < 0) {
-      throw new IllegalArgumentException("position must not be negative: " + from);
-    }
-    if (maxEntries < 1) {
-      throw new IllegalArgumentException("maxEntries must be positive: " + maxEntries);
-    }
+    Checks.notNegative("from", from);
+    Checks.positive("maxEntries", maxEntries);
     checkOpen("read");
     // The durable sequence is read before the query: "the query returned less than asked" then
     // means "everything up to that durable sequence was seen".
@@ -253,10 +249,7 @@ public final class HistoryReader {
    */
   public Page await(long from, int maxEntries, Duration timeout)
       throws IOException, InterruptedException {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-    }
+    Checks.notNegative("timeout", timeout);
     checkOpen("wait for new entries");
     if (!store.awaitDurable(from, timeout)) {
       return new Page(from, from, List.of(), false);

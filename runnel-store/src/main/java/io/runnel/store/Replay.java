@@ -6,6 +6,7 @@ import io.runnel.Source;
 import io.runnel.buffer.Producer;
 import io.runnel.codec.Codec;
 import io.runnel.codec.CodecException;
+import io.runnel.spi.LogLimiter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -48,6 +49,9 @@ public final class Replay<T> implements Source<T> {
   private final double speed; // 0: as fast as possible
   private final LongAdder replayed = new LongAdder();
   private final LongAdder skipped = new LongAdder();
+
+  /** Undecodable entries are logged 3 at once, then one a minute. */
+  private final LogLimiter skipLog = new LogLimiter(3, java.time.Duration.ofMinutes(1));
 
   private Replay(
       HistoryStore store, RecordKey key, Codec<T> codec, Instant from, Instant to, double speed) {
@@ -133,19 +137,17 @@ public final class Replay<T> implements Source<T> {
           value = e.decode(codec);
         } catch (CodecException ex) {
           skipped.increment();
-          long n = skipped.sum();
-          if (n <= 3 || n % 1000 == 0) {
-            ctx.log().log(
-                System.Logger.Level.WARNING,
-                "replay of '"
-                    + key.id()
-                    + "' skips sequence "
-                    + e.sequence()
-                    + " ("
-                    + n
-                    + " skipped so far): "
-                    + ex.getMessage());
-          }
+          skipLog.log(
+              ctx.log(),
+              System.Logger.Level.WARNING,
+              "replay of '"
+                  + key.id()
+                  + "' skips sequence "
+                  + e.sequence()
+                  + " ("
+                  + skipped.sum()
+                  + " skipped so far): "
+                  + ex.getMessage());
           continue;
         }
         if (speed > 0) {

@@ -1,55 +1,31 @@
 package io.runnel.internal.runtime;
 
 import io.runnel.GraphProblem;
-import io.runnel.JoinTask;
 import io.runnel.LaneSpec;
-import io.runnel.Latest;
 import io.runnel.RecordKey;
 import io.runnel.Registration;
 import io.runnel.RestartPolicy;
 import io.runnel.Runnel;
-import io.runnel.RunnelBuilder;
-import io.runnel.Source;
-import io.runnel.Tap;
-import io.runnel.TapTask;
-import io.runnel.Transform;
-import io.runnel.TransformTask;
-import io.runnel.buffer.Buffer;
 import io.runnel.buffer.BufferSpec;
-import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
-import io.runnel.inspect.Edge;
 import io.runnel.inspect.GraphSnapshot;
-import io.runnel.inspect.LaneInfo;
-import io.runnel.inspect.RecordInfo;
 import io.runnel.inspect.TaskInfo;
 import io.runnel.internal.graph.GraphChecker;
-import io.runnel.internal.graph.RecordDef;
-import io.runnel.internal.graph.RecordDef.TapDef;
-import io.runnel.internal.graph.RecordDef.WriterDef;
 import io.runnel.internal.lane.Lane;
 import io.runnel.internal.lane.Watchdog;
 import io.runnel.internal.time.Parking;
 import io.runnel.internal.time.SimScheduler;
 import io.runnel.internal.time.TimeSource;
-import io.runnel.internal.util.Histograms;
 import io.runnel.spi.Connector;
-import io.runnel.spi.ConnectorStatus;
 import io.runnel.spi.Durations;
-import io.runnel.spi.RecordHook;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -65,29 +41,10 @@ public final class Pipeline {
 
   private static final System.Logger LOG = System.getLogger(Runnel.class.getName());
 
-  private static final class Node<T> {
-    final RecordDef<T> def;
-    final Buffer<T> buffer;
-    TaskRunner writer;
-    final List<TaskRunner> taps = new ArrayList<>();
-    int graphConsumers;
-    final AtomicInteger outsideReaders = new AtomicInteger();
-    volatile Producer<T> outsideProducer;
-
-    /** Serialises outside producers, and closing a passive record against them. */
-    final java.util.concurrent.locks.ReentrantLock produceLock =
-        new java.util.concurrent.locks.ReentrantLock();
-
-    Node(RecordDef<T> def, Buffer<T> buffer) {
-      this.def = def;
-      this.buffer = buffer;
-    }
-  }
-
   final String name;
   final TimeSource time;
   private final Duration shutdownTimeout;
-  private final Map<String, Node<?>> nodes = new LinkedHashMap<>();
+  private final Map<String, RecordNode<?>> nodes = new LinkedHashMap<>();
   private final List<TaskRunner> tasks = new ArrayList<>();
   private final Map<String, Lane> lanes = new LinkedHashMap<>();
   private volatile Thread watchdog;
@@ -127,261 +84,19 @@ public final class Pipeline {
     this.warnings = List.copyOf(graph.warnings);
     this.order = List.copyOf(graph.order);
     for (String id : order) {
-      addNode(graph.records.get(id), defaultBuffer);
+      nodes.put(id, new RecordNode<>(graph.records.get(id), defaultBuffer));
     }
+    TaskFactory factory = new TaskFactory(this, nodes, lanes, time);
     for (String id : order) {
-      Node<?> node = nodes.get(id);
+      RecordNode<?> node = nodes.get(id);
       RestartPolicy policy = node.def.restart != null ? node.def.restart : defaultRestart;
       if (!node.def.writers.isEmpty()) {
-        createWriter(node, node.def.writers.get(0), policy);
+        tasks.add(factory.writer(node, node.def.writers.get(0), policy));
       }
-      createTaps(node, policy);
+      tasks.addAll(factory.taps(node, policy));
     }
     for (GraphProblem w : warnings) {
       LOG.log(System.Logger.Level.WARNING, "[" + name + "] " + w.message());
-    }
-  }
-
-  private <T> void addNode(RecordDef<T> def, BufferSpec defaultBuffer) {
-    BufferSpec spec = def.buffer != null ? def.buffer : defaultBuffer;
-    nodes.put(def.id, new Node<>(def, spec.<T>create(def.id)));
-  }
-
-  @SuppressWarnings("unchecked")
-  private <T> Node<T> node(String id) {
-    return (Node<T>) nodes.get(id);
-  }
-
-  private Lane laneNamed(String laneName) {
-    return lanes.get(laneName != null ? laneName : RunnelBuilder.DEFAULT_LANE);
-  }
-
-  /**
-   * The producer a writer task gets: the record's hooks see each value first, then the buffer takes
-   * it; on a cooperative lane each produce is also a yield point.
-   */
-  private static <T> Producer<T> producerFor(Node<T> node, Lane lane) {
-    Producer<T> out = hooked(node);
-    if (lane.spec.kind() != LaneSpec.Kind.COOPERATIVE) {
-      return out;
-    }
-    return value -> {
-      out.produce(value);
-      Lane.yieldPoint(lane);
-    };
-  }
-
-  /** The record's buffer, behind its hooks (if any). */
-  @SuppressWarnings("unchecked")
-  private static <T> Producer<T> hooked(Node<T> node) {
-    Buffer<T> buffer = node.buffer;
-    List<RecordHook<? super T>> hooks = node.def.hooks;
-    return switch (hooks.size()) {
-      case 0 -> buffer;
-      case 1 -> {
-        RecordHook<? super T> hook = hooks.get(0);
-        yield value -> {
-          if (buffer.isClosed()) {
-            buffer.produce(value); // throws: a closed record persists nothing either
-          }
-          hook.produced(value);
-          buffer.produce(value);
-        };
-      }
-      default -> {
-        RecordHook<? super T>[] all = hooks.toArray(new RecordHook[0]);
-        yield value -> {
-          if (buffer.isClosed()) {
-            buffer.produce(value); // throws: a closed record persists nothing either
-          }
-          for (RecordHook<? super T> h : all) {
-            h.produced(value);
-          }
-          buffer.produce(value);
-        };
-      }
-    };
-  }
-
-  private <T> void createWriter(Node<T> node, WriterDef w, RestartPolicy policy) {
-    Lane lane = laneNamed(node.def.lane);
-    Producer<T> out = producerFor(node, lane);
-    List<String> inputIds = w.inputs.stream().map(in -> in.key().id()).toList();
-    inputIds.forEach(id -> nodes.get(id).graphConsumers++);
-    List<Reader<?>> ownedReaders = new ArrayList<>();
-    TaskRunner.Body body;
-    TaskInfo.Kind kind;
-    Runnable extraCleanup = () -> {};
-    switch (w.kind) {
-      case SOURCE -> {
-        kind = TaskInfo.Kind.SOURCE;
-        @SuppressWarnings("unchecked")
-        Source<T> source = (Source<T>) w.source;
-        body = ctx -> source.run(ctx, out);
-      }
-      case TRANSFORM -> {
-        kind = TaskInfo.Kind.TRANSFORM;
-        Reader<Object> in = node(inputIds.get(0)).buffer.subscribe();
-        Reader<Object> inCast = in;
-        ownedReaders.add(in);
-        String inId = inputIds.get(0);
-        if (w.transformTask != null) {
-          @SuppressWarnings("unchecked")
-          TransformTask<Object, T> task = (TransformTask<Object, T>) w.transformTask;
-          body = ctx -> task.run(ctx, inCast, out);
-        } else {
-          @SuppressWarnings("unchecked")
-          Supplier<? extends Transform<Object, ? extends T>> factory =
-              (Supplier<? extends Transform<Object, ? extends T>>) (Supplier<?>) w.transformFactory;
-          body = ctx -> runTransform(ctx, inId, inCast, factory.get(), out);
-        }
-      }
-      case JOIN -> {
-        kind = TaskInfo.Kind.JOIN;
-        List<Buffer<?>> inputs =
-            inputIds.stream().<Buffer<?>>map(id -> nodes.get(id).buffer).toList();
-        JoinRunner join = new JoinRunner(node.def.id, w.joinHandles, inputs);
-        extraCleanup = join::close;
-        if (w.joinTask != null) {
-          @SuppressWarnings("unchecked")
-          JoinTask<T> task = (JoinTask<T>) w.joinTask;
-          body =
-              ctx -> {
-                join.runner(ctx.runner());
-                task.run(ctx, join, out);
-              };
-        } else {
-          @SuppressWarnings("unchecked")
-          Function<Latest, ? extends T> fn = (Function<Latest, ? extends T>) w.onLatest;
-          body = ctx -> runLatestJoin(ctx, join, fn, out);
-        }
-      }
-      default -> throw new AssertionError(w.kind);
-    }
-    Runnable cleanup = extraCleanup;
-    TaskRunner runner =
-        new TaskRunner(
-            this,
-            node.def.id + "/" + kind.name().toLowerCase(),
-            kind,
-            node.def,
-            inputIds,
-            policy,
-            time,
-            lane,
-            body,
-            () -> {
-              node.buffer.close();
-              ownedReaders.forEach(Reader::close);
-              cleanup.run();
-            });
-    node.writer = runner;
-    tasks.add(runner);
-  }
-
-  private static <I, O> void runTransform(
-      TaskContext ctx, String inId, Reader<I> in, Transform<I, ? extends O> fn, Producer<O> out)
-      throws InterruptedException {
-    TaskRunner runner = ctx.runner();
-    for (; ; ) {
-      I value;
-      try {
-        value = in.recv();
-      } catch (LaggedException e) {
-        runner.lagged(inId, e.missed());
-        continue;
-      }
-      O result;
-      try {
-        result = fn.apply(value);
-      } catch (InterruptedException e) {
-        throw e;
-      } catch (Exception e) {
-        runner.valueFailed(e, value);
-        continue;
-      }
-      if (result != null) {
-        out.produce(result);
-      }
-    }
-  }
-
-  private static <O> void runLatestJoin(
-      TaskContext ctx, JoinRunner join, Function<Latest, ? extends O> fn, Producer<O> out)
-      throws InterruptedException {
-    TaskRunner runner = ctx.runner();
-    join.runner(runner);
-    for (; ; ) {
-      join.next();
-      if (!join.complete()) {
-        continue;
-      }
-      O result;
-      try {
-        result = fn.apply(join);
-      } catch (RuntimeException e) {
-        runner.valueFailed(e, join.changed() + " changed");
-        continue;
-      }
-      if (result != null) {
-        out.produce(result);
-      }
-    }
-  }
-
-  private <T> void createTaps(Node<T> node, RestartPolicy policy) {
-    Set<String> names = new HashSet<>();
-    for (TapDef<T> tap : node.def.taps) {
-      String tapName = tap.name();
-      for (int i = 2; !names.add(tapName); i++) {
-        tapName = tap.name() + "#" + i;
-      }
-      Reader<T> in = node.buffer.subscribe();
-      node.graphConsumers++;
-      String id = node.def.id;
-      TaskRunner.Body body;
-      if (tap.task() != null) {
-        TapTask<T> task = tap.task();
-        body = ctx -> task.run(ctx, in);
-      } else {
-        Tap<T> fn = tap.tap();
-        body = ctx -> runTap(ctx, id, in, fn);
-      }
-      TaskRunner runner =
-          new TaskRunner(
-              this,
-              node.def.id + "/tap:" + tapName,
-              TaskInfo.Kind.TAP,
-              node.def,
-              List.of(node.def.id),
-              policy,
-              time,
-              laneNamed(node.def.laneOfTap(tap.name())),
-              body,
-              in::close);
-      node.taps.add(runner);
-      tasks.add(runner);
-    }
-  }
-
-  private static <T> void runTap(TaskContext ctx, String id, Reader<T> in, Tap<T> tap)
-      throws InterruptedException {
-    TaskRunner runner = ctx.runner();
-    for (; ; ) {
-      T value;
-      try {
-        value = in.recv();
-      } catch (LaggedException e) {
-        runner.lagged(id, e.missed());
-        continue;
-      }
-      try {
-        tap.accept(ctx, value);
-      } catch (InterruptedException e) {
-        throw e;
-      } catch (Exception e) {
-        runner.valueFailed(e, value);
-      }
     }
   }
 
@@ -397,7 +112,12 @@ public final class Pipeline {
         throw new IllegalStateException(
             "pipeline '" + name + "' is " + state + "; start() may be called once");
       }
-      restoreValues(); // before connectors, which may produce into outside records at once
+      nodes
+          .values()
+          .forEach(
+              n ->
+                  n.restore(
+                      name)); // before connectors, which may produce into outside records at once
       startConnectors(owner);
       state = Runnel.State.RUNNING;
       startTasks(); // under the lock, so that a concurrent close() sees every thread started
@@ -435,81 +155,6 @@ public final class Pipeline {
       }
     }
     startedConnectors.clear();
-  }
-
-  /** Puts the values the records' hooks restore (e.g. from history) in their buffers. */
-  private void restoreValues() {
-    for (Node<?> node : nodes.values()) {
-      restoreValue(node);
-    }
-  }
-
-  private <T> void restoreValue(Node<T> node) {
-    for (RecordHook<? super T> hook : node.def.hooks) {
-      Object restored;
-      try {
-        restored = hook.restore();
-      } catch (Exception e) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            hookPrefix(node, hook) + "could not restore a value; the record starts empty: " + e);
-        continue;
-      }
-      if (restored == null) {
-        continue;
-      }
-      if (!node.def.type.isInstance(restored)) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            hookPrefix(node, hook)
-                + "restored a "
-                + restored.getClass().getName()
-                + ", not a "
-                + node.def.type.getName()
-                + "; ignored");
-        continue;
-      }
-      node.produceLock.lock(); // an outside producer may already be at work
-      try {
-        node.buffer.produce(node.def.type.cast(restored));
-      } finally {
-        node.produceLock.unlock();
-      }
-      return; // the first hook that restores a value wins
-    }
-  }
-
-  private static Map<String, Long> hookCounters(Node<?> node) {
-    if (node.def.hooks.isEmpty()) {
-      return Map.of();
-    }
-    Map<String, Long> all = new java.util.TreeMap<>();
-    for (RecordHook<?> hook : node.def.hooks) {
-      String prefix = RecordDef.hookName(hook) + ".";
-      try {
-        hook.counters().forEach((k, v) -> all.put(prefix + k, v));
-      } catch (RuntimeException e) {
-        all.put(prefix + "countersFailed", 1L);
-      }
-    }
-    return all;
-  }
-
-  /** "[pipeline] record 'key': hook 'name' " for log lines about a hook. */
-  private String hookPrefix(Node<?> node, RecordHook<?> hook) {
-    return "[" + name + "] record '" + node.def.id + "': hook '" + RecordDef.hookName(hook) + "' ";
-  }
-
-  private void closeHooks() {
-    for (Node<?> node : nodes.values()) {
-      for (RecordHook<?> hook : node.def.hooks) {
-        try {
-          hook.close();
-        } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.WARNING, hookPrefix(node, hook) + "close failed", e);
-        }
-      }
-    }
   }
 
   private void startTasks() {
@@ -552,7 +197,7 @@ public final class Pipeline {
    * @throws IllegalArgumentException if the record does not exist or holds another type
    */
   public <T> Reader<T> subscribe(Class<T> type, RecordKey key) {
-    Node<T> node = lookup(type, key, false);
+    RecordNode<T> node = lookup(type, key, false);
     node.outsideReaders.incrementAndGet();
     return new OutsideReader<>(node.buffer.subscribe(), node.outsideReaders);
   }
@@ -565,7 +210,7 @@ public final class Pipeline {
    *     writer in the graph
    */
   public <T> Producer<T> producer(Class<T> type, RecordKey key) {
-    Node<T> node = lookup(type, key, true);
+    RecordNode<T> node = lookup(type, key, true);
     if (node.writer != null) {
       throw new IllegalArgumentException(
           "record '"
@@ -574,28 +219,14 @@ public final class Pipeline {
               + node.writer.kind.name().toLowerCase()
               + "; a record has at most one writer, so it cannot also be written from outside");
     }
-    synchronized (node) {
-      if (node.outsideProducer == null) {
-        Producer<T> out = hooked(node);
-        java.util.concurrent.locks.ReentrantLock lock = node.produceLock;
-        node.outsideProducer =
-            value -> {
-              lock.lock(); // not synchronized: a virtual thread must not pin its carrier here
-              try {
-                out.produce(value);
-              } finally {
-                lock.unlock();
-              }
-            };
-      }
-      return node.outsideProducer;
-    }
+    return node.outsideProducer();
   }
 
-  private <T> Node<T> lookup(Class<T> type, RecordKey key, boolean exact) {
+  @SuppressWarnings("unchecked")
+  private <T> RecordNode<T> lookup(Class<T> type, RecordKey key, boolean exact) {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(key, "key");
-    Node<T> node = node(key.id());
+    RecordNode<T> node = (RecordNode<T>) nodes.get(key.id());
     if (node == null) {
       throw new IllegalArgumentException(
           "no record '" + key.id() + "' in pipeline '" + name + "'; configured: " + nodes.keySet());
@@ -614,98 +245,10 @@ public final class Pipeline {
     return node;
   }
 
-  /** A snapshot of every record, task and edge, with counters. */
+  /** A snapshot of every record, task, edge, lane and connector, with counters. */
   public GraphSnapshot inspect() {
-    List<RecordInfo> records = new ArrayList<>();
-    List<TaskInfo> taskInfos = new ArrayList<>();
-    List<Edge> edges = new ArrayList<>();
-    for (Node<?> node : nodes.values()) {
-      Buffer<?> b = node.buffer;
-      RecordInfo.Origin origin =
-          node.writer == null
-              ? RecordInfo.Origin.PASSIVE
-              : switch (node.writer.kind) {
-                case SOURCE -> RecordInfo.Origin.SOURCE;
-                case TRANSFORM -> RecordInfo.Origin.TRANSFORM;
-                default -> RecordInfo.Origin.JOIN;
-              };
-      int producers = node.writer != null || node.outsideProducer != null ? 1 : 0;
-      records.add(
-          new RecordInfo(
-              node.def.id,
-              node.def.displayName(),
-              GraphChecker.typeName(node.def.type),
-              origin,
-              b.spec().kind().name().toLowerCase(),
-              b.spec().capacity(),
-              producers,
-              node.graphConsumers + node.outsideReaders.get(),
-              b.produced(),
-              b.delivered(),
-              b.lagged(),
-              b.dropped(),
-              b.isClosed(),
-              b.lastValue(),
-              hookCounters(node)));
-      String recordNode = "record:" + node.def.id;
-      if (node.writer != null) {
-        String taskNode = "task:" + node.writer.id;
-        for (String in : node.writer.inputs) {
-          edges.add(new Edge("record:" + in, taskNode));
-        }
-        edges.add(new Edge(taskNode, recordNode));
-      }
-      for (TaskRunner tap : node.taps) {
-        edges.add(new Edge(recordNode, "task:" + tap.id));
-      }
-    }
-    for (TaskRunner t : tasks) {
-      taskInfos.add(t.info());
-    }
-    List<LaneInfo> laneInfos = new ArrayList<>();
-    for (Lane lane : lanes.values()) {
-      List<TaskInfo> onLane = taskInfos.stream().filter(t -> t.lane().equals(lane.name)).toList();
-      org.HdrHistogram.Histogram h = Histograms.newHistogram();
-      long ticks = 0;
-      long missed = 0;
-      for (TaskRunner t : tasks) {
-        if (t.lane == lane) {
-          h.add(t.latenessSnapshot());
-        }
-      }
-      for (TaskInfo t : onLane) {
-        ticks += t.lateness().ticks();
-        missed += t.lateness().missedTicks();
-      }
-      laneInfos.add(
-          new LaneInfo(
-              lane.name,
-              lane.spec.kind().name(),
-              lane.spec.toString(),
-              onLane.stream().map(TaskInfo::id).toList(),
-              lane.threads(),
-              lane.busyRatio(),
-              lane.waitingForSlot(),
-              lane.rejected(),
-              lane.spec.watchdogLimit().toMillis(),
-              lane.watchdogReports(),
-              lane.lastWatchdogReports(),
-              lane.tuningFailures(),
-              Histograms.lateness(ticks, missed, h),
-              Histograms.delay(lane.wakeDelaySnapshot())));
-    }
-    List<ConnectorStatus> statuses = new ArrayList<>();
-    for (Connector c : connectors) {
-      try {
-        statuses.add(c.status());
-      } catch (RuntimeException e) {
-        statuses.add(
-            new ConnectorStatus(
-                c.name(), "unknown", false, "status() failed: " + e, 0, 0, 0, Map.of()));
-      }
-    }
-    return new GraphSnapshot(
-        time.now(), state.name(), records, taskInfos, edges, laneInfos, statuses, order);
+    return Inspector.snapshot(
+        time.now(), state, nodes.values(), tasks, lanes.values(), connectors, order);
   }
 
   /**
@@ -753,7 +296,7 @@ public final class Pipeline {
         case BUILT -> {
           stopping = true;
           nodes.values().forEach(n -> n.buffer.close());
-          closeHooks();
+          nodes.values().forEach(n -> n.closeHooks(name));
           state = Runnel.State.CLOSED;
           closed.countDown();
           return;
@@ -785,7 +328,7 @@ public final class Pipeline {
     } finally {
       nodes.values().forEach(n -> n.buffer.close());
       closeConnectors();
-      closeHooks();
+      nodes.values().forEach(n -> n.closeHooks(name));
       synchronized (lifecycle) {
         state = Runnel.State.CLOSED;
       }
@@ -803,14 +346,9 @@ public final class Pipeline {
   private void stopGracefully() throws InterruptedException {
     long start = System.nanoTime();
     long deadline = Parking.deadlineAfter(Durations.saturatedNanos(shutdownTimeout));
-    for (Node<?> node : nodes.values()) {
+    for (RecordNode<?> node : nodes.values()) {
       if (node.writer == null) {
-        node.produceLock.lock(); // no outside produce() can straddle the close
-        try {
-          node.buffer.close();
-        } finally {
-          node.produceLock.unlock();
-        }
+        node.closeAgainstOutsideProducers();
       } else if (node.writer.kind == TaskInfo.Kind.SOURCE) {
         node.writer.interrupt();
       }

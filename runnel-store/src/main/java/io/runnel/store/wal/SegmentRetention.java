@@ -1,5 +1,6 @@
 package io.runnel.store.wal;
 
+import io.runnel.spi.LogLimiter;
 import io.runnel.store.Retention;
 import io.runnel.store.StoreCursor;
 import java.io.IOException;
@@ -45,6 +46,9 @@ public final class SegmentRetention {
 
   private final AtomicLong segmentsDeleted = new AtomicLong();
   private final AtomicLong cursorOverruns = new AtomicLong();
+
+  /** A failing retention retries every check interval: logged 3 at once, then one an hour. */
+  private final LogLimiter failureLog = new LogLimiter(3, java.time.Duration.ofHours(1));
 
   /**
    * @param cursors a live view of the store's cursors
@@ -181,7 +185,7 @@ public final class SegmentRetention {
     try {
       apply();
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "history retention in " + dir + " failed; will retry", e);
+      failureLog.log(LOG, Level.WARNING, "history retention in " + dir + " failed; will retry", e);
     }
   }
 }

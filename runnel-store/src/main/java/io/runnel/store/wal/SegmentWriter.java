@@ -3,6 +3,7 @@ package io.runnel.store.wal;
 import io.runnel.RecordKey;
 import io.runnel.codec.Codec;
 import io.runnel.codec.CodecException;
+import io.runnel.spi.LogLimiter;
 import io.runnel.store.Durability;
 import io.runnel.store.StoreConfig;
 import java.io.IOException;
@@ -45,6 +46,10 @@ import java.util.zip.CRC32C;
  */
 public final class SegmentWriter {
   private static final System.Logger LOG = System.getLogger("io.runnel.store");
+
+  /** Encoding failures are logged 10 at once, then one a minute. */
+  private final LogLimiter encodeFailureLog = new LogLimiter(10, Duration.ofMinutes(1));
+
   private static final int MAX_BATCH = 4096;
 
   /** The writer's first poll interval when the queue is empty; doubles up to the maximum. */
@@ -275,7 +280,8 @@ public final class SegmentWriter {
       }
     } catch (RuntimeException e) {
       long n = encodeFailures.incrementAndGet();
-      if (n <= 10 || Long.bitCount(n) == 1) {
+      long suppressed = encodeFailureLog.tryAcquire();
+      if (suppressed >= 0) {
         LOG.log(
             Level.WARNING,
             "history: value of key '"
@@ -286,7 +292,8 @@ public final class SegmentWriter {
                 + e.getMessage()
                 + " ("
                 + n
-                + " such failures so far)",
+                + " such failures so far)"
+                + LogLimiter.suppressedNote(suppressed),
             e);
       }
       return;
