@@ -3,9 +3,13 @@
  *
  * <h2>Model</h2>
  *
- * <p>{@link io.runnel.internal.runtime.Pipeline} owns the records at run time (buffer, writer task,
- * tap tasks, hooks, outside producers and readers), the lifecycle (start, graceful close,
- * inspection) and the connectors. Each task is a {@link io.runnel.internal.runtime.TaskRunner}: it
+ * <p>{@link io.runnel.internal.runtime.Pipeline} owns the lifecycle (start, graceful close), the
+ * connectors and outside access ({@code subscribe}, {@code producer}). Each record at run time is a
+ * {@code RecordNode}: its buffer, writer and tap tasks, and its produce path (hooks first, then the
+ * buffer; outside producers serialised by one lock). {@code TaskFactory} wires the tasks at build
+ * time (input readers subscribed before anything starts), {@code TaskBodies} holds the per-value
+ * loops (transform, tap, latest join), and {@code Inspector} builds snapshots from the published
+ * counters. Each task is a {@link io.runnel.internal.runtime.TaskRunner}: it
  * owns its thread's run loop, how the body ended, the restart policy and the task's counters; its
  * {@link io.runnel.internal.runtime.TaskContext} is the {@link io.runnel.RuntimeContext} the body
  * sees. Joins read their inputs through a {@link io.runnel.internal.runtime.JoinRunner}.
