@@ -69,6 +69,41 @@ class SimulationTest {
         day, (System.nanoTime() - start) / 1_000_000);
   }
 
+  /**
+   * Options return copies, but only before the simulation started: a copy made later would run with
+   * its own scheduler beside the first. Closing an unused copy never disturbs the original.
+   */
+  @Test
+  void optionsAreCopiesBeforeStartAndRefusedAfter() {
+    Simulation template = Simulation.withSeed(5).stuckTimeout(Duration.ofSeconds(3));
+    try (Simulation sim = template.epoch(Instant.parse("2031-01-01T00:00:00Z"))) {
+      AtomicLong ticks = new AtomicLong();
+      sim.builder()
+          .configure(
+              Long.class,
+              TICKS,
+              r ->
+                  r.source(
+                      (ctx, out) -> {
+                        Ticker t = ctx.ticker(Duration.ofMillis(10));
+                        for (; ; ) {
+                          t.await();
+                          ticks.incrementAndGet();
+                        }
+                      }))
+          .build()
+          .start();
+      assertThatThrownBy(() -> sim.stuckTimeout(Duration.ofSeconds(1)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("configure the simulation before calling builder()");
+      assertThatThrownBy(() -> sim.epoch(Instant.EPOCH)).isInstanceOf(IllegalStateException.class);
+      template.close(); // never started: must not remove the running simulation's waker
+      sim.advance(Duration.ofSeconds(1));
+      assertThat(ticks.get()).isEqualTo(101); // 0, 10 ms, ..., 1 s
+      assertThat(sim.now()).isEqualTo(Instant.parse("2031-01-01T00:00:01Z"));
+    }
+  }
+
   /** Restart times of a source that fails 6 times, in simulated nanoseconds. */
   static List<Long> restartTimes(long seed) {
     List<Long> times = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -63,14 +63,24 @@ public final class Simulation implements AutoCloseable {
    * waiting point (default 10 s).
    */
   public Simulation stuckTimeout(Duration timeout) {
-    return new Simulation(seed, Checks.positive("stuckTimeout", timeout), epoch);
+    Checks.positive("stuckTimeout", timeout);
+    requireNotStarted();
+    return new Simulation(seed, timeout, epoch);
   }
 
   /**
    * A not yet started copy whose virtual time zero is {@code epoch} (default 2030-01-01T00:00Z).
    */
   public Simulation epoch(Instant epoch) {
-    return new Simulation(seed, stuckTimeout, Checks.notNull("epoch", epoch));
+    Checks.notNull("epoch", epoch);
+    requireNotStarted();
+    return new Simulation(seed, stuckTimeout, epoch);
+  }
+
+  private void requireNotStarted() {
+    if (scheduler != null) {
+      throw new IllegalStateException("configure the simulation before calling builder()");
+    }
   }
 
   private SimScheduler scheduler() {
@@ -137,7 +147,7 @@ public final class Simulation implements AutoCloseable {
     if (scheduler != null) {
       scheduler.release();
       scheduler.closePipelines();
+      Parking.uninstallWaker(scheduler);
     }
-    Parking.installWaker(null);
   }
 }

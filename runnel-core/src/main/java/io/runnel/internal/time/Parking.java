@@ -50,10 +50,20 @@ public final class Parking {
   private static volatile Waker waker;
 
   /**
-   * Installs the waker of simulated threads (one per process; tests run simulations one by one).
+   * Installs the waker of simulated threads (one per process; tests run simulations one by one: a
+   * new simulation replaces the previous one's waker).
    */
-  public static void installWaker(Waker w) {
+  public static synchronized void installWaker(Waker w) {
     waker = w;
+  }
+
+  /**
+   * Removes {@code w} if it is the installed waker (a closed simulation never removes another's).
+   */
+  public static synchronized void uninstallWaker(Waker w) {
+    if (waker == w) {
+      waker = null;
+    }
   }
 
   /**
