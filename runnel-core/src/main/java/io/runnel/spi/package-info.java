@@ -30,6 +30,13 @@
  *       another module.
  * </ul>
  *
+ * <h2>Conformance kits</h2>
+ *
+ * <p>The contract above is a test: every connector's module extends {@code
+ * io.runnel.spi.kit.ConnectorConformanceKit} and every hook's module {@code
+ * io.runnel.spi.kit.RecordHookConformanceKit}, from runnel-core's test-jar ({@code
+ * <type>test-jar</type>}), supplying a harness with a working and a failing peer.
+ *
  * <h2>Helpers</h2>
  *
  * <p>{@link io.runnel.spi.Backoff} (the one retry backoff), {@link io.runnel.spi.LogLimiter} (the
