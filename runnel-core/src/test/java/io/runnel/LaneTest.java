@@ -83,6 +83,42 @@ class LaneTest {
     }
   }
 
+  @Test
+  void anIdleBusySpinTickerIsWaitingNotHoldingItsLane() throws Exception {
+    AtomicInteger ticks = new AtomicInteger();
+    try (Runnel runnel =
+        Runnel.builder()
+            .lane("spin", LaneSpec.dedicated().waitStrategy(WaitStrategy.BUSY_SPIN))
+            .configure(
+                Integer.class,
+                A,
+                r ->
+                    r.lane("spin")
+                        .source(
+                            (ctx, out) -> {
+                              Ticker ticker = ctx.ticker(Duration.ofMillis(200));
+                              for (int i = 0; ; i++) {
+                                ticker.await(); // spins, but at a waiting point
+                                out.produce(i);
+                                ticks.incrementAndGet();
+                              }
+                            }))
+            .build()
+            .start()) {
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_000);
+      while (System.nanoTime() < until || ticks.get() < 3) {
+        Thread.sleep(50);
+      }
+      LaneInfo lane = runnel.inspect().lane("spin").orElseThrow();
+      // the watchdog limit of a dedicated lane is 50 ms; the ticker waits 200 ms between ticks
+      assertThat(lane.watchdogReports())
+          .as("watchdog reports: %s", lane.lastWatchdogReports())
+          .isZero();
+      // the thread still burns its core; the ratio counts time outside waiting points
+      assertThat(lane.busyRatio()).isLessThan(0.5);
+    }
+  }
+
   static void busyLoop(Duration d) {
     long until = System.nanoTime() + d.toNanos();
     while (System.nanoTime() < until) {

@@ -177,6 +177,7 @@ abstract class AbstractReader<T> implements Reader<T> {
     } finally {
       buffer.exitPark();
       signal.disarm();
+      Parking.waitEnded();
     }
   }
 

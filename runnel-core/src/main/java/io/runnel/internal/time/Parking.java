@@ -3,13 +3,17 @@ package io.runnel.internal.time;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The single place where Runnel's waiting points (receive, sleep, tick) give up the CPU.
+ * The single place where Runnel's waiting points (receive, sleep, tick, join) give up the CPU.
  *
  * <p>Buffers and timers never call {@link LockSupport} directly: they call {@link #park}, which
  * asks the {@link Parker} installed for the current thread. The default parks the thread (for a
  * virtual thread this unmounts it from its carrier). Execution lanes install their own parker (a
  * spin-then-park wait, a cooperative hand-off, a simulated clock) so that pipeline code runs
  * unchanged on every lane.
+ *
+ * <p>A waiting point is a loop: check its condition, {@link #park}, check again; it may call park
+ * many times (park may return early, and a spinning parker returns at once). When it returns to its
+ * caller, or throws, after having parked, it calls {@link #waitEnded}.
  */
 public final class Parking {
 
@@ -39,6 +43,13 @@ public final class Parking {
      * the waker's unpark; after a deadline, the time since the deadline.
      */
     default void woke(long delayNanos) {}
+
+    /**
+     * Told that the waiting point that called {@link #park} (once or many times) returns to its
+     * caller: the thread runs again. A parker that marks the wait only once per waiting point, not
+     * per call (a busy spin), marks the running again here; others need not act.
+     */
+    default void waitEnded() {}
   }
 
   /** Routes wake-ups of threads owned by a simulation (see {@link #unpark}). */
@@ -117,6 +128,17 @@ public final class Parking {
     Parker parker = CURRENT.get();
     if (parker != null) {
       parker.woke(delayNanos);
+    }
+  }
+
+  /**
+   * Called by every waiting point when it returns (or throws) after having called {@link #park}:
+   * see {@link Parker#waitEnded}. A no-op outside lanes.
+   */
+  public static void waitEnded() {
+    Parker parker = CURRENT.get();
+    if (parker != null) {
+      parker.waitEnded();
     }
   }
 
