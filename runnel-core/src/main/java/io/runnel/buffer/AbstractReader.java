@@ -77,6 +77,9 @@ abstract class AbstractReader<T> implements Reader<T> {
   /** Whether {@link #poll()} would return a value or throw now. May be called by any thread. */
   abstract boolean available();
 
+  /** See {@link Buffer#maxBacklog()}: this reader's part. May be called by any thread. */
+  abstract long backlog();
+
   final void countReceived() {
     RECEIVED.setOpaque(this, (long) RECEIVED.getOpaque(this) + 1);
   }
