@@ -119,6 +119,44 @@ class LaneTest {
     }
   }
 
+  @Test
+  void busySpinReadersThatYieldBeforeTheyParkAreWaitingNotHoldingTheirLane() throws Exception {
+    // More spinning readers than cores (all pinned to one CPU where taskset works): each yield of a
+    // receive's spin phase hands the core to another spinner for a time slice, so the phase takes
+    // long; it is part of the waiting point, not running time.
+    int taps = 6;
+    AtomicInteger got = new AtomicInteger();
+    RunnelBuilder b =
+        Runnel.builder()
+            .lane(
+                "spin",
+                LaneSpec.dedicated()
+                    .waitStrategy(WaitStrategy.BUSY_SPIN)
+                    .cpus(0)
+                    .watchdog(Duration.ofMillis(150)));
+    b.configure(
+        Integer.class,
+        A,
+        r -> {
+          r.external().lane("spin");
+          for (int i = 0; i < taps; i++) {
+            r.tap("t" + i, (ctx, v) -> got.incrementAndGet());
+          }
+        });
+    try (Runnel runnel = b.build().start()) {
+      var in = runnel.producer(Integer.class, A);
+      for (int i = 0; i < 20; i++) {
+        in.produce(i);
+        Thread.sleep(50);
+      }
+      LaneInfo lane = runnel.inspect().lane("spin").orElseThrow();
+      assertThat(lane.watchdogReports())
+          .as("watchdog reports: %s", lane.lastWatchdogReports())
+          .isZero();
+      assertThat(got.get()).isPositive();
+    }
+  }
+
   static void busyLoop(Duration d) {
     long until = System.nanoTime() + d.toNanos();
     while (System.nanoTime() < until) {

@@ -6,8 +6,9 @@ import io.runnel.internal.time.Parking;
  * {@link io.runnel.WaitStrategy#BUSY_SPIN}: never parks; each call is one spin step and the caller
  * re-checks. The thread keeps its core, but it is at a waiting point: the first spin step of a wait
  * marks the activity waiting, and the waiting point's return ({@link Parking#waitEnded}) marks it
- * running again, so the watchdog does not report an idle spinner and the busy ratio counts only
- * time outside waiting points. A spin step after the first costs one read of a plain field.
+ * running again (in {@link Lane}), so the watchdog does not report an idle spinner and the busy
+ * ratio counts only time outside waiting points. A spin step after the first costs one read of a
+ * plain field.
  */
 final class BusySpinWait implements LaneWait {
 
@@ -41,10 +42,7 @@ final class BusySpinWait implements LaneWait {
 
     @Override
     public void waitEnded() {
-      if (waiting) {
-        waiting = false;
-        activity.running();
-      }
+      waiting = false; // the lane marks the activity running
     }
   }
 }

@@ -137,8 +137,16 @@ public abstract class Lane {
                 }
 
                 @Override
+                public void waitBegan() {
+                  activity.waiting();
+                }
+
+                @Override
                 public void waitEnded() {
                   parker.waitEnded();
+                  if (activity.isWaiting()) {
+                    activity.running(); // after yields, or a busy spin's wait
+                  }
                 }
               });
           try {

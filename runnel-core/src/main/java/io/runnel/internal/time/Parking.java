@@ -12,8 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  * unchanged on every lane.
  *
  * <p>A waiting point is a loop: check its condition, {@link #park}, check again; it may call park
- * many times (park may return early, and a spinning parker returns at once). When it returns to its
- * caller, or throws, after having parked, it calls {@link #waitEnded}.
+ * many times (park may return early, and a spinning parker returns at once). A waiting point that
+ * spins and yields before it parks calls {@link #waitBegan} when it starts yielding (a few spins
+ * cost microseconds; yields to other threads can cost time slices). When it returns to its caller,
+ * or throws, after having parked or begun to wait, it calls {@link #waitEnded}.
  */
 public final class Parking {
 
@@ -45,9 +47,15 @@ public final class Parking {
     default void woke(long delayNanos) {}
 
     /**
-     * Told that the waiting point that called {@link #park} (once or many times) returns to its
-     * caller: the thread runs again. A parker that marks the wait only once per waiting point, not
-     * per call (a busy spin), marks the running again here; others need not act.
+     * Told that a waiting point starts to wait without parking yet (it yields before it parks):
+     * from here the thread waits, even though it keeps its core.
+     */
+    default void waitBegan() {}
+
+    /**
+     * Told that the waiting point returns to its caller (or throws) after {@link #waitBegan} or
+     * {@link #park} (once or many times): the thread runs again. A lane marks its thread running
+     * here if a wait left it marked waiting (a busy spin marks the wait once, not per call).
      */
     default void waitEnded() {}
   }
@@ -132,8 +140,19 @@ public final class Parking {
   }
 
   /**
-   * Called by every waiting point when it returns (or throws) after having called {@link #park}:
-   * see {@link Parker#waitEnded}. A no-op outside lanes.
+   * Called by a waiting point that yields before it parks, when it starts yielding: see {@link
+   * Parker#waitBegan}. A no-op outside lanes.
+   */
+  public static void waitBegan() {
+    Parker parker = CURRENT.get();
+    if (parker != null) {
+      parker.waitBegan();
+    }
+  }
+
+  /**
+   * Called by every waiting point when it returns (or throws) after having called {@link #park} or
+   * {@link #waitBegan}: see {@link Parker#waitEnded}. A no-op outside lanes.
    */
   public static void waitEnded() {
     Parker parker = CURRENT.get();
