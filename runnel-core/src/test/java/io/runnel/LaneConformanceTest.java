@@ -190,6 +190,7 @@ class LaneConformanceTest {
   void aFailingValueIsCountedAndChildrenRun(LaneSpec spec) throws Exception {
     List<Integer> good = new CopyOnWriteArrayList<>();
     CompletableFuture<String> child = new CompletableFuture<>();
+    CompletableFuture<Boolean> joined = new CompletableFuture<>();
     try (Runnel runnel =
         builder(spec)
             .configure(
@@ -201,7 +202,9 @@ class LaneConformanceTest {
                         .source(
                             (ctx, out) -> {
                               TaskHandle h = ctx.spawn("helper", c -> child.complete(c.taskName()));
-                              h.join(Duration.ofSeconds(10));
+                              // the parent waits at a Runnel waiting point: on a one-slot lane
+                              // the child needs the slot the parent would otherwise hold
+                              joined.complete(h.join(Duration.ofSeconds(10)));
                               for (int i = 0; i < 20; i++) {
                                 out.produce(i);
                               }
@@ -218,6 +221,7 @@ class LaneConformanceTest {
             .start()) {
       assertThat(runnel.awaitCompletion(Duration.ofSeconds(30))).isTrue();
       assertThat(child.get(5, TimeUnit.SECONDS)).isEqualTo("lane.numbers/source/helper");
+      assertThat(joined.get(5, TimeUnit.SECONDS)).as("join returned that the child ended").isTrue();
       assertThat(good).hasSize(20);
       assertThat(runnel.inspect().task("lane.numbers/tap:bad").orElseThrow().valueFailures())
           .isEqualTo(1);

@@ -83,6 +83,80 @@ class LaneTest {
     }
   }
 
+  @Test
+  void anIdleBusySpinTickerIsWaitingNotHoldingItsLane() throws Exception {
+    AtomicInteger ticks = new AtomicInteger();
+    try (Runnel runnel =
+        Runnel.builder()
+            .lane("spin", LaneSpec.dedicated().waitStrategy(WaitStrategy.BUSY_SPIN))
+            .configure(
+                Integer.class,
+                A,
+                r ->
+                    r.lane("spin")
+                        .source(
+                            (ctx, out) -> {
+                              Ticker ticker = ctx.ticker(Duration.ofMillis(200));
+                              for (int i = 0; ; i++) {
+                                ticker.await(); // spins, but at a waiting point
+                                out.produce(i);
+                                ticks.incrementAndGet();
+                              }
+                            }))
+            .build()
+            .start()) {
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_000);
+      while (System.nanoTime() < until || ticks.get() < 3) {
+        Thread.sleep(50);
+      }
+      LaneInfo lane = runnel.inspect().lane("spin").orElseThrow();
+      // the watchdog limit of a dedicated lane is 50 ms; the ticker waits 200 ms between ticks
+      assertThat(lane.watchdogReports())
+          .as("watchdog reports: %s", lane.lastWatchdogReports())
+          .isZero();
+      // the thread still burns its core; the ratio counts time outside waiting points
+      assertThat(lane.busyRatio()).isLessThan(0.5);
+    }
+  }
+
+  @Test
+  void busySpinReadersThatYieldBeforeTheyParkAreWaitingNotHoldingTheirLane() throws Exception {
+    // More spinning readers than cores (all pinned to one CPU where taskset works): each yield of a
+    // receive's spin phase hands the core to another spinner for a time slice, so the phase takes
+    // long; it is part of the waiting point, not running time.
+    int taps = 6;
+    AtomicInteger got = new AtomicInteger();
+    RunnelBuilder b =
+        Runnel.builder()
+            .lane(
+                "spin",
+                LaneSpec.dedicated()
+                    .waitStrategy(WaitStrategy.BUSY_SPIN)
+                    .cpus(0)
+                    .watchdog(Duration.ofMillis(150)));
+    b.configure(
+        Integer.class,
+        A,
+        r -> {
+          r.external().lane("spin");
+          for (int i = 0; i < taps; i++) {
+            r.tap("t" + i, (ctx, v) -> got.incrementAndGet());
+          }
+        });
+    try (Runnel runnel = b.build().start()) {
+      var in = runnel.producer(Integer.class, A);
+      for (int i = 0; i < 20; i++) {
+        in.produce(i);
+        Thread.sleep(50);
+      }
+      LaneInfo lane = runnel.inspect().lane("spin").orElseThrow();
+      assertThat(lane.watchdogReports())
+          .as("watchdog reports: %s", lane.lastWatchdogReports())
+          .isZero();
+      assertThat(got.get()).isPositive();
+    }
+  }
+
   static void busyLoop(Duration d) {
     long until = System.nanoTime() + d.toNanos();
     while (System.nanoTime() < until) {

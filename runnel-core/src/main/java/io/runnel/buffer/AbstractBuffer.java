@@ -220,6 +220,15 @@ abstract class AbstractBuffer<T> implements Buffer<T> {
   }
 
   @Override
+  public final long maxBacklog() {
+    long max = 0;
+    for (AbstractReader<?> r : readers) {
+      max = Math.max(max, r.backlog());
+    }
+    return max;
+  }
+
+  @Override
   public long dropped() {
     return 0;
   }

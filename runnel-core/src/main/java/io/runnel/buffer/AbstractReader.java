@@ -15,8 +15,8 @@ import java.util.concurrent.CancellationException;
  *
  * <p>Waiting is: poll; spin briefly (a producer on another core often publishes within
  * microseconds); yield a few times (a producer on the same core gets to run without a futex round
- * trip); then arm the signal, announce the park to the buffer, re-check, and park through {@link
- * Parking} (so lanes decide how a wait is spent).
+ * trip; from here the lane counts the thread as waiting); then arm the signal, announce the park to
+ * the buffer, re-check, and park through {@link Parking} (so lanes decide how a wait is spent).
  */
 abstract class AbstractReader<T> implements Reader<T> {
 
@@ -76,6 +76,9 @@ abstract class AbstractReader<T> implements Reader<T> {
 
   /** Whether {@link #poll()} would return a value or throw now. May be called by any thread. */
   abstract boolean available();
+
+  /** See {@link Buffer#maxBacklog()}: this reader's part. May be called by any thread. */
+  abstract long backlog();
 
   final void countReceived() {
     RECEIVED.setOpaque(this, (long) RECEIVED.getOpaque(this) + 1);
@@ -137,23 +140,35 @@ abstract class AbstractReader<T> implements Reader<T> {
       return value;
     }
     int rounds = Parking.spinBeforePark() ? SPINS + YIELDS : 0;
-    for (int i = 0; i < rounds; i++) {
-      if (i < SPINS) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield();
-      }
-      if (available() || buffer.closed || closedByUser) {
-        value = tryRecv();
-        if (value != null) {
-          return value;
+    boolean waiting = false;
+    try {
+      for (int i = 0; i < rounds; i++) {
+        if (i < SPINS) {
+          Thread.onSpinWait();
+        } else {
+          if (!waiting) {
+            waiting = true;
+            Parking.waitBegan(); // yields hand the core to others: time slices, not running time
+          }
+          Thread.yield();
+        }
+        if (available() || buffer.closed || closedByUser) {
+          value = tryRecv();
+          if (value != null) {
+            return value;
+          }
+        }
+        if (deadline != Parking.NO_DEADLINE && deadline - Parking.nanoTime() <= 0) {
+          return null;
         }
       }
-      if (deadline != Parking.NO_DEADLINE && deadline - Parking.nanoTime() <= 0) {
-        return null;
+      waiting = true;
+      return await(deadline);
+    } finally {
+      if (waiting) {
+        Parking.waitEnded();
       }
     }
-    return await(deadline);
   }
 
   private T await(long deadline) throws InterruptedException {

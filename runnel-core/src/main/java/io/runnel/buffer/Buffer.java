@@ -37,6 +37,15 @@ public interface Buffer<T> extends Producer<T> {
   /** Values missed by lagging readers so far, including readers since closed. */
   long lagged();
 
+  /**
+   * How far behind the furthest-behind current reader is, now, whether or not it is reading: for a
+   * ring, values produced that it has neither received nor been told it missed (beyond the
+   * capacity, the excess is what it will be told it missed when it next reads); for single latest,
+   * updates since it last received (which it skips by design); for a mailbox, 1 if a value is
+   * pending. Read from the readers' published counters; 0 without readers.
+   */
+  long maxBacklog();
+
   /** Values lost without any reader receiving them (a mailbox value overwritten before taken). */
   long dropped();
 

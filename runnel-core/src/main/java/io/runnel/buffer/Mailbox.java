@@ -99,5 +99,10 @@ final class Mailbox<T> extends AbstractBuffer<T> {
     boolean available() {
       return SLOT.getAcquire(Mailbox.this) != null;
     }
+
+    @Override
+    long backlog() {
+      return available() ? 1 : 0;
+    }
   }
 }

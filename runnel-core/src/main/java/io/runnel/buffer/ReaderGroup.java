@@ -70,6 +70,7 @@ public final class ReaderGroup implements AutoCloseable {
         r.buffer.exitPark();
       }
       signal.disarm();
+      Parking.waitEnded();
     }
   }
 

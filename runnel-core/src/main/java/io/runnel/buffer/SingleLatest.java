@@ -12,6 +12,18 @@ final class SingleLatest<T> extends AbstractBuffer<T> {
 
   private static final int SLOTS = 4;
 
+  private static final java.lang.invoke.VarHandle SEEN;
+
+  static {
+    try {
+      SEEN =
+          java.lang.invoke.MethodHandles.lookup()
+              .findVarHandle(SingleLatest.LatestReader.class, "seen", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final SlotRing ring = new SlotRing(SLOTS);
 
   SingleLatest(String name, BufferSpec spec) {
@@ -44,7 +56,11 @@ final class SingleLatest<T> extends AbstractBuffer<T> {
   }
 
   private final class LatestReader extends AbstractReader<T> {
-    /** The tail at the last value received; 0 so that a new reader first gets the current value. */
+    /**
+     * The tail at the last value received; 0 so that a new reader first gets the current value.
+     * Written only by the receiving thread (opaque, which costs what a plain store does), read by
+     * {@link #backlog()} on any thread.
+     */
     private long seen;
 
     LatestReader(Signal signal) {
@@ -61,7 +77,7 @@ final class SingleLatest<T> extends AbstractBuffer<T> {
         }
         Object value = ring.read(t - 1);
         if (value != SlotRing.NOT_YET && value != SlotRing.OVERWRITTEN) {
-          seen = t;
+          SEEN.setOpaque(this, t);
           countReceived();
           return (T) value;
         }
@@ -71,7 +87,13 @@ final class SingleLatest<T> extends AbstractBuffer<T> {
 
     @Override
     boolean available() {
-      return ring.tail() != seen;
+      return ring.tail() != (long) SEEN.getOpaque(this);
+    }
+
+    @Override
+    long backlog() {
+      long seenNow = (long) SEEN.getOpaque(this);
+      return Math.max(0, ring.tail() - seenNow);
     }
   }
 }

@@ -39,11 +39,19 @@ final class SpmcRing<T> extends AbstractBuffer<T> {
   }
 
   private final class RingReader extends AbstractReader<T> {
-    /** Sequence of the next value this reader receives; touched only by the receiving thread. */
+    /** The tail when it subscribed: the sequence of the first value it may receive. */
+    private final long start;
+
+    /**
+     * Sequence of the next value this reader receives; touched only by the receiving thread. Other
+     * threads derive it as {@code start + received() + missed()} (both already published, opaque),
+     * so publishing the position costs the receive path nothing.
+     */
     private long next;
 
     RingReader(Signal signal, long start) {
       super(SpmcRing.this, signal);
+      this.start = start;
       this.next = start;
     }
 
@@ -72,6 +80,14 @@ final class SpmcRing<T> extends AbstractBuffer<T> {
     @Override
     boolean available() {
       return ring.published(next);
+    }
+
+    @Override
+    long backlog() {
+      // the counters before the tail: a receive racing this read can make it overstate, never
+      // understate
+      long position = start + received() + missed();
+      return Math.max(0, ring.tail() - position);
     }
   }
 }

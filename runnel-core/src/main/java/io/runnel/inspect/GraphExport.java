@@ -101,6 +101,8 @@ final class GraphExport {
       sb.append(", \"produced\": ").append(r.produced());
       sb.append(", \"delivered\": ").append(r.delivered());
       sb.append(", \"lagged\": ").append(r.lagged());
+      sb.append(", \"maxBacklog\": ").append(r.maxBacklog());
+      sb.append(", \"wouldLag\": ").append(r.wouldLag());
       sb.append(", \"dropped\": ").append(r.dropped());
       sb.append(", \"closed\": ").append(r.closed());
       sb.append(", \"lastValue\": ")
@@ -266,6 +268,8 @@ final class GraphExport {
       "produced",
       "delivered",
       "lagged",
+      "behind",
+      "would lag",
       "dropped",
       "last value"
     };
@@ -285,6 +289,8 @@ final class GraphExport {
             Long.toString(r.produced()),
             Long.toString(r.delivered()),
             Long.toString(r.lagged()),
+            Long.toString(r.maxBacklog()),
+            Long.toString(r.wouldLag()),
             Long.toString(r.dropped()),
             last
           });

@@ -1,6 +1,7 @@
 package io.runnel.inspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import io.runnel.JoinInput;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.BufferSpec;
+import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Producer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -148,5 +150,44 @@ class InspectTest {
     assertThat(json.get("records").get(0).get("produced").asLong()).isEqualTo(1);
     assertThat(json.get("topologicalOrder").get(0).asText()).isEqualTo("demo.in");
     assertThat(s.toTable()).contains("demo.in").contains("produced").contains("ring(8)");
+  }
+
+  @Test
+  void aReaderThatStoppedReadingShowsHowFarBehindItIsBeforeItReadsAgain() throws Exception {
+    RecordKey fast = RecordKey.of("demo.fast");
+    try (Runnel r =
+        Runnel.builder()
+            .configure(Integer.class, fast, c -> c.external().buffer(BufferSpec.ring(1024)))
+            .build()
+            .start()) {
+      var stalled = r.subscribe(Integer.class, fast);
+      var keeping = r.subscribe(Integer.class, fast);
+      Producer<Integer> out = r.producer(Integer.class, fast);
+      for (int i = 0; i < 100_000; i++) {
+        out.produce(i);
+        if (i % 512 == 0) {
+          while (keeping.tryRecv() != null) {} // a reader that keeps up
+        }
+      }
+      RecordInfo info = r.inspect().record("demo.fast").orElseThrow();
+      assertThat(info.lagged()).isZero(); // counted only once the stalled reader reads
+      assertThat(info.maxBacklog()).isEqualTo(100_000);
+      assertThat(info.wouldLag()).isEqualTo(100_000 - 1024);
+      String json = r.inspect().toJson();
+      assertThat(new ObjectMapper().readTree(json).get("records").get(0).get("maxBacklog").asLong())
+          .isEqualTo(100_000);
+      assertThat(r.inspect().toTable()).contains("behind").contains("98976");
+      // the stalled reader reads: it is told exactly what the snapshot said it would miss
+      assertThatThrownBy(stalled::tryRecv)
+          .isInstanceOfSatisfying(
+              LaggedException.class, e -> assertThat(e.missed()).isEqualTo(100_000 - 1024));
+      info = r.inspect().record("demo.fast").orElseThrow();
+      assertThat(info.lagged()).isEqualTo(100_000 - 1024);
+      assertThat(info.maxBacklog()).isEqualTo(1024);
+      assertThat(info.wouldLag()).isZero();
+      while (stalled.tryRecv() != null) {}
+      while (keeping.tryRecv() != null) {}
+      assertThat(r.inspect().record("demo.fast").orElseThrow().maxBacklog()).isZero();
+    }
   }
 }

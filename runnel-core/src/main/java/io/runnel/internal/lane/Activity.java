@@ -48,6 +48,11 @@ public final class Activity {
     }
   }
 
+  /** Whether it is marked waiting (read by its own thread at the end of a wait). */
+  boolean isWaiting() {
+    return runningSince == 0;
+  }
+
   long busyNanosNow() {
     long since = runningSince;
     return busyNanos + (since != 0 ? System.nanoTime() - since : 0);

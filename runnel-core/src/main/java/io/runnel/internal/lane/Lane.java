@@ -80,6 +80,18 @@ public abstract class Lane {
    * @throws LaneFullException if the lane's task budget is used up
    */
   public final Thread start(LaneTask task, String threadName, Runnable body) {
+    return start(task, threadName, body, () -> {});
+  }
+
+  /**
+   * Like {@link #start(LaneTask, String, Runnable)}; {@code ended} runs on the new thread once the
+   * body has ended and the lane no longer counts the thread against its budget, but before it gives
+   * up its slot or leaves the simulation: the place to wake whoever waits for it (a waker running
+   * later, after a simulated thread left the scheduler, could find the baton already given away).
+   *
+   * @throws LaneFullException if the lane's task budget is used up
+   */
+  public final Thread start(LaneTask task, String threadName, Runnable body, Runnable ended) {
     int budget = spec.taskBudget();
     if (admitted.incrementAndGet() > budget) {
       admitted.decrementAndGet();
@@ -123,6 +135,19 @@ public abstract class Lane {
                 public void woke(long delayNanos) {
                   wakeDelay.recordValue(Histograms.clamp(delayNanos));
                 }
+
+                @Override
+                public void waitBegan() {
+                  activity.waiting();
+                }
+
+                @Override
+                public void waitEnded() {
+                  parker.waitEnded();
+                  if (activity.isWaiting()) {
+                    activity.running(); // after yields, or a busy spin's wait
+                  }
+                }
               });
           try {
             enter(activity);
@@ -130,12 +155,16 @@ public abstract class Lane {
             body.run();
           } finally {
             activity.waiting();
-            leave(activity);
-            Parking.install(null);
-            CURRENT.remove();
             activities.remove(activity);
             retiredBusyNanos.addAndGet(activity.busyNanos);
             admitted.decrementAndGet();
+            try {
+              ended.run();
+            } finally {
+              leave(activity);
+              Parking.install(null);
+              CURRENT.remove();
+            }
           }
         };
     return startThread(threadName, wrapped);

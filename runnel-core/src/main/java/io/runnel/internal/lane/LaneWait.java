@@ -10,7 +10,9 @@ import io.runnel.internal.time.Parking;
  *
  * <p>Contract of the parker it returns: it may return early (spurious wake-up, or a spin step); the
  * caller re-checks its condition and calls again. It marks the activity {@linkplain
- * Activity#waiting() waiting} while it blocks, so the watchdog does not count the wait as running.
+ * Activity#waiting() waiting} while it blocks, so the watchdog does not count the wait as running;
+ * a parker that never blocks (a busy spin) marks it waiting from its first call of a wait until the
+ * waiting point ends ({@link Parking.Parker#waitEnded}).
  */
 interface LaneWait {
 

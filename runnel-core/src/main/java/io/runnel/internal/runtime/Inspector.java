@@ -2,6 +2,7 @@ package io.runnel.internal.runtime;
 
 import io.runnel.Runnel;
 import io.runnel.buffer.Buffer;
+import io.runnel.buffer.BufferSpec;
 import io.runnel.inspect.Edge;
 import io.runnel.inspect.GraphSnapshot;
 import io.runnel.inspect.LaneInfo;
@@ -49,6 +50,7 @@ final class Inspector {
                 default -> RecordInfo.Origin.JOIN;
               };
       int producers = node.hasProducer() ? 1 : 0;
+      long backlog = b.maxBacklog();
       records.add(
           new RecordInfo(
               node.def.id,
@@ -62,6 +64,10 @@ final class Inspector {
               b.produced(),
               b.delivered(),
               b.lagged(),
+              backlog,
+              b.spec().kind() == BufferSpec.Kind.RING
+                  ? Math.max(0, backlog - b.spec().capacity())
+                  : 0,
               b.dropped(),
               b.isClosed(),
               b.lastValue(),

@@ -63,20 +63,27 @@ public final class TaskContext implements RuntimeContext {
   @Override
   public void sleepUntil(long deadlineNanos) throws InterruptedException {
     boolean parked = false;
-    for (; ; ) {
-      if (Thread.interrupted()) {
-        throw new InterruptedException(taskName + " interrupted while sleeping");
-      }
-      long remaining = deadlineNanos - time.nanoTime();
-      if (remaining <= 0) {
-        if (parked) {
-          Parking.woke(-remaining);
+    try {
+      for (; ; ) {
+        if (Thread.interrupted()) {
+          throw new InterruptedException(taskName + " interrupted while sleeping");
         }
-        return;
+        long remaining = deadlineNanos - time.nanoTime();
+        if (remaining <= 0) {
+          if (parked) {
+            Parking.woke(-remaining);
+          }
+          return;
+        }
+        parked = true;
+        // The context's clock is the clock of its thread's waits (both virtual when simulated).
+        Parking.park(
+            this, deadlineNanos == Parking.NO_DEADLINE ? deadlineNanos - 1 : deadlineNanos);
       }
-      parked = true;
-      // The context's clock is the clock of its thread's waits (both virtual when simulated).
-      Parking.park(this, deadlineNanos == Parking.NO_DEADLINE ? deadlineNanos - 1 : deadlineNanos);
+    } finally {
+      if (parked) {
+        Parking.waitEnded();
+      }
     }
   }
 

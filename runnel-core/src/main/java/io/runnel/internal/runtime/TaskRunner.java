@@ -13,6 +13,8 @@ import io.runnel.internal.graph.RecordDef;
 import io.runnel.internal.lane.Lane;
 import io.runnel.internal.lane.LaneFullException;
 import io.runnel.internal.lane.LaneTask;
+import io.runnel.internal.time.Completion;
+import io.runnel.internal.time.Parking;
 import io.runnel.internal.time.SimScheduler;
 import io.runnel.internal.time.TimeSource;
 import io.runnel.internal.util.Histograms;
@@ -264,9 +266,12 @@ public final class TaskRunner implements LaneTask {
     long deadline = System.nanoTime() + CHILD_STOP_NANOS;
     for (Thread child : children) {
       // wait through Parking (1 ms polls), so a one-slot lane lets the child run to its end
-      while (child.isAlive() && deadline - System.nanoTime() > 0) {
-        io.runnel.internal.time.Parking.park(
-            this, io.runnel.internal.time.Parking.nanoTime() + 1_000_000L);
+      try {
+        while (child.isAlive() && deadline - System.nanoTime() > 0) {
+          Parking.park(this, Parking.nanoTime() + 1_000_000L);
+        }
+      } finally {
+        Parking.waitEnded();
       }
       if (child.isAlive()) {
         ctx.log().log(
@@ -389,7 +394,9 @@ public final class TaskRunner implements LaneTask {
             CURRENT.remove();
           }
         };
-    Thread child = lane.start(this, "runnel:" + name, body); // LaneFullException: budget used up
+    Completion ended = new Completion();
+    // LaneFullException: budget used up
+    Thread child = lane.start(this, "runnel:" + name, body, ended::complete);
     children.add(child);
     return new TaskHandle() {
       @Override
@@ -399,7 +406,7 @@ public final class TaskRunner implements LaneTask {
 
       @Override
       public boolean isDone() {
-        return !child.isAlive();
+        return ended.isDone();
       }
 
       @Override
@@ -407,9 +414,15 @@ public final class TaskRunner implements LaneTask {
         child.interrupt();
       }
 
+      /**
+       * Waits at a Runnel waiting point (not {@code Thread.join}): a slot lane lends the slot to
+       * the child meanwhile, and a simulation runs the child and counts the timeout in virtual
+       * time.
+       */
       @Override
       public boolean join(Duration timeout) throws InterruptedException {
-        return child.join(timeout);
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        return ended.await(Durations.saturatedNanos(timeout));
       }
     };
   }

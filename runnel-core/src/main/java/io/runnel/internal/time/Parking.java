@@ -3,13 +3,19 @@ package io.runnel.internal.time;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The single place where Runnel's waiting points (receive, sleep, tick) give up the CPU.
+ * The single place where Runnel's waiting points (receive, sleep, tick, join) give up the CPU.
  *
  * <p>Buffers and timers never call {@link LockSupport} directly: they call {@link #park}, which
  * asks the {@link Parker} installed for the current thread. The default parks the thread (for a
  * virtual thread this unmounts it from its carrier). Execution lanes install their own parker (a
  * spin-then-park wait, a cooperative hand-off, a simulated clock) so that pipeline code runs
  * unchanged on every lane.
+ *
+ * <p>A waiting point is a loop: check its condition, {@link #park}, check again; it may call park
+ * many times (park may return early, and a spinning parker returns at once). A waiting point that
+ * spins and yields before it parks calls {@link #waitBegan} when it starts yielding (a few spins
+ * cost microseconds; yields to other threads can cost time slices). When it returns to its caller,
+ * or throws, after having parked or begun to wait, it calls {@link #waitEnded}.
  */
 public final class Parking {
 
@@ -39,6 +45,19 @@ public final class Parking {
      * the waker's unpark; after a deadline, the time since the deadline.
      */
     default void woke(long delayNanos) {}
+
+    /**
+     * Told that a waiting point starts to wait without parking yet (it yields before it parks):
+     * from here the thread waits, even though it keeps its core.
+     */
+    default void waitBegan() {}
+
+    /**
+     * Told that the waiting point returns to its caller (or throws) after {@link #waitBegan} or
+     * {@link #park} (once or many times): the thread runs again. A lane marks its thread running
+     * here if a wait left it marked waiting (a busy spin marks the wait once, not per call).
+     */
+    default void waitEnded() {}
   }
 
   /** Routes wake-ups of threads owned by a simulation (see {@link #unpark}). */
@@ -117,6 +136,28 @@ public final class Parking {
     Parker parker = CURRENT.get();
     if (parker != null) {
       parker.woke(delayNanos);
+    }
+  }
+
+  /**
+   * Called by a waiting point that yields before it parks, when it starts yielding: see {@link
+   * Parker#waitBegan}. A no-op outside lanes.
+   */
+  public static void waitBegan() {
+    Parker parker = CURRENT.get();
+    if (parker != null) {
+      parker.waitBegan();
+    }
+  }
+
+  /**
+   * Called by every waiting point when it returns (or throws) after having called {@link #park} or
+   * {@link #waitBegan}: see {@link Parker#waitEnded}. A no-op outside lanes.
+   */
+  public static void waitEnded() {
+    Parker parker = CURRENT.get();
+    if (parker != null) {
+      parker.waitEnded();
     }
   }
 
