@@ -5,6 +5,7 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.Source;
 import io.runnel.TapTask;
+import io.runnel.buffer.BufferSpec;
 import io.runnel.codec.Codec;
 import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
@@ -248,11 +249,14 @@ public final class MqttLink implements Connector {
    * arriving on {@code topicFilter} (wildcards {@code +} and {@code #} allowed). Subscribed when
    * the link first connects and restored after every reconnect.
    *
-   * <p>Messages are handed from the client to the source through a bounded queue (the link's {@code
-   * inboundQueue}; when full the oldest is dropped and counted as {@code inboundDropped}). A
-   * payload that does not decode (or decodes to {@code null}) never stops the source: it is counted
-   * ({@code deadLetters}), logged (rate-limited) with its topic and, if configured, produced to the
-   * dead-letter record as a {@link DeadLetter}. Call before the link starts.
+   * <p>Messages are handed from the client to the source through a bounded Runnel ring (the link's
+   * {@code inboundQueue}; when full the oldest is overwritten and counted as {@code
+   * inboundDropped}); the source waits on it at a Runnel waiting point, so an idle topic never
+   * holds its lane (no watchdog report, a cooperative lane's other tasks run, virtual time under a
+   * simulation). A payload that does not decode (or decodes to {@code null}) never stops the
+   * source: it is counted ({@code deadLetters}), logged (rate-limited) with its topic and, if
+   * configured, produced to the dead-letter record as a {@link DeadLetter}. Call before the link
+   * starts.
    */
   public <T> Source<T> subscribe(String topicFilter, Codec<T> codec, Qos qos) {
     Checks.notNull("codec", codec);
@@ -518,10 +522,16 @@ public final class MqttLink implements Connector {
       return b;
     }
 
-    /** Capacity of each subscription's hand-off queue, in messages (default 10 000). */
+    /**
+     * Capacity of each subscription's hand-off ring, in messages (default 10 000), rounded up to a
+     * power of two (10 000 holds 16 384); at most {@link BufferSpec#MAX_RING_CAPACITY}.
+     */
     public Builder inboundQueue(int messages) {
+      Checks.positive("inboundQueue", messages);
+      Checks.notAbove(
+          "inboundQueue", messages, "BufferSpec.MAX_RING_CAPACITY", BufferSpec.MAX_RING_CAPACITY);
       Builder b = new Builder(this);
-      b.inboundQueue = Checks.positive("inboundQueue", messages);
+      b.inboundQueue = messages;
       return b;
     }
 
