@@ -568,10 +568,14 @@ public final class MqttLink implements Connector {
     }
 
     /**
-     * History routes: how long after the broker's PUBACK a message is still resent if the broker
-     * comes back without the link's session (it crashed and lost what it held). The cursor commit
-     * lags acknowledgements by this much, so a restart of the process resends it too. Default 2 s;
-     * zero trusts PUBACK alone.
+     * History routes: how long the broker must be proven alive after a PUBACK before the cursor may
+     * move past the message (default 2 s; zero trusts PUBACK alone). A PUBACK only says the broker
+     * holds the message in memory; the link confirms it with a round trip (a probe: UNSUBSCRIBE of
+     * a filter it never subscribes) sent at least this long after the PUBACK and answered on the
+     * same connection. A broker that dies within the window never answers, so however long the
+     * keep-alive takes to notice (up to about twice {@link #keepAlive}), nothing it acknowledged is
+     * committed, and after the reconnect it is sent again. Choose at least the time the broker
+     * needs to hand a message on to its subscribers (or to persist it).
      */
     public Builder replayWindow(Duration window) {
       Builder b = new Builder(this);
