@@ -116,6 +116,12 @@ final class HistoryRoute<T> implements Runnable {
 
   private final ConfirmationGate gate;
 
+  /** How long a route held by a codec mismatch waits before it reads again. */
+  static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  private long heldUntil = System.nanoTime();
+  private long heldAt = -1;
+
   private long seenConnection;
   private long seenSessionLosses;
   private CompletableFuture<Long> probe;
@@ -240,7 +246,9 @@ final class HistoryRoute<T> implements Runnable {
       boolean progress = reap(window);
       progress |= retryHead(window);
       progress |= confirm(window);
-      if (link.isConnected() && window.size() + draining.size() < maxInflight) {
+      if (link.isConnected()
+          && window.size() + draining.size() < maxInflight
+          && System.nanoTime() - heldUntil >= 0) {
         try {
           progress |= fill(window);
         } catch (Exception e) {
@@ -460,44 +468,115 @@ final class HistoryRoute<T> implements Runnable {
     long from = next;
     int room = maxInflight - window.size() - draining.size();
     HistoryReader.Page page = reader.read(from, Math.min(READ_LIMIT, room));
-    for (StoredEntry e : page.entries()) {
+    long end = page.end();
+    for (int i = 0; i < page.size(); i++) {
+      StoredEntry e = page.entries().get(i);
+      String mismatch = codecMismatch(e);
+      if (mismatch != null) {
+        end = page.endAfter(i); // the route stops before it: the cursor never passes it
+        hold(e, mismatch);
+        break;
+      }
       window.addLast(publish(e));
     }
-    next = page.end();
-    if (page.end() != from && window.isEmpty()) {
+    next = end;
+    if (end != from && window.isEmpty()) {
       // only other keys' entries and gaps: acknowledged by definition
-      long confirmed = gate.acknowledged(page.end(), 0, System.nanoTime(), seenConnection);
+      long confirmed = gate.acknowledged(end, 0, System.nanoTime(), seenConnection);
       if (confirmed >= 0) {
         reader.delivered(confirmed);
       }
     }
-    return page.end() != from;
+    return end != from;
+  }
+
+  /**
+   * Why {@code e} cannot be forwarded with the route's codec (it was stored with another), or null.
+   */
+  private String codecMismatch(StoredEntry e) {
+    if (e.codecId() == codec.id()) {
+      return null;
+    }
+    try {
+      e.decode(codec);
+      return "entry " + e.sequence() + " has codec id 0x" + Long.toHexString(e.codecId());
+    } catch (RuntimeException mismatch) { // SchemaMismatchException: names both schemas
+      return mismatch.getMessage();
+    }
+  }
+
+  /**
+   * Stops the route before {@code e}: a record forwarded with another codec than it was persisted
+   * with is a configuration error, and skipping would move the cursor past every such entry for
+   * good. The entries stay in the backlog; the route looks again every {@link #HOLD_NANOS}.
+   */
+  private void hold(StoredEntry e, String why) {
+    heldUntil = System.nanoTime() + HOLD_NANOS;
+    if (e.sequence() != heldAt) {
+      heldAt = e.sequence();
+      codecMismatches.increment();
+    }
+    link.error(
+        "history '"
+            + label
+            + "' (cursor '"
+            + cursorName
+            + "') holds at sequence "
+            + e.sequence()
+            + ": "
+            + why
+            + ". Forward the record with the codec it is persisted with (Persist.to(store,"
+            + " Type.class) stores with Codec.forRecord(Type.class)) and restart; nothing is"
+            + " skipped meanwhile",
+        null);
+  }
+
+  /**
+   * At start: fails if the newest stored entry of a key was written with another codec than the
+   * route's, naming the key, both schemas and what to do. Entries stored later are checked as they
+   * are read ({@link #hold}).
+   *
+   * @throws IllegalStateException on a mismatch
+   */
+  void checkStoredCodec(String linkName) {
+    for (RecordKey k : keys) {
+      List<StoredEntry> latest;
+      try {
+        latest = store.latest(k, 1);
+      } catch (Exception e) {
+        return; // the route reports an unreadable store once it runs
+      }
+      if (!latest.isEmpty() && codecMismatch(latest.getFirst()) != null) {
+        StoredEntry e = latest.getFirst();
+        throw new IllegalStateException(
+            "link '"
+                + linkName
+                + "': publishHistory of record '"
+                + k.id()
+                + "' (cursor '"
+                + cursorName
+                + "') uses codec "
+                + codec.schema()
+                + " [id 0x"
+                + Long.toHexString(codec.id())
+                + "], but the store holds the record persisted with another: "
+                + codecMismatch(e)
+                + ". Pass publishHistory the codec the record is persisted with (for"
+                + " Persist.to(store, Type.class): Codec.forRecord(Type.class)), or persist it with"
+                + " the codec you want on the wire");
+      }
+    }
   }
 
   private Pending publish(StoredEntry e) {
     String topic;
     if (fixedTopic != null) {
-      if (e.codecId() != codec.id()) {
-        codecMismatches.increment();
-        return skip(
-            e,
-            "it was stored with another codec (id 0x"
-                + Long.toHexString(e.codecId())
-                + ") than the route's "
-                + codec.schema()
-                + " (id 0x"
-                + Long.toHexString(codec.id())
-                + "): forward it with the codec it was persisted with");
-      }
-      topic = fixedTopic;
+      topic = fixedTopic; // the codec was checked by fill()
     } else {
       T value;
       try {
         value = e.decode(codec);
         topic = topicOf.apply(value);
-      } catch (io.runnel.codec.SchemaMismatchException ex) {
-        codecMismatches.increment();
-        return skip(e, "it was stored with another codec than the route's: " + ex.getMessage());
       } catch (RuntimeException ex) {
         return skip(e, "it cannot be decoded or given a topic: " + ex);
       }

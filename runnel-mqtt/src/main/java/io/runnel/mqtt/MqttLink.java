@@ -272,6 +272,9 @@ public final class MqttLink implements Connector {
   public void start(Runnel runnel) {
     lifecycle.start(
         () -> {
+          for (HistoryRoute<?> r : routes) {
+            r.checkStoredCodec(name); // a record stored with another codec: fail now, loudly
+          }
           inbound.start(runnel);
           connection.open();
         });
