@@ -391,6 +391,7 @@ public final class MqttLink implements Connector {
     private Duration closeTimeout = Duration.ofSeconds(2);
     private Duration replayWindow = Duration.ofSeconds(2);
     private RecordKey deadLetters;
+    private boolean allowPlaintextCredentials;
 
     private Builder() {}
 
@@ -414,6 +415,7 @@ public final class MqttLink implements Connector {
       this.closeTimeout = o.closeTimeout;
       this.replayWindow = o.replayWindow;
       this.deadLetters = o.deadLetters;
+      this.allowPlaintextCredentials = o.allowPlaintextCredentials;
     }
 
     /**
@@ -468,13 +470,27 @@ public final class MqttLink implements Connector {
     }
 
     /**
-     * User name and password (sent in CONNECT; use TLS on anything but a trusted network). A {@code
-     * null} password sends an empty one.
+     * User name and password, sent in CONNECT. A {@code null} password sends an empty one. Over
+     * plain TCP they travel readable by anyone on the path, so {@link #build()} refuses them to any
+     * broker but a loopback address ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}), where it
+     * warns once: configure {@link #tls()} (or, on a network you trust, {@link
+     * #allowPlaintextCredentials()}).
      */
     public Builder credentials(String username, String password) {
       Builder b = new Builder(this);
       b.username = Checks.notNull("username", username);
       b.password = password;
+      return b;
+    }
+
+    /**
+     * Lets {@link #credentials} go over plain TCP to a broker that is not on a loopback address
+     * (default: refused at {@link #build()}). For a network you trust end to end (a VPN, an
+     * isolated segment); anyone who can read the traffic reads the password.
+     */
+    public Builder allowPlaintextCredentials() {
+      Builder b = new Builder(this);
+      b.allowPlaintextCredentials = true;
       return b;
     }
 
@@ -603,12 +619,60 @@ public final class MqttLink implements Connector {
       return b;
     }
 
-    /** The link; fails if no {@link #broker(String, int) broker} was given. */
+    /**
+     * The link; fails if no {@link #broker(String, int) broker} was given, or if {@link
+     * #credentials} would go over plain TCP to a host that is not a loopback address (without
+     * {@link #allowPlaintextCredentials()}).
+     */
     public MqttLink build() {
       if (host == null) {
         throw new IllegalStateException("link '" + name + "': broker(host, port) is required");
       }
+      if (username != null && ssl == null) {
+        String where = host + ":" + port;
+        if (isLoopback(host)) {
+          LinkErrors.LOG.log(
+              System.Logger.Level.WARNING,
+              "[mqtt "
+                  + name
+                  + "] credentials for '"
+                  + username
+                  + "' go to "
+                  + where
+                  + " over plain TCP (loopback, so they stay on this host); use tls() if the"
+                  + " broker may move to another host");
+        } else if (!allowPlaintextCredentials) {
+          throw new IllegalStateException(
+              "link '"
+                  + name
+                  + "': credentials for '"
+                  + username
+                  + "' would go to "
+                  + where
+                  + " over plain TCP, readable by anyone on the path: configure tls() (or"
+                  + " tlsTrust(caPem)), or, on a network you trust end to end,"
+                  + " allowPlaintextCredentials()");
+        }
+      }
       return new MqttLink(this);
+    }
+
+    /** Whether {@code host} is a loopback name or address literal (no DNS lookup). */
+    static boolean isLoopback(String host) {
+      String h =
+          host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      if (h.equalsIgnoreCase("localhost")) {
+        return true;
+      }
+      boolean literal = h.contains(":") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+      if (!literal) {
+        return false; // a name may resolve anywhere: not assumed loopback
+      }
+      try {
+        return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
     }
   }
 }
