@@ -45,28 +45,29 @@ public final class JsonCodec<T> implements Codec<T> {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
-    if (JavaTime.AVAILABLE) {
+    if (javaTimeLoadable()) {
       b = JavaTime.register(b);
     }
     return b.build();
   }
 
-  /** The optional JSR-310 module, touched only once it is known to be loadable. */
-  private static final class JavaTime {
-    static final boolean AVAILABLE = loadable();
-
-    private static boolean loadable() {
-      try {
-        Class.forName(
-            "com.fasterxml.jackson.datatype.jsr310.JavaTimeModule",
-            false,
-            JsonCodec.class.getClassLoader());
-        return true;
-      } catch (ClassNotFoundException | LinkageError e) {
-        return false;
-      }
+  private static boolean javaTimeLoadable() {
+    try {
+      Class.forName(
+          "com.fasterxml.jackson.datatype.jsr310.JavaTimeModule",
+          false,
+          JsonCodec.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
     }
+  }
 
+  /**
+   * The only class that names the optional JSR-310 module: loading it (which the verifier does with
+   * the module's classes) happens only once they are known to be there.
+   */
+  private static final class JavaTime {
     static JsonMapper.Builder register(JsonMapper.Builder b) {
       return b.addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule());
     }

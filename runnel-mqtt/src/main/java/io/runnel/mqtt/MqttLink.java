@@ -173,10 +173,12 @@ public final class MqttLink implements Connector {
    * Forwards the persisted record {@code key} from {@code store} to MQTT at QoS 1, from the
    * position of the durable cursor {@code cursorName} (created at 0, i.e. everything, if new), on a
    * thread of the link. Only durable entries are sent. The cursor advances only past entries the
-   * broker acknowledged, so after a broker outage, a crash or a restart with the same store and
-   * cursor name, forwarding resumes where it stopped: at least once, never lost. On MQTT 5 each
-   * message carries its history sequence as the user property {@code runnel-seq}, for consumers
-   * that remove duplicates. Call before the link starts.
+   * broker acknowledged and then confirmed alive for the replay window (see {@link
+   * Builder#replayWindow}), so after a broker outage, a crash, a power cut of its host or a restart
+   * with the same store and cursor name, forwarding resumes where it stopped: at least once, never
+   * lost. {@code codec} must be the codec the record is persisted with; the link's start fails if
+   * the store shows otherwise. On MQTT 5 each message carries its history sequence as the user
+   * property {@code runnel-seq}, for consumers that remove duplicates. Call before the link starts.
    */
   public <T> void publishHistory(
       HistoryStore store,
