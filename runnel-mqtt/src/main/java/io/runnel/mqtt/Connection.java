@@ -4,6 +4,7 @@ import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import io.runnel.spi.Backoff;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -132,6 +133,30 @@ final class Connection implements Transport.Listener, RouteLink {
   @Override
   public long sessionLosses() {
     return sessionLosses.get();
+  }
+
+  @Override
+  public long connection() {
+    return connects.get();
+  }
+
+  @Override
+  public CompletableFuture<Long> probe() {
+    CompletableFuture<Void> sent;
+    try {
+      sent = transport.probe();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    // handle() runs where the answer completes the future, the event loop, which is also the only
+    // writer of connects: the number read there is the connection the answer came on.
+    return sent.handle(
+        (ok, e) -> {
+          if (e != null && !Transport.isAnswer(e)) {
+            throw new CompletionException(e);
+          }
+          return connects.get();
+        });
   }
 
   @Override

@@ -1,13 +1,14 @@
 package io.runnel.mqtt;
 
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import io.runnel.RecordKey;
 import io.runnel.codec.Codec;
+import io.runnel.spi.Backoff;
 import io.runnel.store.HistoryReader;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoredEntry;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,46 +22,73 @@ import java.util.function.Function;
  * Forwards persisted records (one key, or several of one type through one cursor) from the history
  * store to MQTT, at least once, on its own thread.
  *
- * <p>It sees its link only through {@link RouteLink}: connected or not, stopping, the close
- * deadline, session losses, publish and error reporting. Its state (the window, the read position,
- * the {@link HistoryReader}) is owned by its thread; {@link #addCounters} reads the counters and
- * volatile positions from any thread.
+ * <p>It sees its link only through {@link RouteLink}: connected or not, the connection number,
+ * stopping, the close deadline, publish, probe and error reporting. Its state (the window, the read
+ * position, the {@link HistoryReader}, the {@link ConfirmationGate}) is owned by its thread; {@link
+ * #addCounters} reads the counters and volatile positions from any thread.
  *
  * <h2>Implementation overview</h2>
  *
- * <p>The durable cursor, the pages and the replay window are the store's {@link HistoryReader} (its
- * class javadoc is the contract this route relies on); the route adds the MQTT side. It reads pages
- * of durable entries of its keys from {@code next} onwards, publishes each entry at QoS 1 and keeps
- * the outstanding ones, in sequence order, in a window of at most {@code maxInflight}. An entry
- * leaves the window from its head only once its PUBACK has arrived, so the head is always the first
- * unacknowledged sequence; whenever the head moves, it (or {@code next} when the window is empty)
- * is reported {@linkplain HistoryReader#delivered delivered}. The reader {@linkplain
- * HistoryReader#commit() commits} the deliveries older than the replay window at most every {@link
- * #COMMIT_INTERVAL} (only while connected with no session loss left unhandled), and the link's
- * close {@linkplain HistoryReader#commitAll() commits} all of them.
+ * <p>The durable cursor and the pages are the store's {@link HistoryReader} (its class javadoc is
+ * the contract this route relies on); the route adds the MQTT side. It reads pages of durable
+ * entries of its keys from {@code next} onwards, publishes each entry at QoS 1 and keeps the
+ * outstanding ones, in sequence order, in a window. An entry leaves the window from its head only
+ * once its PUBACK has arrived (on the connection the route is on), so the head is always the first
+ * unacknowledged sequence. Whenever the head moves, the new position is given to the {@link
+ * ConfirmationGate}; only what the gate confirms (a probe answered at least the replay window after
+ * the PUBACKs, on their connection) is reported {@linkplain HistoryReader#delivered delivered}, and
+ * the reader {@linkplain HistoryReader#commit() commits} it at most every {@link #COMMIT_INTERVAL}.
+ * Closing commits only what is confirmed (after one last probe for what is old enough); the rest is
+ * sent again by the next run.
  *
  * <p>Invariant: every entry of the keys below the cursor's position was acknowledged by the broker
- * (or rejected by it for good, or skipped as unpublishable). It holds because the route reports
- * only the head of its window as delivered, and the reader's contract ({@link HistoryReader},
- * "Delivered" and "Commit") never moves the cursor past a position not reported delivered. Hence
- * after a broker outage or a restart of the process nothing is lost; entries acknowledged after the
- * last commit are sent again (duplicates, which a consumer removes by the {@code runnel-seq} user
- * property on MQTT 5, or by a key in the value).
+ * and the acknowledgement confirmed (or rejected by it for good, or skipped as unpublishable). It
+ * holds because the route reports only confirmed heads of its window as delivered, and the reader's
+ * contract ({@link HistoryReader}, "Delivered" and "Commit") never moves the cursor past a position
+ * not reported delivered.
  *
- * <p>A broker that comes back without our session {@linkplain HistoryReader#rewind() rewinds} to
- * the committed cursor: what it acknowledged within the replay window is sent again. A failed
- * publish (the session was lost with the connection, the client was closed) rewinds the reader as
- * well, discards the window and restarts reading at the failed entry once connected again. A PUBACK
- * carrying an error code (MQTT 5: not authorized, quota exceeded, ...) is the broker's final word
- * on that message: it is counted as {@code rejected}, logged, and skipped (it counts as delivered),
- * so that one message the broker will never take cannot block the record forever.
+ * <p><b>Reconnects.</b> When the connection number changes (any reconnect, with or without session)
+ * the route commits what is confirmed, {@linkplain HistoryReader#rewind() rewinds} to the cursor
+ * and sends everything after it again: acknowledgements of an earlier connection can never be
+ * confirmed. The entries it resends that the broker had acknowledged are counted ({@code
+ * resentAcked}, and {@code resentAckedLastOutage} for the latest rewind): the duplicates a
+ * subscriber may see per outage. A publish that failed without a reason code (the session or client
+ * went) rewinds the same way.
+ *
+ * <p><b>Pacing.</b> At most {@code maxInflight} messages are unacknowledged, counting those of the
+ * window before a rewind that the client may still send (HiveMQ republishes them after a reconnect
+ * with session): a replay after an outage goes out no faster than the broker acknowledges it.
+ *
+ * <p><b>PUBACK codes</b> ({@link Transport#isTransient}). A transient one (quota exceeded, packet
+ * identifier in use) sends the entry again after a {@link Backoff} delay (capped exponential with
+ * jitter), counted as {@code retried}; it stays the head, so the cursor waits for it. A final one
+ * is counted as {@code rejected}, logged, and skipped (it counts as delivered), so that one message
+ * the broker will never take cannot block the record forever.
  */
 final class HistoryRoute<T> implements Runnable {
 
   static final long COMMIT_INTERVAL = TimeUnit.MILLISECONDS.toNanos(200);
   private static final int READ_LIMIT = 512;
+  private static final Backoff RETRY =
+      Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(10))
+          .jitter(Backoff.Jitter.EQUAL);
 
-  private record Pending(long sequence, CompletableFuture<Void> acked) {}
+  /** One published entry of the window. */
+  private static final class Pending {
+    final long sequence;
+    final String topic; // null: skipped, acknowledged by definition
+    final byte[] payload;
+    CompletableFuture<Void> acked; // done once its callback ran; null while waiting for a retry
+    volatile long ackConnection = -1; // the connection its PUBACK (or failure) arrived on
+    int retries;
+    long retryAt;
+
+    Pending(long sequence, String topic, byte[] payload) {
+      this.sequence = sequence;
+      this.topic = topic;
+      this.payload = payload;
+    }
+  }
 
   private final RouteLink link;
   private final HistoryStore store;
@@ -78,12 +106,28 @@ final class HistoryRoute<T> implements Runnable {
   private final LongAdder sent = new LongAdder();
   private final LongAdder acked = new LongAdder();
   private final LongAdder rejected = new LongAdder();
+  private final LongAdder retried = new LongAdder();
   private final LongAdder skipped = new LongAdder();
   private final LongAdder rewinds = new LongAdder();
+  private final LongAdder resentAcked = new LongAdder();
+  private volatile long resentAckedLastOutage;
+  private final LongAdder probes = new LongAdder();
+  private final LongAdder codecMismatches = new LongAdder();
 
-  private final Duration replayWindow;
+  private final ConfirmationGate gate;
 
+  /** How long a route held by a codec mismatch waits before it reads again. */
+  static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  private long heldUntil = System.nanoTime();
+  private long heldAt = -1;
+
+  private long seenConnection;
   private long seenSessionLosses;
+  private CompletableFuture<Long> probe;
+
+  /** Futures of publishes from before a rewind, still counted against maxInflight. */
+  private final List<CompletableFuture<Void>> draining = new ArrayList<>();
 
   private volatile long next = -1;
   private volatile int windowSize;
@@ -99,7 +143,7 @@ final class HistoryRoute<T> implements Runnable {
       String cursorName,
       int maxInflight,
       java.time.Duration replayWindow) {
-    this.replayWindow = replayWindow;
+    this.gate = new ConfirmationGate(replayWindow.toNanos());
     this.link = link;
     this.store = store;
     this.keys = List.copyOf(keys);
@@ -117,6 +161,18 @@ final class HistoryRoute<T> implements Runnable {
     return cursorName;
   }
 
+  List<RecordKey> keys() {
+    return keys;
+  }
+
+  Codec<T> codec() {
+    return codec;
+  }
+
+  HistoryStore store() {
+    return store;
+  }
+
   /**
    * Puts this route's counters, named {@code history.<cursor>.<counter>}, and returns its {@link
    * #backlog()}.
@@ -126,12 +182,22 @@ final class HistoryRoute<T> implements Runnable {
     counters.put(p + "sent", sent.sum());
     counters.put(p + "acked", acked.sum());
     counters.put(p + "rejected", rejected.sum());
+    counters.put(p + "retried", retried.sum());
     counters.put(p + "skipped", skipped.sum());
+    counters.put(p + "codecMismatch", codecMismatches.sum());
     counters.put(p + "rewinds", rewinds.sum());
+    counters.put(p + "resentAcked", resentAcked.sum());
+    counters.put(p + "resentAckedLastOutage", resentAckedLastOutage);
+    counters.put(p + "probes", probes.sum());
     counters.put(p + "position", position());
     long b = backlog();
     counters.put(p + "backlog", b);
     return b;
+  }
+
+  /** Entries skipped because they were stored with another codec than the route's. */
+  long codecMismatches() {
+    return codecMismatches.sum();
   }
 
   /**
@@ -156,12 +222,9 @@ final class HistoryRoute<T> implements Runnable {
   public void run() {
     while (reader == null) {
       try {
+        // No window in the reader: the route reports delivered only what its gate confirmed.
         reader =
-            HistoryReader.builder(store, cursorName)
-                .keys(keys)
-                .maxPageEntries(READ_LIMIT)
-                .replayWindow(replayWindow)
-                .build();
+            HistoryReader.builder(store, cursorName).keys(keys).maxPageEntries(READ_LIMIT).build();
       } catch (Exception e) {
         link.error("history '" + label + "': cannot open cursor '" + cursorName + "'", e);
         if (!pause(1000)) {
@@ -170,20 +233,22 @@ final class HistoryRoute<T> implements Runnable {
       }
     }
     next = reader.position();
+    seenConnection = link.connection();
     seenSessionLosses = link.sessionLosses();
     ArrayDeque<Pending> window = new ArrayDeque<>();
     long lastCommit = System.nanoTime();
     while (!link.stopping()) {
-      long losses = link.sessionLosses();
-      if (losses != seenSessionLosses) {
-        seenSessionLosses = losses;
-        sessionLost(window);
+      long connection = link.connection();
+      if (connection != seenConnection) {
+        reconnected(window, connection);
       }
+      draining.removeIf(CompletableFuture::isDone);
       boolean progress = reap(window);
-      if (progress) {
-        reader.delivered(firstUnacked(window));
-      }
-      if (link.isConnected() && window.size() < maxInflight) {
+      progress |= retryHead(window);
+      progress |= confirm(window);
+      if (link.isConnected()
+          && window.size() + draining.size() < maxInflight
+          && System.nanoTime() - heldUntil >= 0) {
         try {
           progress |= fill(window);
         } catch (Exception e) {
@@ -193,92 +258,204 @@ final class HistoryRoute<T> implements Runnable {
       }
       windowSize = window.size();
       long now = System.nanoTime();
-      // Never while disconnected, nor with a session loss not yet handled: acknowledgements must
-      // not age past the replay window while the broker is away and may have lost them.
-      if (now - lastCommit >= COMMIT_INTERVAL
-          && link.isConnected()
-          && link.sessionLosses() == seenSessionLosses) {
-        commit(false);
+      if (now - lastCommit >= COMMIT_INTERVAL) {
+        commit(); // only confirmed deliveries: safe whether connected or not
         lastCommit = now;
       }
       if (!progress) {
         idle(window);
       }
     }
-    // Closing: give outstanding messages until the close deadline to be acknowledged.
-    while (!window.isEmpty() && System.nanoTime() - link.closeDeadline() < 0) {
+    // Closing: give outstanding messages until the close deadline to be acknowledged, and what is
+    // old enough one last probe; commit only what is confirmed.
+    while (System.nanoTime() - link.closeDeadline() < 0
+        && link.connection() == seenConnection
+        && (!window.isEmpty() || gate.probeOutstanding() || gate.probeDue(System.nanoTime()))) {
       reap(window);
-      if (!window.isEmpty()) {
-        waitFor(window.peekFirst(), 20);
+      confirm(window);
+      if (!window.isEmpty() && window.peekFirst().acked != null) {
+        waitFor(window.peekFirst().acked, 20);
+      } else if (probe != null) {
+        waitFor(probe, 20);
+      } else if (!window.isEmpty()) {
+        pause(20);
       }
     }
     windowSize = window.size();
-    reader.delivered(firstUnacked(window));
-    commit(true); // the broker is up and acknowledged these: commit all
+    commit();
   }
 
   private long firstUnacked(ArrayDeque<Pending> window) {
-    return window.isEmpty() ? next : window.peekFirst().sequence();
+    return window.isEmpty() ? next : window.peekFirst().sequence;
   }
 
   /**
-   * The broker came back without our session: it lost its state, perhaps with messages it had
-   * acknowledged but not yet delivered. Resend everything after the committed cursor, i.e. also
-   * what was acknowledged within the replay window.
+   * The link is on another connection: nothing acknowledged on the last one can be confirmed any
+   * more. Commit what is confirmed, then resend everything after the cursor.
    */
-  private void sessionLost(ArrayDeque<Pending> window) {
+  private void reconnected(ArrayDeque<Pending> window, long connection) {
+    seenConnection = connection;
+    long losses = link.sessionLosses();
+    boolean sessionLost = losses != seenSessionLosses;
+    seenSessionLosses = losses;
+    if (probe != null) {
+      gate.probeAnswered(-1); // an answer on the new connection confirms nothing of the old
+      probe = null;
+    }
+    if (window.isEmpty() && !gate.pending() && next == reader.deliveredPosition()) {
+      return; // nothing was outstanding
+    }
+    rewind(
+        window,
+        sessionLost
+            ? "the broker lost its session"
+            : "reconnected (the broker kept the session, but acknowledgements of the last"
+                + " connection cannot be confirmed)");
+  }
+
+  private void rewind(ArrayDeque<Pending> window, String why) {
+    commit();
+    long resent = gate.unconfirmedEntries();
+    for (Pending p : window) {
+      if (p.acked != null && !p.acked.isDone()) {
+        draining.add(p.acked);
+      }
+      if (p.acked != null && p.acked.isDone() && failure(p.acked) == null) {
+        resent++; // acknowledged, not yet reaped
+      }
+    }
     window.clear();
+    gate.reset();
+    probe = null;
     long from = reader.rewind();
     rewinds.increment();
+    resentAcked.add(resent);
+    resentAckedLastOutage = resent;
     link.error(
         "history '"
             + label
-            + "': the broker lost its session; resending from sequence "
+            + "': "
+            + why
+            + "; resending from sequence "
             + from
-            + " (acknowledged within the replay window, or not at all)",
+            + " ("
+            + resent
+            + " of them acknowledged but not confirmed: possible duplicates)",
         null);
     next = from;
     windowSize = 0;
   }
 
-  /** Removes acknowledged entries from the head of the window; rewinds on a lost publish. */
+  /** Removes acknowledged entries from the head of the window; true if the head moved. */
   private boolean reap(ArrayDeque<Pending> window) {
-    boolean progress = false;
-    while (!window.isEmpty() && window.peekFirst().acked().isDone()) {
+    long entries = 0; // acknowledged by the broker (or rejected for good)
+    boolean moved = false;
+    while (!window.isEmpty()) {
       Pending p = window.peekFirst();
-      Throwable error = failure(p.acked());
+      if (p.acked == null || !p.acked.isDone()) {
+        break;
+      }
+      if (p.topic != null && p.ackConnection != seenConnection) {
+        break; // it arrived on another connection: reconnected() rewinds first
+      }
+      Throwable error = failure(p.acked);
       if (error == null) {
         window.pollFirst();
-        acked.increment();
-        progress = true;
-      } else if (error instanceof Mqtt5PubAckException) {
+        moved = true;
+        if (p.topic != null) {
+          acked.increment();
+          entries++;
+        }
+        continue;
+      }
+      int code = Transport.pubackCode(error);
+      if (code >= 0 && Transport.isTransient(code)) {
+        p.acked = null;
+        p.retryAt = System.nanoTime() + RETRY.delay(p.retries).toNanos();
+        p.retries++;
+        link.error(
+            "history '"
+                + label
+                + "': broker refused sequence "
+                + p.sequence
+                + " for now (PUBACK 0x"
+                + Integer.toHexString(code)
+                + "); resending it in "
+                + TimeUnit.NANOSECONDS.toMillis(p.retryAt - System.nanoTime())
+                + " ms",
+            error);
+        break;
+      }
+      if (code >= 0) {
         window.pollFirst();
+        moved = true;
         rejected.increment();
+        entries++;
         link.error(
             "history '"
                 + label
                 + "': broker rejected sequence "
-                + p.sequence()
-                + "; skipped (not resent)",
+                + p.sequence
+                + " for good (PUBACK 0x"
+                + Integer.toHexString(code)
+                + "); skipped (not resent)",
             error);
-        progress = true;
-      } else {
-        if (link.stopping()) {
-          return false;
-        }
-        rewinds.increment();
-        link.error(
-            "history '"
-                + label
-                + "': publish of sequence "
-                + p.sequence()
-                + " failed; resending from there",
-            error);
-        window.clear();
-        reader.rewind();
-        next = p.sequence();
-        return true;
+        continue;
       }
+      if (link.stopping()) {
+        break;
+      }
+      rewind(window, "publish of sequence " + p.sequence + " failed (" + error + ")");
+      if (!link.isConnected()) {
+        link.awaitConnected(200);
+      }
+      return true;
+    }
+    if (!moved) {
+      return false;
+    }
+    long confirmed =
+        gate.acknowledged(firstUnacked(window), entries, System.nanoTime(), seenConnection);
+    if (confirmed >= 0) {
+      reader.delivered(confirmed);
+    }
+    return true;
+  }
+
+  /** Sends the head again once its transient refusal's delay has passed. */
+  private boolean retryHead(ArrayDeque<Pending> window) {
+    Pending p = window.peekFirst();
+    if (p == null || p.acked != null || System.nanoTime() - p.retryAt < 0 || !link.isConnected()) {
+      return false;
+    }
+    retried.increment();
+    p.acked = send(p);
+    return true;
+  }
+
+  /** Probes when the gate says so, and reports what an answer confirms as delivered. */
+  private boolean confirm(ArrayDeque<Pending> window) {
+    boolean progress = false;
+    if (probe != null && probe.isDone()) {
+      long on;
+      try {
+        on = probe.join();
+      } catch (RuntimeException e) {
+        on = -1;
+      }
+      probe = null;
+      long confirmed = gate.probeAnswered(on);
+      if (confirmed >= 0) {
+        reader.delivered(confirmed);
+        progress = true;
+      }
+    }
+    long now = System.nanoTime();
+    if (probe == null && link.isConnected() && gate.probeDue(now)) {
+      gate.probeSent(now, seenConnection);
+      probes.increment();
+      probe = link.probe();
+      progress = true;
     }
     return progress;
   }
@@ -289,22 +466,112 @@ final class HistoryRoute<T> implements Runnable {
    */
   private boolean fill(ArrayDeque<Pending> window) throws Exception {
     long from = next;
-    HistoryReader.Page page = reader.read(from, Math.min(READ_LIMIT, maxInflight - window.size()));
-    for (StoredEntry e : page.entries()) {
-      window.addLast(new Pending(e.sequence(), publish(e)));
+    int room = maxInflight - window.size() - draining.size();
+    HistoryReader.Page page = reader.read(from, Math.min(READ_LIMIT, room));
+    long end = page.end();
+    for (int i = 0; i < page.size(); i++) {
+      StoredEntry e = page.entries().get(i);
+      String mismatch = codecMismatch(e);
+      if (mismatch != null) {
+        end = page.endAfter(i); // the route stops before it: the cursor never passes it
+        hold(e, mismatch);
+        break;
+      }
+      window.addLast(publish(e));
     }
-    next = page.end();
-    return page.end() != from;
+    next = end;
+    if (end != from && window.isEmpty()) {
+      // only other keys' entries and gaps: acknowledged by definition
+      long confirmed = gate.acknowledged(end, 0, System.nanoTime(), seenConnection);
+      if (confirmed >= 0) {
+        reader.delivered(confirmed);
+      }
+    }
+    return end != from;
   }
 
-  private CompletableFuture<Void> publish(StoredEntry e) {
+  /**
+   * Why {@code e} cannot be forwarded with the route's codec (it was stored with another), or null.
+   */
+  private String codecMismatch(StoredEntry e) {
+    if (e.codecId() == codec.id()) {
+      return null;
+    }
+    try {
+      e.decode(codec);
+      return "entry " + e.sequence() + " has codec id 0x" + Long.toHexString(e.codecId());
+    } catch (RuntimeException mismatch) { // SchemaMismatchException: names both schemas
+      return mismatch.getMessage();
+    }
+  }
+
+  /**
+   * Stops the route before {@code e}: a record forwarded with another codec than it was persisted
+   * with is a configuration error, and skipping would move the cursor past every such entry for
+   * good. The entries stay in the backlog; the route looks again every {@link #HOLD_NANOS}.
+   */
+  private void hold(StoredEntry e, String why) {
+    heldUntil = System.nanoTime() + HOLD_NANOS;
+    if (e.sequence() != heldAt) {
+      heldAt = e.sequence();
+      codecMismatches.increment();
+    }
+    link.error(
+        "history '"
+            + label
+            + "' (cursor '"
+            + cursorName
+            + "') holds at sequence "
+            + e.sequence()
+            + ": "
+            + why
+            + ". Forward the record with the codec it is persisted with (Persist.to(store,"
+            + " Type.class) stores with Codec.forRecord(Type.class)) and restart; nothing is"
+            + " skipped meanwhile",
+        null);
+  }
+
+  /**
+   * At start: fails if the newest stored entry of a key was written with another codec than the
+   * route's, naming the key, both schemas and what to do. Entries stored later are checked as they
+   * are read ({@link #hold}).
+   *
+   * @throws IllegalStateException on a mismatch
+   */
+  void checkStoredCodec(String linkName) {
+    for (RecordKey k : keys) {
+      List<StoredEntry> latest;
+      try {
+        latest = store.latest(k, 1);
+      } catch (Exception e) {
+        return; // the route reports an unreadable store once it runs
+      }
+      if (!latest.isEmpty() && codecMismatch(latest.getFirst()) != null) {
+        StoredEntry e = latest.getFirst();
+        throw new IllegalStateException(
+            "link '"
+                + linkName
+                + "': publishHistory of record '"
+                + k.id()
+                + "' (cursor '"
+                + cursorName
+                + "') uses codec "
+                + codec.schema()
+                + " [id 0x"
+                + Long.toHexString(codec.id())
+                + "], but the store holds the record persisted with another: "
+                + codecMismatch(e)
+                + ". Pass publishHistory the codec the record is persisted with (for"
+                + " Persist.to(store, Type.class): Codec.forRecord(Type.class)), or persist it with"
+                + " the codec you want on the wire");
+      }
+    }
+  }
+
+  private Pending publish(StoredEntry e) {
     String topic;
     if (fixedTopic != null) {
-      if (e.codecId() != codec.id()) {
-        return skip(
-            e, "it was written by another codec (id 0x" + Long.toHexString(e.codecId()) + ")");
-      }
-      topic = fixedTopic;
+      topic = fixedTopic; // the codec was checked by fill()
     } else {
       T value;
       try {
@@ -317,39 +584,55 @@ final class HistoryRoute<T> implements Runnable {
         return skip(e, "the topic function returned no topic");
       }
     }
-    CompletableFuture<Void> f;
-    try {
-      f = link.publish(topic, e.payload(), Qos.AT_LEAST_ONCE, false, e.sequence());
-    } catch (RuntimeException ex) { // e.g. an invalid topic
-      return skip(e, "the publish was refused: " + ex);
-    }
-    sent.increment();
-    return f;
+    Pending p = new Pending(e.sequence(), topic, e.payload());
+    p.acked = send(p);
+    return p;
   }
 
-  private CompletableFuture<Void> skip(StoredEntry e, String why) {
+  private CompletableFuture<Void> send(Pending p) {
+    CompletableFuture<Void> f;
+    try {
+      f = link.publish(p.topic, p.payload, Qos.AT_LEAST_ONCE, false, p.sequence);
+    } catch (RuntimeException ex) { // e.g. an invalid topic
+      skipped.increment();
+      link.error(
+          "history '" + label + "': sequence " + p.sequence + " skipped: the publish was refused",
+          ex);
+      return CompletableFuture.completedFuture(null);
+    }
+    sent.increment();
+    // Runs where the PUBACK completes the future (the event loop): the connection it came on.
+    return f.whenComplete((ok, error) -> p.ackConnection = link.connection());
+  }
+
+  private Pending skip(StoredEntry e, String why) {
     skipped.increment();
     link.error(
         "history '" + label + "': sequence " + e.sequence() + " skipped because " + why, null);
-    return CompletableFuture.completedFuture(null);
+    Pending p = new Pending(e.sequence(), null, null);
+    p.acked = CompletableFuture.completedFuture(null);
+    return p;
   }
 
-  /** Commits the reader: what is older than the replay window, or with {@code all} everything. */
-  private void commit(boolean all) {
+  /** Commits the reader: every confirmed delivery. */
+  private void commit() {
     try {
-      if (all) {
-        reader.commitAll();
-      } else {
-        reader.commit();
-      }
+      reader.commit();
     } catch (Exception e) {
       link.error("history '" + label + "': cannot persist cursor '" + cursorName + "'", e);
     }
   }
 
   private void idle(ArrayDeque<Pending> window) {
-    if (!window.isEmpty()) {
-      waitFor(window.peekFirst(), 50);
+    Pending head = window.peekFirst();
+    if (head != null && head.acked != null) {
+      waitFor(head.acked, 50);
+    } else if (head != null || probe != null || gate.pending()) {
+      if (probe != null) {
+        waitFor(probe, 20);
+      } else {
+        pause(20); // a retry or a probe becomes due
+      }
     } else if (!link.isConnected()) {
       link.awaitConnected(200);
     } else {
@@ -364,13 +647,13 @@ final class HistoryRoute<T> implements Runnable {
     }
   }
 
-  private static void waitFor(Pending p, long millis) {
+  private static void waitFor(CompletableFuture<?> f, long millis) {
     try {
-      p.acked().get(millis, TimeUnit.MILLISECONDS);
+      f.get(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
-      // handled by reap()
+      // handled by reap() / confirm()
     }
   }
 

@@ -1,13 +1,11 @@
 package io.runnel.mqtt;
 
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import io.runnel.RuntimeContext;
 import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Reader;
 import io.runnel.codec.Codec;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -133,13 +131,10 @@ final class LiveSender implements Runnable {
     }
     publishFailures.increment();
     link.error("publish to '" + m.topic() + "' failed", e);
-    if (m.qos() == Qos.AT_LEAST_ONCE && !(unwrap(e) instanceof Mqtt5PubAckException)) {
+    int code = Transport.pubackCode(e); // a final refusal is not sent again; a transient one is
+    if (m.qos() == Qos.AT_LEAST_ONCE && (code < 0 || Transport.isTransient(code))) {
       queue.putBack(m);
     }
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 
   // -------------------------------------------------------------------- closing and status

@@ -5,6 +5,7 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.Source;
 import io.runnel.TapTask;
+import io.runnel.buffer.BufferSpec;
 import io.runnel.codec.Codec;
 import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
@@ -172,10 +173,12 @@ public final class MqttLink implements Connector {
    * Forwards the persisted record {@code key} from {@code store} to MQTT at QoS 1, from the
    * position of the durable cursor {@code cursorName} (created at 0, i.e. everything, if new), on a
    * thread of the link. Only durable entries are sent. The cursor advances only past entries the
-   * broker acknowledged, so after a broker outage, a crash or a restart with the same store and
-   * cursor name, forwarding resumes where it stopped: at least once, never lost. On MQTT 5 each
-   * message carries its history sequence as the user property {@code runnel-seq}, for consumers
-   * that remove duplicates. Call before the link starts.
+   * broker acknowledged and then confirmed alive for the replay window (see {@link
+   * Builder#replayWindow}), so after a broker outage, a crash, a power cut of its host or a restart
+   * with the same store and cursor name, forwarding resumes where it stopped: at least once, never
+   * lost. {@code codec} must be the codec the record is persisted with; the link's start fails if
+   * the store shows otherwise. On MQTT 5 each message carries its history sequence as the user
+   * property {@code runnel-seq}, for consumers that remove duplicates. Call before the link starts.
    */
   public <T> void publishHistory(
       HistoryStore store,
@@ -248,11 +251,14 @@ public final class MqttLink implements Connector {
    * arriving on {@code topicFilter} (wildcards {@code +} and {@code #} allowed). Subscribed when
    * the link first connects and restored after every reconnect.
    *
-   * <p>Messages are handed from the client to the source through a bounded queue (the link's {@code
-   * inboundQueue}; when full the oldest is dropped and counted as {@code inboundDropped}). A
-   * payload that does not decode (or decodes to {@code null}) never stops the source: it is counted
-   * ({@code deadLetters}), logged (rate-limited) with its topic and, if configured, produced to the
-   * dead-letter record as a {@link DeadLetter}. Call before the link starts.
+   * <p>Messages are handed from the client to the source through a bounded Runnel ring (the link's
+   * {@code inboundQueue}; when full the oldest is overwritten and counted as {@code
+   * inboundDropped}); the source waits on it at a Runnel waiting point, so an idle topic never
+   * holds its lane (no watchdog report, a cooperative lane's other tasks run, virtual time under a
+   * simulation). A payload that does not decode (or decodes to {@code null}) never stops the
+   * source: it is counted ({@code deadLetters}), logged (rate-limited) with its topic and, if
+   * configured, produced to the dead-letter record as a {@link DeadLetter}. Call before the link
+   * starts.
    */
   public <T> Source<T> subscribe(String topicFilter, Codec<T> codec, Qos qos) {
     Checks.notNull("codec", codec);
@@ -268,6 +274,9 @@ public final class MqttLink implements Connector {
   public void start(Runnel runnel) {
     lifecycle.start(
         () -> {
+          for (HistoryRoute<?> r : routes) {
+            r.checkStoredCodec(name); // a record stored with another codec: fail now, loudly
+          }
           inbound.start(runnel);
           connection.open();
         });
@@ -384,6 +393,7 @@ public final class MqttLink implements Connector {
     private Duration closeTimeout = Duration.ofSeconds(2);
     private Duration replayWindow = Duration.ofSeconds(2);
     private RecordKey deadLetters;
+    private boolean allowPlaintextCredentials;
 
     private Builder() {}
 
@@ -407,6 +417,7 @@ public final class MqttLink implements Connector {
       this.closeTimeout = o.closeTimeout;
       this.replayWindow = o.replayWindow;
       this.deadLetters = o.deadLetters;
+      this.allowPlaintextCredentials = o.allowPlaintextCredentials;
     }
 
     /**
@@ -461,13 +472,27 @@ public final class MqttLink implements Connector {
     }
 
     /**
-     * User name and password (sent in CONNECT; use TLS on anything but a trusted network). A {@code
-     * null} password sends an empty one.
+     * User name and password, sent in CONNECT. A {@code null} password sends an empty one. Over
+     * plain TCP they travel readable by anyone on the path, so {@link #build()} refuses them to any
+     * broker but a loopback address ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}), where it
+     * warns once: configure {@link #tls()} (or, on a network you trust, {@link
+     * #allowPlaintextCredentials()}).
      */
     public Builder credentials(String username, String password) {
       Builder b = new Builder(this);
       b.username = Checks.notNull("username", username);
       b.password = password;
+      return b;
+    }
+
+    /**
+     * Lets {@link #credentials} go over plain TCP to a broker that is not on a loopback address
+     * (default: refused at {@link #build()}). For a network you trust end to end (a VPN, an
+     * isolated segment); anyone who can read the traffic reads the password.
+     */
+    public Builder allowPlaintextCredentials() {
+      Builder b = new Builder(this);
+      b.allowPlaintextCredentials = true;
       return b;
     }
 
@@ -518,10 +543,16 @@ public final class MqttLink implements Connector {
       return b;
     }
 
-    /** Capacity of each subscription's hand-off queue, in messages (default 10 000). */
+    /**
+     * Capacity of each subscription's hand-off ring, in messages (default 10 000), rounded up to a
+     * power of two (10 000 holds 16 384); at most {@link BufferSpec#MAX_RING_CAPACITY}.
+     */
     public Builder inboundQueue(int messages) {
+      Checks.positive("inboundQueue", messages);
+      Checks.notAbove(
+          "inboundQueue", messages, "BufferSpec.MAX_RING_CAPACITY", BufferSpec.MAX_RING_CAPACITY);
       Builder b = new Builder(this);
-      b.inboundQueue = Checks.positive("inboundQueue", messages);
+      b.inboundQueue = messages;
       return b;
     }
 
@@ -558,10 +589,14 @@ public final class MqttLink implements Connector {
     }
 
     /**
-     * History routes: how long after the broker's PUBACK a message is still resent if the broker
-     * comes back without the link's session (it crashed and lost what it held). The cursor commit
-     * lags acknowledgements by this much, so a restart of the process resends it too. Default 2 s;
-     * zero trusts PUBACK alone.
+     * History routes: how long the broker must be proven alive after a PUBACK before the cursor may
+     * move past the message (default 2 s; zero trusts PUBACK alone). A PUBACK only says the broker
+     * holds the message in memory; the link confirms it with a round trip (a probe: UNSUBSCRIBE of
+     * a filter it never subscribes) sent at least this long after the PUBACK and answered on the
+     * same connection. A broker that dies within the window never answers, so however long the
+     * keep-alive takes to notice (up to about twice {@link #keepAlive}), nothing it acknowledged is
+     * committed, and after the reconnect it is sent again. Choose at least the time the broker
+     * needs to hand a message on to its subscribers (or to persist it).
      */
     public Builder replayWindow(Duration window) {
       Builder b = new Builder(this);
@@ -586,12 +621,60 @@ public final class MqttLink implements Connector {
       return b;
     }
 
-    /** The link; fails if no {@link #broker(String, int) broker} was given. */
+    /**
+     * The link; fails if no {@link #broker(String, int) broker} was given, or if {@link
+     * #credentials} would go over plain TCP to a host that is not a loopback address (without
+     * {@link #allowPlaintextCredentials()}).
+     */
     public MqttLink build() {
       if (host == null) {
         throw new IllegalStateException("link '" + name + "': broker(host, port) is required");
       }
+      if (username != null && ssl == null) {
+        String where = host + ":" + port;
+        if (isLoopback(host)) {
+          LinkErrors.LOG.log(
+              System.Logger.Level.WARNING,
+              "[mqtt "
+                  + name
+                  + "] credentials for '"
+                  + username
+                  + "' go to "
+                  + where
+                  + " over plain TCP (loopback, so they stay on this host); use tls() if the"
+                  + " broker may move to another host");
+        } else if (!allowPlaintextCredentials) {
+          throw new IllegalStateException(
+              "link '"
+                  + name
+                  + "': credentials for '"
+                  + username
+                  + "' would go to "
+                  + where
+                  + " over plain TCP, readable by anyone on the path: configure tls() (or"
+                  + " tlsTrust(caPem)), or, on a network you trust end to end,"
+                  + " allowPlaintextCredentials()");
+        }
+      }
       return new MqttLink(this);
+    }
+
+    /** Whether {@code host} is a loopback name or address literal (no DNS lookup). */
+    static boolean isLoopback(String host) {
+      String h =
+          host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      if (h.equalsIgnoreCase("localhost")) {
+        return true;
+      }
+      boolean literal = h.contains(":") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+      if (!literal) {
+        return false; // a name may resolve anywhere: not assumed loopback
+      }
+      try {
+        return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
+      } catch (java.net.UnknownHostException e) {
+        return false;
+      }
     }
   }
 }

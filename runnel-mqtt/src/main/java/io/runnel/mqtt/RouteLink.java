@@ -26,6 +26,20 @@ interface RouteLink {
   long sessionLosses();
 
   /**
+   * The number of the current connection: 0 before the first CONNACK, then one more with each. Two
+   * events on the same number happened on one TCP connection to one broker process.
+   */
+  long connection();
+
+  /**
+   * One round trip to the broker, with no effect on the session (an UNSUBSCRIBE of a filter the
+   * link never subscribes). Completes with the {@link #connection()} number on which the answer
+   * arrived (read on the client's event loop as it arrived), or exceptionally if none arrived
+   * (connection lost, client closed). An answer is an answer whatever its reason code.
+   */
+  CompletableFuture<Long> probe();
+
+  /**
    * Publishes one message; see {@link Transport#publish}. Throws (an invalid topic, ...) or returns
    * a future that completes once the message is written (QoS 0) or acknowledged (QoS 1).
    */

@@ -136,6 +136,57 @@ abstract sealed class Transport {
 
   abstract CompletableFuture<Void> disconnect();
 
+  /**
+   * The filter a {@link #probe} unsubscribes: never subscribed by a link, so the UNSUBSCRIBE
+   * changes nothing (MQTT 5 answers "no subscription existed", 3.1.1 a plain UNSUBACK).
+   */
+  static final String PROBE_FILTER = "runnel/link-probe/never-subscribed";
+
+  /** One round trip (UNSUBSCRIBE, UNSUBACK); see {@link RouteLink#probe()}. */
+  abstract CompletableFuture<Void> probe();
+
+  /**
+   * Whether {@code e}, a failed {@link #probe}, still carries the broker's answer (an error code).
+   */
+  static boolean isAnswer(Throwable e) {
+    Throwable t = unwrap(e);
+    return t instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5UnsubAckException
+        || t instanceof com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3UnsubAckException;
+  }
+
+  /**
+   * The MQTT 5 PUBACK reason code of a failed publish, or -1 if the failure was not the broker's
+   * refusal (the connection or session was lost, the client closed).
+   */
+  static int pubackCode(Throwable e) {
+    return unwrap(e) instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException x
+        ? x.getMqttMessage().getReasonCode().getCode()
+        : -1;
+  }
+
+  /**
+   * Whether a PUBACK reason code (MQTT 5.0, section 3.4.2.1) is worth sending the message again
+   * later. Transient: 0x97 Quota exceeded (a rate or quota, which recovers) and 0x91 Packet
+   * identifier in use (a packet-id collision in the session state; a new send gets a new id).
+   * Final: 0x80 Unspecified error, 0x83 Implementation specific error ("valid but the receiver is
+   * not willing to accept it": a policy decision, which HiveMQ's and EMQX's rule and plugin layers
+   * use), 0x87 Not authorized, 0x90 Topic name invalid, 0x99 Payload format invalid. A final code
+   * retried would block the record forever; a transient one skipped would lose the message.
+   */
+  static boolean isTransient(int pubackCode) {
+    return pubackCode == 0x97 || pubackCode == 0x91;
+  }
+
+  static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
   static MqttQos qos(Qos qos) {
     return qos == Qos.AT_LEAST_ONCE ? MqttQos.AT_LEAST_ONCE : MqttQos.AT_MOST_ONCE;
   }
@@ -217,6 +268,16 @@ abstract sealed class Transport {
     CompletableFuture<Void> disconnect() {
       return client.disconnect();
     }
+
+    @Override
+    CompletableFuture<Void> probe() {
+      return client
+          .unsubscribe(
+              com.hivemq.client.mqtt.mqtt5.message.unsubscribe.Mqtt5Unsubscribe.builder()
+                  .topicFilter(PROBE_FILTER)
+                  .build())
+          .thenApply(ack -> null);
+    }
   }
 
   static final class V3 extends Transport {
@@ -279,6 +340,14 @@ abstract sealed class Transport {
     @Override
     CompletableFuture<Void> disconnect() {
       return client.disconnect();
+    }
+
+    @Override
+    CompletableFuture<Void> probe() {
+      return client.unsubscribe(
+          com.hivemq.client.mqtt.mqtt3.message.unsubscribe.Mqtt3Unsubscribe.builder()
+              .topicFilter(PROBE_FILTER)
+              .build());
     }
   }
 

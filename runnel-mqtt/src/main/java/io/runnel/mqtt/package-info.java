@@ -23,8 +23,8 @@
  *       <td>blocks a tap task: taps only add to the queue</td></tr>
  *   <tr><td><b>history route</b> ({@code runnel-mqtt[name]-history-cursor}, one per
  *       {@link io.runnel.mqtt.MqttLink#publishHistory publishHistory})</td>
- *       <td>its {@link io.runnel.store.HistoryReader} (the durable cursor and the replay window),
- *       its read position and its window of unacknowledged entries</td>
+ *       <td>its {@link io.runnel.store.HistoryReader} (the durable cursor),
+ *       its read position, its window of unacknowledged entries and its confirmation probes</td>
  *       <td>shares state with another route</td></tr>
  *   <tr><td>pipeline tasks (not the link's)</td>
  *       <td>tap tasks encode live values into the offline queue; source tasks decode inbound
@@ -46,15 +46,30 @@
  *   <li><b>Outbound from history</b> ({@link io.runnel.mqtt.MqttLink#publishHistory}): durable
  *       entries of a persisted record are read from a {@link io.runnel.store.HistoryStore} through
  *       a named durable cursor (the store's {@link io.runnel.store.HistoryReader}, whose contract
- *       this relies on), published at QoS 1, and the cursor advances only past entries the broker
- *       acknowledged, and only once they are older than the replay window. If the broker comes back
- *       without the link's session (it crashed and lost what it held), everything after the cursor
- *       is sent again. Across a broker outage, a broker crash or a restart of the process nothing
+ *       this relies on) and published at QoS 1, at most {@code maxInflight} unacknowledged (a
+ *       replay after a reconnect included). <b>The rule:</b> the cursor moves past an acknowledged
+ *       message only after a confirmation, a round trip to the broker (a probe: UNSUBSCRIBE of a
+ *       filter the link never subscribes, answered by UNSUBACK) sent at least {@code replayWindow}
+ *       (default 2 s) after the message's PUBACK arrived and answered on the same connection. A
+ *       broker that lost power or sits behind a blackholed network never answers, so however long
+ *       the keep-alive takes to notice, nothing it acknowledged within the window is committed.
+ *       After any reconnect (with or without session) the route resends everything after the
+ *       cursor; closing commits only what is confirmed. A zero window trusts PUBACK alone. Across a
+ *       broker outage, a broker crash, a power cut of its host or a restart of the process nothing
  *       is lost: <em>at least once</em>; duplicates carry the same MQTT 5 user property {@code
- *       runnel-seq}.
+ *       runnel-seq} and are counted ({@code history.<cursor>.resentAcked}, {@code
+ *       resentAckedLastOutage}). PUBACK codes: transient ones ({@code 0x97} quota exceeded, {@code
+ *       0x91} packet identifier in use) are sent again after a {@link io.runnel.spi.Backoff} delay;
+ *       final ones ({@code 0x80}, {@code 0x83}, {@code 0x87}, {@code 0x90}, {@code 0x99}) are
+ *       counted as {@code rejected} and skipped. The route's codec must be the one the record is
+ *       persisted with: {@code start()} fails if the store's newest entry of the key says
+ *       otherwise, and an entry in another codec met later holds the route before it (visible in
+ *       the backlog, the last error and {@code codecMismatch}).
  *   <li><b>Inbound</b> ({@link io.runnel.mqtt.MqttLink#subscribe}): what the broker delivers to a
- *       persistent session. Messages are handed to the source through a bounded queue (the oldest
- *       dropped and counted when full; lost on a process crash) and decoded on the source's task;
+ *       persistent session. Messages are handed to the source through a Runnel ring buffer (the
+ *       oldest overwritten and counted when full; lost on a process crash), on which the source
+ *       waits at a Runnel waiting point (lane-aware: no watchdog report for an idle topic, a
+ *       cooperative lane's slot given up, virtual time in a simulation), and decoded on its task;
  *       one that does not decode is counted, logged (rate-limited) with its topic and produced as a
  *       {@link io.runnel.mqtt.DeadLetter} to the record named by {@code deadLetters(key)}; the
  *       source carries on.
@@ -66,7 +81,9 @@
  * {@code [d/2, d]}, {@code d = min(max, min * 2^attempt)}), also after a refused CONNECT (wrong
  * password): the reason is in the status. Sessions are persistent ({@code cleanStart=false}; MQTT 5
  * session expiry configurable), so a broker that kept the session keeps the subscriptions and the
- * queued QoS 1 messages; after a reconnect without session the client subscribes again.
+ * queued QoS 1 messages; after a reconnect without session the client subscribes again. Credentials
+ * over plain TCP are refused at {@code build()} unless the broker is on a loopback address (warned
+ * once) or {@code allowPlaintextCredentials()} was given.
  *
  * <h2>API</h2>
  *
@@ -86,7 +103,8 @@
  * {@code encodeFailures}, {@code publishFailures}, {@code queued}, {@code inflight}, {@code
  * inboundDropped}, {@code unrouted}, {@code connects}, {@code sessionLosses}, {@code subscribed},
  * {@code subscribeFailures}, and per history route {@code history.<cursor>.sent/acked/
- * rejected/skipped/rewinds/position/backlog}.
+ * rejected/retried/skipped/codecMismatch/rewinds/resentAcked/resentAckedLastOutage/probes/
+ * position/backlog}.
  *
  * <h2>Inside</h2>
  *
@@ -95,8 +113,8 @@
  * jitter) over {@code Transport} (the HiveMQ client, MQTT 3.1.1/5, credentials, TLS); {@code
  * LiveSender} with its {@code OutboundQueue}; {@code InboundRoutes} with its {@code Subscription}s;
  * {@code HistoryRoute} behind the narrow {@code RouteLink}, reading through the store's {@code
- * HistoryReader}; {@code LinkErrors} (last error, rate-limited log), and {@code Lifecycle}.
- * Arguments are checked with the core's {@link io.runnel.spi.Checks}, so the messages match every
- * other builder.
+ * HistoryReader}, with its {@code ConfirmationGate} (the rule above); {@code LinkErrors} (last
+ * error, rate-limited log), and {@code Lifecycle}. Arguments are checked with the core's {@link
+ * io.runnel.spi.Checks}, so the messages match every other builder.
  */
 package io.runnel.mqtt;

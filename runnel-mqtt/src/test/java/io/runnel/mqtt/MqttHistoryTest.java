@@ -86,18 +86,29 @@ class MqttHistoryTest {
     return later(HistoryStore.open(StoreConfig.builder(tmp.resolve("store")).build()));
   }
 
-  private static MqttLink link(MosquittoBroker broker, int version, HistoryStore store) {
-    return link(broker, version, store, Duration.ofMillis(50));
+  /** A link that trusts PUBACK alone (zero replay window): as for a broker that persists. */
+  private static MqttLink trustingLink(MosquittoBroker broker, HistoryStore store) {
+    return link(broker, 5, store, Duration.ofMillis(50), Duration.ZERO);
   }
 
   private static MqttLink link(
       MosquittoBroker broker, int version, HistoryStore store, Duration firstRetry) {
+    return link(broker, version, store, firstRetry, Duration.ofSeconds(2));
+  }
+
+  private static MqttLink link(
+      MosquittoBroker broker,
+      int version,
+      HistoryStore store,
+      Duration firstRetry,
+      Duration replayWindow) {
     MqttLink link =
         MqttLink.builder()
             .broker("127.0.0.1", broker.port())
             .version(version)
             .clientId("history-link-" + version)
             .reconnect(firstRetry, firstRetry.multipliedBy(2))
+            .replayWindow(replayWindow)
             .build();
     link.publishHistory(store, READINGS, JSON, TOPIC, "mqtt-readings");
     return link;
@@ -198,7 +209,7 @@ class MqttHistoryTest {
     }
     store.awaitDurable(store.sync(), Duration.ofSeconds(5));
 
-    MqttLink first = link(broker, 5, store);
+    MqttLink first = trustingLink(broker, store);
     Runnel r1 = Runnel.builder().connector(first).build().start();
     List<Received> got1 = sub.take(500, WAIT);
     r1.close(); // commits the cursor
@@ -209,7 +220,7 @@ class MqttHistoryTest {
       store.append(READINGS, new Reading("h", i), JSON);
     }
     store.awaitDurable(store.sync(), Duration.ofSeconds(5));
-    MqttLink second = link(broker, 5, store); // a new instance, as after a process restart
+    MqttLink second = trustingLink(broker, store); // a new instance, as after a process restart
     Runnel r2 = later(Runnel.builder().connector(second).build().start());
     List<Received> got2 = sub.take(500, WAIT);
 
@@ -233,7 +244,12 @@ class MqttHistoryTest {
       store.append(k, new Reading(k.id(), i), JSON);
     }
     store.awaitDurable(store.sync(), Duration.ofSeconds(5));
-    MqttLink link = MqttLink.builder().broker("127.0.0.1", broker.port()).clientId("multi").build();
+    MqttLink link =
+        MqttLink.builder()
+            .broker("127.0.0.1", broker.port())
+            .clientId("multi")
+            .replayWindow(Duration.ZERO)
+            .build();
     link.publishHistory(
         store, List.of(READINGS, OTHER), JSON, r -> "multi/" + r.sensor(), "mqtt-multi");
     Runnel r = later(Runnel.builder().connector(link).build().start());
@@ -245,6 +261,42 @@ class MqttHistoryTest {
     assertThat(sub.received.poll(300, TimeUnit.MILLISECONDS)).isNull(); // nothing of the third
     r.close(); // commits the cursor: past every entry, the third record's included
     assertThat(store.cursor("mqtt-multi").position()).isEqualTo(300);
+  }
+
+  @Test
+  void closeCommitsOnlyAcknowledgementsTheBrokerConfirmedAndTheNextRunResendsTheRest()
+      throws Exception {
+    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    TestClient sub = later(TestClient.connect(broker.port()).subscribe(TOPIC));
+    HistoryStore store = store();
+    for (long i = 0; i < 200; i++) {
+      store.append(READINGS, new Reading("h", i), JSON);
+    }
+    store.awaitDurable(store.sync(), Duration.ofSeconds(5));
+    Duration window = Duration.ofMillis(1500);
+
+    // Closed right after the PUBACKs: none is confirmed yet (no probe a window later answered),
+    // so the cursor stays where it was.
+    MqttLink first = link(broker, 5, store, Duration.ofMillis(50), window);
+    Runnel r1 = Runnel.builder().connector(first).build().start();
+    sub.take(200, WAIT);
+    awaitStatus(
+        first, "200 acknowledged", WAIT, s -> counter(s, "history.mqtt-readings.acked") == 200);
+    r1.close();
+    assertThat(store.cursor("mqtt-readings").position()).as("cursor after a hasty close").isZero();
+
+    // The next run resends them; staying up longer than the window, a probe confirms them.
+    MqttLink second = link(broker, 5, store, Duration.ofMillis(50), window);
+    Runnel r2 = Runnel.builder().connector(second).build().start();
+    assertThat(numbers(sub.take(200, WAIT))).containsExactlyElementsOf(range(0, 200));
+    awaitStatus(
+        second,
+        "confirmed and committed while running",
+        WAIT,
+        s -> counter(s, "history.mqtt-readings.position") == 200);
+    assertThat(counter(second.status(), "history.mqtt-readings.probes")).isPositive();
+    r2.close();
+    assertThat(store.cursor("mqtt-readings").position()).isEqualTo(200);
   }
 
   private static List<Long> numbers(List<Received> got) {

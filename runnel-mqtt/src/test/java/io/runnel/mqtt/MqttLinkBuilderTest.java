@@ -68,6 +68,7 @@ class MqttLinkBuilderTest {
     o.put("version(int)", b -> b.version(3));
     o.put("clientId(String)", b -> b.clientId("device-1"));
     o.put("credentials(String,String)", b -> b.credentials("user", "secret"));
+    o.put("allowPlaintextCredentials()", b -> b.allowPlaintextCredentials());
     o.put("tls()", b -> b.tls());
     o.put("tls(TrustManagerFactory)", b -> b.tls(trust));
     o.put("tls(TrustManagerFactory,KeyManagerFactory)", b -> b.tls(trust, keys));

@@ -21,6 +21,11 @@ final class TestClient implements AutoCloseable {
   final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final Mqtt5AsyncClient client;
 
+  /**
+   * How long each arriving message takes to handle: a slow consumer, with a backlog at the broker.
+   */
+  volatile long handleNanos;
+
   private TestClient(Mqtt5AsyncClient client) {
     this.client = client;
     client.publishes(MqttGlobalPublishFilter.ALL, this::collect);
@@ -61,6 +66,9 @@ final class TestClient implements AutoCloseable {
   }
 
   private void collect(Mqtt5Publish p) {
+    if (handleNanos > 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(handleNanos);
+    }
     String seq =
         p.getUserProperties().asList().stream()
             .filter(u -> u.getName().toString().equals("runnel-seq"))
