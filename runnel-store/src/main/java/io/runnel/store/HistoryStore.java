@@ -11,9 +11,9 @@ import io.runnel.store.wal.Segment;
 import io.runnel.store.wal.SegmentList;
 import io.runnel.store.wal.SegmentRetention;
 import io.runnel.store.wal.SegmentWriter;
+import io.runnel.store.wal.StoreFileSystem;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,15 +94,15 @@ public final class HistoryStore implements AutoCloseable {
   /** For {@link DurableSequence#await}: nothing will ever become durable again. */
   private final BooleanSupplier writerGone = this::writerGone;
 
-  private HistoryStore(StoreConfig config) throws IOException {
+  private HistoryStore(StoreConfig config, StoreFileSystem fs) throws IOException {
     this.config = config;
     this.dir = config.directory();
-    Files.createDirectories(dir);
-    this.lock = DirectoryLock.acquire(dir);
-    this.cursors = CursorRegistry.create(dir);
-    SchemaRegistry schemas = SchemaRegistry.load(dir);
+    fs.createDirectoriesDurably(dir); // a power cut must not take the new directory with it
+    this.lock = DirectoryLock.acquire(fs, dir);
+    this.cursors = CursorRegistry.create(fs, dir);
+    SchemaRegistry schemas = SchemaRegistry.load(fs, dir);
     this.recovery =
-        new Recovery(dir, config.indexInterval(), config.segmentBytes(), config.clock());
+        new Recovery(fs, dir, config.indexInterval(), config.segmentBytes(), config.clock());
     Recovery.Result recovered;
     try {
       recovered = recovery.run();
@@ -116,11 +116,11 @@ public final class HistoryStore implements AutoCloseable {
     this.durable = new DurableSequence(dir, next - 1);
     cursors.load();
     this.retention =
-        new SegmentRetention(dir, config.retention(), config.clock(), segments, cursors.all());
-    this.queries = new HistoryQueries(segments, schemas);
+        new SegmentRetention(fs, dir, config.retention(), config.clock(), segments, cursors.all());
+    this.queries = new HistoryQueries(fs, segments, schemas);
     this.writer =
         new SegmentWriter(
-            config, schemas, queue, segments, retention, durable, recovered.active(), next - 1);
+            config, fs, schemas, queue, segments, retention, durable, recovered.active(), next - 1);
     writer.start();
   }
 
@@ -131,7 +131,13 @@ public final class HistoryStore implements AutoCloseable {
    * @throws IOException if the directory or its files cannot be read or repaired
    */
   public static HistoryStore open(StoreConfig config) throws IOException {
-    return new HistoryStore(Objects.requireNonNull(config, "config"));
+    return open(config, StoreFileSystem.platform());
+  }
+
+  /** Tests: opens the store on another file system (e.g. one that simulates power cuts). */
+  static HistoryStore open(StoreConfig config, StoreFileSystem fs) throws IOException {
+    return new HistoryStore(
+        Objects.requireNonNull(config, "config"), Objects.requireNonNull(fs, "fs"));
   }
 
   // ---------------------------------------------------------------------------------- append

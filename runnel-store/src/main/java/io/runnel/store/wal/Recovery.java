@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.InstantSource;
@@ -52,6 +50,7 @@ public final class Recovery {
     }
   }
 
+  private final StoreFileSystem fs;
   private final Path dir;
   private final int indexInterval;
   private final long segmentBytes;
@@ -60,7 +59,9 @@ public final class Recovery {
   private final AtomicLong damagedBytes = new AtomicLong();
   private final AtomicLong tornTailBytes = new AtomicLong();
 
-  public Recovery(Path dir, int indexInterval, long segmentBytes, InstantSource clock) {
+  public Recovery(
+      StoreFileSystem fs, Path dir, int indexInterval, long segmentBytes, InstantSource clock) {
+    this.fs = fs;
     this.dir = dir;
     this.indexInterval = indexInterval;
     this.segmentBytes = segmentBytes;
@@ -85,13 +86,14 @@ public final class Recovery {
   /** Scans every segment of the directory; see the class comment. */
   public Result run() throws IOException {
     List<Long> bases = new ArrayList<>();
-    try (DirectoryStream<Path> ds =
-        Files.newDirectoryStream(dir, "*" + EntryFormat.SEGMENT_SUFFIX)) {
-      for (Path p : ds) {
-        long base = EntryFormat.parseSegmentFileName(p.getFileName().toString());
-        if (base >= 0) {
-          bases.add(base);
-        }
+    for (Path p : fs.list(dir)) {
+      String name = p.getFileName().toString();
+      if (!name.endsWith(EntryFormat.SEGMENT_SUFFIX)) {
+        continue;
+      }
+      long base = EntryFormat.parseSegmentFileName(name);
+      if (base >= 0) {
+        bases.add(base);
       }
     }
     Collections.sort(bases);
@@ -112,8 +114,8 @@ public final class Recovery {
     Segment seg = new Segment(path, base, indexInterval);
     FileChannel ch =
         last
-            ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            : FileChannel.open(path, StandardOpenOption.READ);
+            ? fs.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : fs.open(path, StandardOpenOption.READ);
     boolean keepOpen = false;
     try {
       long size = ch.size();

@@ -5,7 +5,6 @@ import io.runnel.store.Retention;
 import io.runnel.store.StoreCursor;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -35,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SegmentRetention {
   private static final System.Logger LOG = System.getLogger("io.runnel.store");
 
+  private final StoreFileSystem fs;
   private final Path dir;
   private final Retention retention;
   private final InstantSource clock;
@@ -54,11 +54,13 @@ public final class SegmentRetention {
    * @param cursors a live view of the store's cursors
    */
   public SegmentRetention(
+      StoreFileSystem fs,
       Path dir,
       Retention retention,
       InstantSource clock,
       SegmentList segments,
       Collection<StoreCursor> cursors) {
+    this.fs = fs;
     this.dir = dir;
     this.retention = retention;
     this.clock = clock;
@@ -171,7 +173,7 @@ public final class SegmentRetention {
     }
     for (Segment s : deleted) {
       s.markDeleted();
-      Files.deleteIfExists(s.path);
+      fs.delete(s.path);
       segmentsDeleted.incrementAndGet();
       LOG.log(
           Level.INFO,

@@ -59,6 +59,7 @@ public final class SegmentWriter {
   static final long MAX_POLL_NANOS = 2_000_000;
 
   private final StoreConfig config;
+  private final StoreFileSystem fs;
   private final Path dir;
   private final SchemaRegistry schemas;
   private final HandoffQueue queue;
@@ -95,6 +96,7 @@ public final class SegmentWriter {
    */
   public SegmentWriter(
       StoreConfig config,
+      StoreFileSystem fs,
       SchemaRegistry schemas,
       HandoffQueue queue,
       SegmentList segments,
@@ -103,6 +105,7 @@ public final class SegmentWriter {
       Recovery.Active active,
       long writtenSequence) {
     this.config = config;
+    this.fs = fs;
     this.dir = config.directory();
     this.schemas = schemas;
     this.queue = queue;
@@ -275,7 +278,7 @@ public final class SegmentWriter {
             "encoded value is " + payload.length + " bytes; at most 16 MiB per entry");
       }
       if (codec != lastRegistered) {
-        schemas.register(codec, !(config.durability() instanceof Durability.Never));
+        schemas.register(codec);
         lastRegistered = codec;
       }
     } catch (RuntimeException e) {
@@ -346,29 +349,29 @@ public final class SegmentWriter {
     }
   }
 
+  /**
+   * Seals the active segment and starts the next. Forced whatever the durability policy (even
+   * {@code never()}: a few fsyncs per segment), because a later force of the active segment moves
+   * the durable sequence over the sealed ones too: the sealed file's content and the new file's
+   * name must already be on stable storage.
+   */
   private void roll(long nextSequence) throws IOException {
-    boolean durableFiles = !(config.durability() instanceof Durability.Never);
     if (activeChannel != null) {
       flush();
-      if (durableFiles) {
-        forceActive();
-      }
+      forceActive();
       activeChannel.close();
       activeChannel = null;
     }
     Path path = dir.resolve(EntryFormat.segmentFileName(nextSequence));
-    FileChannel ch =
-        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileChannel ch = fs.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     ByteBuffer h = ByteBuffer.allocate(EntryFormat.FILE_HEADER_BYTES);
     EntryFormat.writeFileHeader(h, nextSequence, EntryFormat.epochMicros(config.clock().instant()));
     h.flip();
     while (h.hasRemaining()) {
       ch.write(h);
     }
-    if (durableFiles) {
-      ch.force(false);
-      Fsync.directory(dir);
-    }
+    ch.force(false);
+    fs.forceDirectory(dir);
     Segment seg = new Segment(path, nextSequence, config.indexInterval());
     seg.publish(EntryFormat.FILE_HEADER_BYTES);
     activeChannel = ch;
