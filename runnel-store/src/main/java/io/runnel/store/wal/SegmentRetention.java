@@ -24,12 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Runs on the writer thread (at every segment roll and every retention check interval) and on
  * any thread that calls {@code HistoryStore.applyRetention()}; runs are serialised by the {@link
- * SegmentList}'s monitor, under which the list is read and its deleted prefix dropped. Never
- * deletes the last (active) segment. A segment goes on age only when every key in it is past its
- * own limit ({@link #retain}) and no cursor still needs it; it goes on size, while the store is
- * larger than the limit, even if a cursor needs it: that is counted ({@link #cursorOverruns()}) and
- * logged at WARNING naming the cursor. A deleted segment is marked first, so a query that can no
- * longer open its file skips it.
+ * SegmentList}'s monitor, under which the list is read and its deleted segments dropped. Never
+ * deletes the last (active) segment. Any other segment goes on age when every key in it is past its
+ * own limit ({@link #retain}) and no cursor still needs it, wherever it is in the list: a
+ * long-lived key keeps the segments it appears in, not the newer ones after it (the history then
+ * has holes between them). Segments go on size from the oldest end, while the store is larger than
+ * the limit, even if a cursor needs them: that is counted ({@link #cursorOverruns()}) and logged at
+ * WARNING naming the cursor. A deleted segment is marked first, so a query that can no longer open
+ * its file skips it.
  */
 public final class SegmentRetention {
   private static final System.Logger LOG = System.getLogger("io.runnel.store");
@@ -136,8 +138,8 @@ public final class SegmentRetention {
         }
       }
       long now = EntryFormat.epochMicros(clock.instant());
-      int i = 0;
-      for (; i < segs.size() - 1; i++) {
+      List<Segment> kept = new ArrayList<>();
+      for (int i = 0; i < segs.size() - 1; i++) {
         Segment s = segs.get(i);
         boolean cursorBehind = s.entries() > 0 && s.lastSequence() >= minCursor;
         boolean tooBig = total > r.maxBytes();
@@ -161,7 +163,8 @@ public final class SegmentRetention {
                     + "); those entries will not be forwarded");
           }
         } else if (!(tooOld && !cursorBehind)) {
-          break;
+          kept.add(s); // and look further: a newer segment may hold only shorter-lived keys
+          continue;
         }
         total -= s.size();
         deleted.add(s);
@@ -169,7 +172,8 @@ public final class SegmentRetention {
       if (deleted.isEmpty()) {
         return 0;
       }
-      segments.replace(segs.subList(i, segs.size()));
+      kept.add(segs.getLast());
+      segments.replace(kept);
     }
     for (Segment s : deleted) {
       s.markDeleted();
