@@ -70,8 +70,7 @@ public final class SegmentWriter {
 
   private volatile long writtenSequence;
 
-  /** Highest sequence someone asked to force ({@link #requestSync}); -1 if none. */
-  private final AtomicLong syncUpTo = new AtomicLong(-1);
+  private final SyncRequest syncRequest = new SyncRequest();
 
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong encodeFailures = new AtomicLong();
@@ -134,7 +133,7 @@ public final class SegmentWriter {
 
   /** Asks the writer to force everything up to {@code sequence} now, whatever the policy. */
   public void requestSync(long sequence) {
-    syncUpTo.accumulateAndGet(sequence, Math::max);
+    syncRequest.request(sequence);
   }
 
   /** Entries written to segment files by this process. */
@@ -189,7 +188,8 @@ public final class SegmentWriter {
         if (unforced && durability instanceof Durability.Interval) {
           wait = Math.min(wait, lastForce + intervalNanos - now);
         }
-        boolean syncWanted = syncUpTo.get() > durable.get();
+        long requested = syncRequest.get();
+        boolean syncWanted = requested > durable.get();
         int n = queue.drain(batch, syncWanted ? 0 : Math.max(wait, 1));
         poll = n > 0 ? MIN_POLL_NANOS : Math.min(poll * 2, MAX_POLL_NANOS);
         if (durable.failure() != null) {
@@ -219,7 +219,7 @@ public final class SegmentWriter {
           // everything written is forced and nothing is queued: the requested sequence is
           // resolved (or was never appended); do not spin on it
           durable.advanceTo(writtenSequence);
-          syncUpTo.accumulateAndGet(durable.get(), Math::min);
+          syncRequest.resolved(requested, durable.get());
         }
         if (force) {
           forceActive();
