@@ -396,21 +396,39 @@ public final class HistoryStore implements AutoCloseable {
   }
 
   /**
-   * Stops accepting appends, writes and forces everything queued, and stops the writer thread
-   * (waiting at most 30 s for it). Idempotent.
+   * Stops accepting appends, writes and forces everything queued, stops the writer thread (waiting
+   * at most 30 s for it) and unlocks the directory. Idempotent.
+   *
+   * @throws StoreException if the writer is still running after 30 s (a stuck disk): the store is
+   *     then closed for appends, but the directory stays locked, so that no second store writes it
+   *     beside this writer; call {@code close()} again later
    */
   @Override
   public void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  /** {@link #close()} waiting at most {@code timeout} for the writer (tests). */
+  void close(Duration timeout) {
     closed = true;
     queue.close("the history store in " + dir + " is closed");
     try {
-      if (!writer.join(Duration.ofSeconds(30))) {
-        LOG.log(Level.ERROR, "history writer for {0} did not stop within 30 s (disk stuck?)", dir);
-      }
+      writer.join(timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     durable.signal();
+    if (writer.isAlive()) {
+      // releasing the lock now would let a second writer open the directory beside this one
+      String problem =
+          "history store in "
+              + dir
+              + " failed to close: its writer thread is still running after "
+              + timeout
+              + " (disk stuck?); the directory stays locked. Call close() again later";
+      LOG.log(Level.ERROR, problem);
+      throw new StoreException(problem);
+    }
     lock.release();
   }
 

@@ -350,6 +350,28 @@ class HistoryStoreTest {
   }
 
   @Test
+  void closeNeverUnlocksTheDirectoryWhileTheWriterStillRuns() throws Exception {
+    GateCodec gate = new GateCodec();
+    HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build());
+    try {
+      store.append(A, "blocker", gate); // the writer is now stuck, as on a hung disk
+      assertThat(gate.entered.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThatThrownBy(() -> store.close(Duration.ofMillis(100)))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("failed to close")
+          .hasMessageContaining("still running");
+      assertThatThrownBy(() -> HistoryStore.open(StoreConfig.builder(dir).build()))
+          .hasMessageContaining("already open");
+    } finally {
+      gate.release.countDown();
+    }
+    store.close(); // the writer ends now: the lock goes with it
+    try (HistoryStore again = HistoryStore.open(StoreConfig.builder(dir).build())) {
+      assertThat(again.query(Query.all())).hasSize(1);
+    }
+  }
+
+  @Test
   void appendAfterCloseFailsClearly() throws Exception {
     HistoryStore store = HistoryStore.open(config().build());
     store.close();
