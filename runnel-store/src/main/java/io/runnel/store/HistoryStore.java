@@ -162,13 +162,33 @@ public final class HistoryStore implements AutoCloseable {
    * @param timestampMicros wall-clock time of the value, epoch microseconds
    * @return the value's sequence, or -1 if it was dropped at once ({@link
    *     OverflowPolicy#dropOldest()} with nothing older to drop)
+   * @throws IllegalArgumentException if the key id is not valid (as {@link #appender} checks)
    * @throws StoreFullException if the queue is full and the policy gives up
    * @throws StoreException if the store is closed or has failed
    */
   public <T> long append(
       RecordKey key, long timestampMicros, T value, Codec<T> codec, OverflowPolicy policy) {
     Objects.requireNonNull(value, "value");
-    return queue.offer(new HandoffQueue.Pending(key.id(), timestampMicros, value, codec), policy);
+    String id = key.id();
+    if (id != lastCheckedKey) { // one reference compare for a producer that appends one key
+      checkKey(id);
+      lastCheckedKey = id;
+    }
+    return queue.offer(new HandoffQueue.Pending(id, timestampMicros, value, codec), policy);
+  }
+
+  /**
+   * The key id {@link #append} checked last. A plain field on purpose: any value a thread reads was
+   * checked by some thread (a String is immutable), and a stale one only costs another check.
+   */
+  private String lastCheckedKey;
+
+  private static void checkKey(String id) {
+    RecordKey.problem(id)
+        .ifPresent(
+            p -> {
+              throw new IllegalArgumentException(p);
+            });
   }
 
   /**
@@ -177,11 +197,7 @@ public final class HistoryStore implements AutoCloseable {
    * @throws IllegalArgumentException if the key id is not valid
    */
   public <T> Appender<T> appender(RecordKey key, Codec<T> codec) {
-    RecordKey.problem(key.id())
-        .ifPresent(
-            p -> {
-              throw new IllegalArgumentException(p);
-            });
+    checkKey(key.id());
     return new Appender<>(this, key, codec, config.overflow());
   }
 

@@ -308,6 +308,21 @@ class HistoryStoreTest {
   }
 
   @Test
+  void appendChecksTheKeyAsAppenderDoes() throws Exception {
+    io.runnel.RecordKey bad = () -> "Sensor A"; // an enum key can carry any id
+    try (HistoryStore store = HistoryStore.open(config().build())) {
+      assertThatThrownBy(() -> store.appender(bad, TEXT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("uppercase 'S'");
+      assertThatThrownBy(() -> store.append(bad, "v", TEXT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("uppercase 'S'");
+      assertThat(store.stats().appended()).isZero();
+      assertThat(store.append(A, "v", TEXT)).isEqualTo(0); // no sequence was used up
+    }
+  }
+
+  @Test
   void aDirectoryIsOpenedByOneStoreAtATime() throws Exception {
     try (HistoryStore store = HistoryStore.open(config().build())) {
       assertThatThrownBy(() -> HistoryStore.open(config().build()))
