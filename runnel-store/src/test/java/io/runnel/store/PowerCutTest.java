@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
  * Each iteration cuts the power several times in a row (a cut can hit the repair of the previous
  * one).
  *
- * <p>Bounded: runs for {@code -Dpowercut.seconds} (default 20) or {@code -Dpowercut.iterations}
+ * <p>Bounded: runs for {@code -Dpowercut.seconds} (default 15) or {@code -Dpowercut.iterations}
  * iterations, whichever ends first. Reproduce a failure with {@code -Dpowercut.seed=<seed>
  * -Dpowercut.iterations=1} (the writer thread's timing still varies between runs).
  */
@@ -125,7 +125,7 @@ class PowerCutTest {
   @Test
   void survivesAPowerCutAtAnyIoOperation() throws Exception {
     long base = Long.getLong("powercut.seed", System.nanoTime());
-    long budget = TimeUnit.SECONDS.toNanos(Long.getLong("powercut.seconds", 20));
+    long budget = TimeUnit.SECONDS.toNanos(Long.getLong("powercut.seconds", 15));
     long maxIterations = Long.getLong("powercut.iterations", 100_000);
     Tally t = new Tally();
     long start = System.nanoTime();
