@@ -274,6 +274,8 @@ class RecoveryTest {
     assertThat(logged)
         .anyMatch(w -> w.contains(future.getFileName().toString()) && w.contains("version 2"));
     assertThat(Files.readAllBytes(future)).isEqualTo(v2); // kept for the build that can read it
+    assertThat(segments(dir).getLast().getFileName().toString())
+        .isEqualTo(EntryFormat.segmentFileName(1_000_001)); // names stay in sequence order
     try (HistoryStore store = HistoryStore.open(config(dir))) {
       assertThat(readAllChecked(store)).hasSize(301);
     }

@@ -123,6 +123,12 @@ public final class Recovery {
         result.add(s);
       }
     }
+    if (active[0] != null && active[0].segment().baseSequence < minNext) {
+      // a rejected file sorts after it: the writer starts a new segment after that one, so that
+      // file names stay in sequence order
+      active[0].channel().close();
+      active[0] = null;
+    }
     return new Result(result, active[0], minNext);
   }
 

@@ -8,6 +8,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 
@@ -95,7 +96,7 @@ public interface StoreFileSystem {
       }
       return b.position() == b.capacity()
           ? b.array()
-          : java.util.Arrays.copyOf(b.array(), b.position());
+          : Arrays.copyOf(b.array(), b.position());
     }
   }
 }
