@@ -94,9 +94,7 @@ public interface StoreFileSystem {
       while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
         // fill
       }
-      return b.position() == b.capacity()
-          ? b.array()
-          : Arrays.copyOf(b.array(), b.position());
+      return b.position() == b.capacity() ? b.array() : Arrays.copyOf(b.array(), b.position());
     }
   }
 }
