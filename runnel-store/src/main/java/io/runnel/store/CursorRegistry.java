@@ -1,9 +1,8 @@
 package io.runnel.store;
 
 import io.runnel.RecordKey;
+import io.runnel.store.wal.StoreFileSystem;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
@@ -19,31 +18,31 @@ final class CursorRegistry {
   private static final String CURSOR_DIR = "cursors";
   private static final String CURSOR_SUFFIX = ".cursor";
 
+  private final StoreFileSystem fs;
   private final Path dir;
   private final Map<String, StoreCursor> cursors = new ConcurrentHashMap<>();
 
-  private CursorRegistry(Path storeDir) {
+  private CursorRegistry(StoreFileSystem fs, Path storeDir) {
+    this.fs = fs;
     this.dir = storeDir.resolve(CURSOR_DIR);
   }
 
   /** Creates the cursor directory if needed (no cursor is loaded yet; see {@link #load}). */
-  static CursorRegistry create(Path storeDir) throws IOException {
-    CursorRegistry r = new CursorRegistry(storeDir);
-    Files.createDirectories(r.dir);
+  static CursorRegistry create(StoreFileSystem fs, Path storeDir) throws IOException {
+    CursorRegistry r = new CursorRegistry(fs, storeDir);
+    fs.createDirectoriesDurably(r.dir); // else a power cut can take every cursor file with it
     return r;
   }
 
   /** Loads every cursor file, and removes temporary files of interrupted advances. */
   void load() throws IOException {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String f = p.getFileName().toString();
-        if (f.endsWith(CURSOR_SUFFIX + ".tmp")) {
-          Files.deleteIfExists(p); // an interrupted advance; the old file is still valid
-        } else if (f.endsWith(CURSOR_SUFFIX)) {
-          String name = f.substring(0, f.length() - CURSOR_SUFFIX.length());
-          cursors.put(name, StoreCursor.load(name, p, HistoryStore.LOG));
-        }
+    for (Path p : fs.list(dir)) {
+      String f = p.getFileName().toString();
+      if (f.endsWith(CURSOR_SUFFIX + ".tmp")) {
+        fs.delete(p); // an interrupted advance; the old file is still valid
+      } else if (f.endsWith(CURSOR_SUFFIX)) {
+        String name = f.substring(0, f.length() - CURSOR_SUFFIX.length());
+        cursors.put(name, StoreCursor.load(fs, name, p, HistoryStore.LOG));
       }
     }
   }
@@ -58,7 +57,7 @@ final class CursorRegistry {
     synchronized (cursors) {
       StoreCursor c = cursors.get(name);
       if (c == null) {
-        c = StoreCursor.load(name, dir.resolve(name + CURSOR_SUFFIX), HistoryStore.LOG);
+        c = StoreCursor.load(fs, name, dir.resolve(name + CURSOR_SUFFIX), HistoryStore.LOG);
         cursors.put(name, c);
       }
       return c;
@@ -69,7 +68,7 @@ final class CursorRegistry {
   void delete(String name) throws IOException {
     synchronized (cursors) {
       cursors.remove(name);
-      Files.deleteIfExists(dir.resolve(name + CURSOR_SUFFIX));
+      fs.delete(dir.resolve(name + CURSOR_SUFFIX));
     }
   }
 

@@ -6,6 +6,7 @@ import io.runnel.store.wal.SchemaRegistry;
 import io.runnel.store.wal.Segment;
 import io.runnel.store.wal.SegmentList;
 import io.runnel.store.wal.SegmentScanner;
+import io.runnel.store.wal.StoreFileSystem;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -25,13 +26,15 @@ import java.util.concurrent.atomic.LongAdder;
  * blocks whose key set, time range or sequence range cannot match are not read.
  */
 final class HistoryQueries {
+  private final StoreFileSystem fs;
   private final SegmentList segments;
   private final SchemaRegistry schemas;
 
   /** Entries decoded by queries; lets tests check that the sparse index avoids full scans. */
   final LongAdder entriesScanned = new LongAdder();
 
-  HistoryQueries(SegmentList segments, SchemaRegistry schemas) {
+  HistoryQueries(StoreFileSystem fs, SegmentList segments, SchemaRegistry schemas) {
+    this.fs = fs;
     this.segments = segments;
     this.schemas = schemas;
   }
@@ -129,9 +132,9 @@ final class HistoryQueries {
         && (q.key() == null || seg.keys.contains(q.key()));
   }
 
-  private static FileChannel openForQuery(Segment seg) throws IOException {
+  private FileChannel openForQuery(Segment seg) throws IOException {
     try {
-      return FileChannel.open(seg.path, StandardOpenOption.READ);
+      return fs.open(seg.path, StandardOpenOption.READ);
     } catch (NoSuchFileException e) {
       if (seg.deleted()) {
         return null; // removed by retention while the query ran

@@ -11,9 +11,9 @@ import io.runnel.store.wal.Segment;
 import io.runnel.store.wal.SegmentList;
 import io.runnel.store.wal.SegmentRetention;
 import io.runnel.store.wal.SegmentWriter;
+import io.runnel.store.wal.StoreFileSystem;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,15 +94,15 @@ public final class HistoryStore implements AutoCloseable {
   /** For {@link DurableSequence#await}: nothing will ever become durable again. */
   private final BooleanSupplier writerGone = this::writerGone;
 
-  private HistoryStore(StoreConfig config) throws IOException {
+  private HistoryStore(StoreConfig config, StoreFileSystem fs) throws IOException {
     this.config = config;
     this.dir = config.directory();
-    Files.createDirectories(dir);
-    this.lock = DirectoryLock.acquire(dir);
-    this.cursors = CursorRegistry.create(dir);
-    SchemaRegistry schemas = SchemaRegistry.load(dir);
+    fs.createDirectoriesDurably(dir); // a power cut must not take the new directory with it
+    this.lock = DirectoryLock.acquire(fs, dir);
+    this.cursors = CursorRegistry.create(fs, dir);
+    SchemaRegistry schemas = SchemaRegistry.load(fs, dir);
     this.recovery =
-        new Recovery(dir, config.indexInterval(), config.segmentBytes(), config.clock());
+        new Recovery(fs, dir, config.indexInterval(), config.segmentBytes(), config.clock());
     Recovery.Result recovered;
     try {
       recovered = recovery.run();
@@ -116,11 +116,11 @@ public final class HistoryStore implements AutoCloseable {
     this.durable = new DurableSequence(dir, next - 1);
     cursors.load();
     this.retention =
-        new SegmentRetention(dir, config.retention(), config.clock(), segments, cursors.all());
-    this.queries = new HistoryQueries(segments, schemas);
+        new SegmentRetention(fs, dir, config.retention(), config.clock(), segments, cursors.all());
+    this.queries = new HistoryQueries(fs, segments, schemas);
     this.writer =
         new SegmentWriter(
-            config, schemas, queue, segments, retention, durable, recovered.active(), next - 1);
+            config, fs, schemas, queue, segments, retention, durable, recovered.active(), next - 1);
     writer.start();
   }
 
@@ -131,7 +131,13 @@ public final class HistoryStore implements AutoCloseable {
    * @throws IOException if the directory or its files cannot be read or repaired
    */
   public static HistoryStore open(StoreConfig config) throws IOException {
-    return new HistoryStore(Objects.requireNonNull(config, "config"));
+    return open(config, StoreFileSystem.platform());
+  }
+
+  /** Tests: opens the store on another file system (e.g. one that simulates power cuts). */
+  static HistoryStore open(StoreConfig config, StoreFileSystem fs) throws IOException {
+    return new HistoryStore(
+        Objects.requireNonNull(config, "config"), Objects.requireNonNull(fs, "fs"));
   }
 
   // ---------------------------------------------------------------------------------- append
@@ -156,13 +162,33 @@ public final class HistoryStore implements AutoCloseable {
    * @param timestampMicros wall-clock time of the value, epoch microseconds
    * @return the value's sequence, or -1 if it was dropped at once ({@link
    *     OverflowPolicy#dropOldest()} with nothing older to drop)
+   * @throws IllegalArgumentException if the key id is not valid (as {@link #appender} checks)
    * @throws StoreFullException if the queue is full and the policy gives up
    * @throws StoreException if the store is closed or has failed
    */
   public <T> long append(
       RecordKey key, long timestampMicros, T value, Codec<T> codec, OverflowPolicy policy) {
     Objects.requireNonNull(value, "value");
-    return queue.offer(new HandoffQueue.Pending(key.id(), timestampMicros, value, codec), policy);
+    String id = key.id();
+    if (id != lastCheckedKey) { // one reference compare for a producer that appends one key
+      checkKey(id);
+      lastCheckedKey = id;
+    }
+    return queue.offer(new HandoffQueue.Pending(id, timestampMicros, value, codec), policy);
+  }
+
+  /**
+   * The key id {@link #append} checked last. A plain field on purpose: any value a thread reads was
+   * checked by some thread (a String is immutable), and a stale one only costs another check.
+   */
+  private String lastCheckedKey;
+
+  private static void checkKey(String id) {
+    RecordKey.problem(id)
+        .ifPresent(
+            p -> {
+              throw new IllegalArgumentException(p);
+            });
   }
 
   /**
@@ -171,11 +197,7 @@ public final class HistoryStore implements AutoCloseable {
    * @throws IllegalArgumentException if the key id is not valid
    */
   public <T> Appender<T> appender(RecordKey key, Codec<T> codec) {
-    RecordKey.problem(key.id())
-        .ifPresent(
-            p -> {
-              throw new IllegalArgumentException(p);
-            });
+    checkKey(key.id());
     return new Appender<>(this, key, codec, config.overflow());
   }
 
@@ -390,21 +412,39 @@ public final class HistoryStore implements AutoCloseable {
   }
 
   /**
-   * Stops accepting appends, writes and forces everything queued, and stops the writer thread
-   * (waiting at most 30 s for it). Idempotent.
+   * Stops accepting appends, writes and forces everything queued, stops the writer thread (waiting
+   * at most 30 s for it) and unlocks the directory. Idempotent.
+   *
+   * @throws StoreException if the writer is still running after 30 s (a stuck disk): the store is
+   *     then closed for appends, but the directory stays locked, so that no second store writes it
+   *     beside this writer; call {@code close()} again later
    */
   @Override
   public void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  /** {@link #close()} waiting at most {@code timeout} for the writer (tests). */
+  void close(Duration timeout) {
     closed = true;
     queue.close("the history store in " + dir + " is closed");
     try {
-      if (!writer.join(Duration.ofSeconds(30))) {
-        LOG.log(Level.ERROR, "history writer for {0} did not stop within 30 s (disk stuck?)", dir);
-      }
+      writer.join(timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     durable.signal();
+    if (writer.isAlive()) {
+      // releasing the lock now would let a second writer open the directory beside this one
+      String problem =
+          "history store in "
+              + dir
+              + " failed to close: its writer thread is still running after "
+              + timeout
+              + " (disk stuck?); the directory stays locked. Call close() again later";
+      LOG.log(Level.ERROR, problem);
+      throw new StoreException(problem);
+    }
     lock.release();
   }
 

@@ -5,6 +5,7 @@ import io.runnel.RecordKey;
 import io.runnel.codec.Codec;
 import io.runnel.codec.RecordCodec;
 import io.runnel.spi.Checks;
+import io.runnel.spi.LogLimiter;
 import io.runnel.spi.RecordHook;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +40,14 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>{@link OverflowPolicy#fail()} throws at once.
  *
+ * <p><b>A failing store degrades the history, never the pipeline.</b> When the store cannot take a
+ * value for another reason than a full queue (it was closed, or its writer failed: disk full, I/O
+ * error), the value is still produced into the record; only its history is lost. Each such value is
+ * counted ({@code persist.failed}) and logged at WARNING, rate-limited (3 at once, then one a
+ * minute). Only an explicit {@link OverflowPolicy#fail()} (set with {@link #overflow}, or the
+ * store's default policy when the record takes it) passes every {@link StoreException} to the
+ * producer: it asked to hear of every value not persisted.
+ *
  * <p>{@link #restoreLast()} puts the newest stored value back into the record's buffer when the
  * pipeline starts, so a restarted device resumes with its last state (a value written by a changed
  * type is reported as a warning and the record starts empty). It is meant for state held in a
@@ -65,6 +74,10 @@ public final class Persist<T> implements RecordHook<T> {
   private volatile HistoryStore.Appender<T> appender;
   private final LongAdder appended = new LongAdder();
   private final LongAdder rejected = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+
+  /** A failed or closed store is logged 3 times at once, then once a minute. */
+  private final LogLimiter failureLog = new LogLimiter(3, Duration.ofMinutes(1));
 
   private Persist(
       HistoryStore store,
@@ -159,11 +172,29 @@ public final class Persist<T> implements RecordHook<T> {
 
   @Override
   public void produced(T value) {
+    HistoryStore.Appender<T> a = appender;
     try {
-      appender.append(value);
+      a.append(value);
     } catch (StoreFullException e) {
-      rejected.increment();
+      rejected.increment(); // fail() or waitUpTo: the producer is told, as documented
       throw e;
+    } catch (StoreException e) {
+      failed.increment();
+      if (a.policy() instanceof OverflowPolicy.Fail) {
+        throw e;
+      }
+      failureLog.log(
+          HistoryStore.LOG,
+          System.Logger.Level.WARNING,
+          "history: a value of '"
+              + a.key().id()
+              + "' was produced but not persisted ("
+              + failed.sum()
+              + " so far, counted as persist.failed): "
+              + e.getMessage()
+              + ". The record goes on without history; reopen the store to persist again",
+          e.getCause());
+      return;
     }
     appended.increment();
   }
@@ -172,7 +203,15 @@ public final class Persist<T> implements RecordHook<T> {
   public Map<String, Long> counters() {
     HistoryStore.Appender<T> a = appender;
     long dropped = a == null ? 0 : store.droppedFor(a.key());
-    return Map.of("appended", appended.sum(), "rejected", rejected.sum(), "dropped", dropped);
+    return Map.of(
+        "appended",
+        appended.sum(),
+        "rejected",
+        rejected.sum(),
+        "dropped",
+        dropped,
+        "failed",
+        failed.sum());
   }
 
   @Override

@@ -1,14 +1,11 @@
 package io.runnel.store;
 
-import io.runnel.store.wal.Fsync;
+import io.runnel.store.wal.StoreFileSystem;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
@@ -24,11 +21,13 @@ import java.util.zip.CRC32C;
 public final class StoreCursor {
   private static final int MAGIC = 0x524E4355; // "RNCU"
 
+  private final StoreFileSystem fs;
   private final String name;
   private final Path file;
   private volatile long position;
 
-  private StoreCursor(String name, Path file, long position) {
+  private StoreCursor(StoreFileSystem fs, String name, Path file, long position) {
+    this.fs = fs;
     this.name = name;
     this.file = file;
     this.position = position;
@@ -58,7 +57,7 @@ public final class StoreCursor {
     if (next == position) {
       return;
     }
-    write(file, next);
+    write(fs, file, next);
     position = next;
   }
 
@@ -67,10 +66,11 @@ public final class StoreCursor {
     return "StoreCursor[" + name + " @ " + position + "]";
   }
 
-  static StoreCursor load(String name, Path file, System.Logger log) throws IOException {
+  static StoreCursor load(StoreFileSystem fs, String name, Path file, System.Logger log)
+      throws IOException {
     long pos = 0;
     try {
-      byte[] b = Files.readAllBytes(file);
+      byte[] b = fs.readAll(file);
       ByteBuffer buf = ByteBuffer.wrap(b);
       CRC32C crc = new CRC32C();
       crc.update(b, 0, Math.min(b.length, 12));
@@ -87,17 +87,17 @@ public final class StoreCursor {
     } catch (NoSuchFileException e) {
       // new cursor
     }
-    return new StoreCursor(name, file, pos);
+    return new StoreCursor(fs, name, file, pos);
   }
 
-  private static void write(Path file, long pos) throws IOException {
+  private static void write(StoreFileSystem fs, Path file, long pos) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(16).putInt(MAGIC).putLong(pos);
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, 12);
     b.putInt((int) crc.getValue()).flip();
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (FileChannel ch =
-        FileChannel.open(
+        fs.open(
             tmp,
             StandardOpenOption.CREATE,
             StandardOpenOption.WRITE,
@@ -107,12 +107,7 @@ public final class StoreCursor {
       }
       ch.force(true);
     }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException(
-          "cannot persist cursor " + file + ": the file system has no atomic rename", e);
-    }
-    Fsync.directory(file.getParent());
+    fs.rename(tmp, file);
+    fs.forceDirectory(file.getParent());
   }
 }

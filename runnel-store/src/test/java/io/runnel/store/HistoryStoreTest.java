@@ -308,6 +308,21 @@ class HistoryStoreTest {
   }
 
   @Test
+  void appendChecksTheKeyAsAppenderDoes() throws Exception {
+    io.runnel.RecordKey bad = () -> "Sensor A"; // an enum key can carry any id
+    try (HistoryStore store = HistoryStore.open(config().build())) {
+      assertThatThrownBy(() -> store.appender(bad, TEXT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("uppercase 'S'");
+      assertThatThrownBy(() -> store.append(bad, "v", TEXT))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("uppercase 'S'");
+      assertThat(store.stats().appended()).isZero();
+      assertThat(store.append(A, "v", TEXT)).isEqualTo(0); // no sequence was used up
+    }
+  }
+
+  @Test
   void aDirectoryIsOpenedByOneStoreAtATime() throws Exception {
     try (HistoryStore store = HistoryStore.open(config().build())) {
       assertThatThrownBy(() -> HistoryStore.open(config().build()))
@@ -346,6 +361,28 @@ class HistoryStoreTest {
       assertThatThrownBy(() -> store.awaitDurable(lastAppended, Duration.ofSeconds(5)))
           .isInstanceOf(StoreException.class)
           .hasMessageContaining("failed before sequence");
+    }
+  }
+
+  @Test
+  void closeNeverUnlocksTheDirectoryWhileTheWriterStillRuns() throws Exception {
+    GateCodec gate = new GateCodec();
+    HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build());
+    try {
+      store.append(A, "blocker", gate); // the writer is now stuck, as on a hung disk
+      assertThat(gate.entered.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThatThrownBy(() -> store.close(Duration.ofMillis(100)))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("failed to close")
+          .hasMessageContaining("still running");
+      assertThatThrownBy(() -> HistoryStore.open(StoreConfig.builder(dir).build()))
+          .hasMessageContaining("already open");
+    } finally {
+      gate.release.countDown();
+    }
+    store.close(); // the writer ends now: the lock goes with it
+    try (HistoryStore again = HistoryStore.open(StoreConfig.builder(dir).build())) {
+      assertThat(again.query(Query.all())).hasSize(1);
     }
   }
 

@@ -236,6 +236,89 @@ class PipelineHistoryTest {
   }
 
   @Test
+  void aClosedStoreNeitherStopsNorFailsATickerOnADedicatedLaneAndIsCounted() throws Exception {
+    HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build());
+    AtomicInteger tapped = new AtomicInteger();
+    try (Runnel runnel =
+        Runnel.builder()
+            .lane("control", io.runnel.LaneSpec.dedicated())
+            .configure(
+                String.class,
+                INDOOR,
+                r ->
+                    r.lane("control")
+                        .buffer(BufferSpec.ring(64))
+                        .hook(Persist.to(store, new HistoryStoreTest.TextCodec()))
+                        .source(
+                            (ctx, out) -> {
+                              io.runnel.Ticker ticker = ctx.ticker(Duration.ofMillis(10));
+                              for (int i = 0; ; i++) {
+                                ticker.await();
+                                out.produce("v" + i);
+                              }
+                            })
+                        .tap((ctx, v) -> tapped.incrementAndGet()))
+            .build()
+            .start()) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (tapped.get() < 5 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(tapped.get()).isGreaterThanOrEqualTo(5);
+      store.close(); // e.g. closed too early by the application, or its disk failed
+      int atClose = tapped.get();
+      Thread.sleep(1000);
+      assertThat(tapped.get() - atClose)
+          .as("values produced in the second after")
+          .isGreaterThanOrEqualTo(50);
+      io.runnel.inspect.TaskInfo task =
+          runnel.inspect().task(INDOOR.id() + "/source").orElseThrow();
+      assertThat(task.state()).isEqualTo(io.runnel.inspect.TaskInfo.State.RUNNING);
+      assertThat(task.failures()).isZero();
+      assertThat(
+              runnel
+                  .inspect()
+                  .record(INDOOR.id())
+                  .orElseThrow()
+                  .hookCounters()
+                  .get("persist.failed"))
+          .isGreaterThanOrEqualTo(50L);
+    }
+  }
+
+  @Test
+  void aClosedStoreReachesTheProducerOnlyUnderAnExplicitFailPolicy() throws Exception {
+    HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build());
+    try (Runnel runnel =
+        Runnel.builder()
+            .configure(
+                String.class,
+                INDOOR,
+                r ->
+                    r.external()
+                        .hook(
+                            Persist.to(store, new HistoryStoreTest.TextCodec())
+                                .overflow(OverflowPolicy.fail())))
+            .configure(
+                String.class,
+                STATE,
+                r -> r.external().hook(Persist.to(store, new HistoryStoreTest.TextCodec())))
+            .build()
+            .start()) {
+      store.close();
+      Producer<String> failing = runnel.producer(String.class, INDOOR);
+      assertThatThrownBy(() -> failing.produce("a")).isInstanceOf(StoreException.class);
+      Producer<String> degrading = runnel.producer(String.class, STATE);
+      degrading.produce("b"); // the default waitUpTo: produced, not persisted
+      assertThat(runnel.inspect().record(STATE.id()).orElseThrow().produced()).isEqualTo(1);
+      assertThat(runnel.inspect().record(STATE.id()).orElseThrow().hookCounters())
+          .containsEntry("persist.failed", 1L);
+      assertThat(runnel.inspect().record(INDOOR.id()).orElseThrow().hookCounters())
+          .containsEntry("persist.failed", 1L);
+    }
+  }
+
+  @Test
   void aReplayIntoItsOwnPersistedRecordEnds() throws Exception {
     try (HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build())) {
       Codec<Reading> codec = Codec.forRecord(Reading.class);

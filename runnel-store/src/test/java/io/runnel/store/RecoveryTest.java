@@ -188,6 +188,115 @@ class RecoveryTest {
     }
   }
 
+  /** Runs {@code action} and returns what the store logged at WARNING or above meanwhile. */
+  static List<String> warnings(ThrowingRunnable action) throws Exception {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.runnel.store");
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler h =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+              seen.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    log.addHandler(h);
+    try {
+      action.run();
+    } finally {
+      log.removeHandler(h);
+    }
+    return seen;
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /** The header of a segment file with another base sequence or version (CRC fixed up). */
+  static byte[] withHeader(byte[] segment, long base, short version) {
+    byte[] b = segment.clone();
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(b);
+    h.putShort(4, version).putLong(8, base);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b, 0, 24);
+    h.putInt(24, (int) crc.getValue());
+    return b;
+  }
+
+  @Test
+  void aSegmentWhoseNameDisagreesWithItsHeaderIsReportedAndNotServed() throws Exception {
+    fill(dir, 300);
+    Path first = segments(dir).getFirst();
+    byte[] copy = Files.readAllBytes(first); // header base 0, entries 0..k
+    Path misnamed = dir.resolve(EntryFormat.segmentFileName(1)); // e.g. a backup put back wrongly
+    Files.write(misnamed, copy);
+    List<String> logged =
+        warnings(
+            () -> {
+              try (HistoryStore store = HistoryStore.open(config(dir))) {
+                // each sequence once, in order: no duplicates
+                assertThat(readAllChecked(store)).hasSize(300);
+                assertThat(store.stats().damagedRegions()).isEqualTo(1);
+              }
+            });
+    assertThat(logged)
+        .anyMatch(w -> w.contains(misnamed.getFileName().toString()) && w.contains("file name"));
+    assertThat(Files.readAllBytes(misnamed)).isEqualTo(copy); // not deleted, not modified
+  }
+
+  @Test
+  void aSegmentFileOfAnotherVersionIsRejectedAndReportedNotServedNorTouched() throws Exception {
+    fill(dir, 300);
+    List<Path> segs = segments(dir);
+    byte[] v2 = withHeader(Files.readAllBytes(segs.getFirst()), 1_000_000, (short) 2);
+    Path future = dir.resolve(EntryFormat.segmentFileName(1_000_000)); // written by a newer build
+    Files.write(future, v2);
+    List<String> logged =
+        warnings(
+            () -> {
+              try (HistoryStore store = HistoryStore.open(config(dir))) {
+                assertThat(readAllChecked(store)).hasSize(300);
+                assertThat(store.stats().damagedRegions()).isEqualTo(1);
+                long next =
+                    store.append(A, "v" + 1_000_001, TEXT); // after the rejected file's name
+                assertThat(next).isEqualTo(1_000_001);
+                assertThat(store.awaitDurable(next, Duration.ofSeconds(5))).isTrue();
+              }
+            });
+    assertThat(logged)
+        .anyMatch(w -> w.contains(future.getFileName().toString()) && w.contains("version 2"));
+    assertThat(Files.readAllBytes(future)).isEqualTo(v2); // kept for the build that can read it
+    assertThat(segments(dir).getLast().getFileName().toString())
+        .isEqualTo(EntryFormat.segmentFileName(1_000_001)); // names stay in sequence order
+    try (HistoryStore store = HistoryStore.open(config(dir))) {
+      assertThat(readAllChecked(store)).hasSize(301);
+    }
+  }
+
+  @Test
+  void strayWalLikeFilesAreIgnoredWithAWarningNamingThem() throws Exception {
+    fill(dir, 50);
+    Files.write(dir.resolve("backup.wal"), new byte[] {1, 2, 3});
+    Files.write(dir.resolve("00000000000000000000.wal.bak"), new byte[] {1, 2, 3});
+    List<String> logged =
+        warnings(
+            () -> {
+              try (HistoryStore store = HistoryStore.open(config(dir))) {
+                assertThat(readAllChecked(store)).hasSize(50);
+              }
+            });
+    assertThat(logged).anyMatch(w -> w.contains("backup.wal"));
+    assertThat(logged).anyMatch(w -> w.contains("00000000000000000000.wal.bak"));
+  }
+
   @Test
   void simulatedCrashLosesNothingDurable() throws Exception {
     HistoryStore store = HistoryStore.open(config(dir));

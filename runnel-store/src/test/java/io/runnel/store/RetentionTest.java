@@ -43,6 +43,23 @@ class RetentionTest {
   }
 
   @Test
+  void aLongRetainedKeyInTheOldestSegmentKeepsOnlyTheSegmentsItAppearsIn() throws Exception {
+    io.runnel.RecordKey state = io.runnel.RecordKey.of("robot.state");
+    try (HistoryStore store =
+        HistoryStore.open(config(Retention.maxAge(Duration.ofSeconds(100))))) {
+      store.retain(state, Duration.ofDays(30));
+      store.append(state, "arm up", TEXT); // in the oldest segment, kept 30 days
+      fill(store, 400); // many newer segments holding only A (kept 100 s)
+      nowMillis.addAndGet(1_000_000);
+      store.applyRetention();
+      assertThat(store.query(Query.all().key(state))).hasSize(1);
+      // the segment holding the state and the active one; none of A's old segments
+      assertThat(store.stats().segments()).isEqualTo(2);
+      assertThat(store.query(Query.all().key(A)).getLast().sequence()).isEqualTo(400);
+    }
+  }
+
+  @Test
   void deletesWholeSegmentsOlderThanMaxAge() throws Exception {
     try (HistoryStore store =
         HistoryStore.open(config(Retention.maxAge(Duration.ofSeconds(100))))) {

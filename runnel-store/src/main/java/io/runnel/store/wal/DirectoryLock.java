@@ -28,10 +28,9 @@ public final class DirectoryLock {
    *
    * @throws IOException if the directory is already open, or the lock file cannot be opened
    */
-  public static DirectoryLock acquire(Path dir) throws IOException {
+  public static DirectoryLock acquire(StoreFileSystem fs, Path dir) throws IOException {
     FileChannel ch =
-        FileChannel.open(
-            dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        fs.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = ch.tryLock();

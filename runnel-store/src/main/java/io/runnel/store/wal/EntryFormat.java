@@ -119,6 +119,20 @@ public final class EntryFormat {
     return null;
   }
 
+  /**
+   * True if the header is whole and checksummed correctly (its magic and CRC hold): a problem
+   * {@link #checkFileHeader} reports is then not damage but a file of another version or name.
+   */
+  public static boolean isIntactHeader(ByteBuffer header) {
+    if (header.remaining() < FILE_HEADER_BYTES) {
+      return false;
+    }
+    int p = header.position();
+    CRC32C crc = new CRC32C();
+    crc.update(header.duplicate().position(p).limit(p + 24));
+    return header.getInt(p) == FILE_MAGIC && (int) crc.getValue() == header.getInt(p + 24);
+  }
+
   /** Bytes of the whole frame (prefix + body) for an entry. */
   public static int frameBytes(int keyBytes, int payloadBytes) {
     return FRAME_PREFIX_BYTES + BODY_FIXED_BYTES + keyBytes + payloadBytes;

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.InstantSource;
@@ -39,12 +37,14 @@ public final class Recovery {
    *
    * @param segments every valid segment, oldest first
    * @param active the last segment, open for writing, or null if the writer starts a new one
+   * @param minNextSequence the least next sequence: one after the name of every segment file that
+   *     was not read (so that a new segment's name never collides with one and sorts after it)
    */
-  public record Result(List<Segment> segments, Active active) {
+  public record Result(List<Segment> segments, Active active, long minNextSequence) {
 
     /** The first sequence a new entry gets: after every recovered entry and segment base. */
     public long nextSequence() {
-      long next = 0;
+      long next = minNextSequence;
       for (Segment s : segments) {
         next = Math.max(next, Math.max(s.baseSequence, s.lastSequence() + 1));
       }
@@ -52,6 +52,7 @@ public final class Recovery {
     }
   }
 
+  private final StoreFileSystem fs;
   private final Path dir;
   private final int indexInterval;
   private final long segmentBytes;
@@ -60,7 +61,9 @@ public final class Recovery {
   private final AtomicLong damagedBytes = new AtomicLong();
   private final AtomicLong tornTailBytes = new AtomicLong();
 
-  public Recovery(Path dir, int indexInterval, long segmentBytes, InstantSource clock) {
+  public Recovery(
+      StoreFileSystem fs, Path dir, int indexInterval, long segmentBytes, InstantSource clock) {
+    this.fs = fs;
     this.dir = dir;
     this.indexInterval = indexInterval;
     this.segmentBytes = segmentBytes;
@@ -85,26 +88,81 @@ public final class Recovery {
   /** Scans every segment of the directory; see the class comment. */
   public Result run() throws IOException {
     List<Long> bases = new ArrayList<>();
-    try (DirectoryStream<Path> ds =
-        Files.newDirectoryStream(dir, "*" + EntryFormat.SEGMENT_SUFFIX)) {
-      for (Path p : ds) {
-        long base = EntryFormat.parseSegmentFileName(p.getFileName().toString());
-        if (base >= 0) {
-          bases.add(base);
-        }
+    for (Path p : fs.list(dir)) {
+      String name = p.getFileName().toString();
+      long base = EntryFormat.parseSegmentFileName(name);
+      if (base >= 0) {
+        bases.add(base);
+      } else if (name.contains(EntryFormat.SEGMENT_SUFFIX)) {
+        LOG.log(
+            Level.WARNING,
+            "history: ignoring "
+                + p
+                + ": not a segment file name (a segment is named by its base sequence, 20 digits,"
+                + " then .wal, e.g. "
+                + EntryFormat.segmentFileName(0)
+                + "); its entries, if any, are not read");
       }
     }
     Collections.sort(bases);
+    List<Long> accepted = new ArrayList<>();
+    long minNext = 0;
+    for (long base : bases) {
+      if (isForeign(base)) {
+        minNext = Math.max(minNext, base + 1); // new segments must sort after it, never collide
+      } else {
+        accepted.add(base);
+      }
+    }
     List<Segment> result = new ArrayList<>();
     Active[] active = new Active[1];
-    for (int i = 0; i < bases.size(); i++) {
-      boolean last = i == bases.size() - 1;
-      Segment s = recoverSegment(bases.get(i), last, active);
+    for (int i = 0; i < accepted.size(); i++) {
+      boolean last = i == accepted.size() - 1;
+      Segment s = recoverSegment(accepted.get(i), last, active);
       if (s != null) {
         result.add(s);
       }
     }
-    return new Result(result, active[0]);
+    if (active[0] != null && active[0].segment().baseSequence < minNext) {
+      // a rejected file sorts after it: the writer starts a new segment after that one, so that
+      // file names stay in sequence order
+      active[0].channel().close();
+      active[0] = null;
+    }
+    return new Result(result, active[0], minNext);
+  }
+
+  /**
+   * True (and reported) if the segment file has an intact header that names another format version
+   * or another base sequence than its file name: a file this build must not serve (its entries
+   * would be misread, or duplicate another segment's sequences) and must not touch.
+   */
+  private boolean isForeign(long base) throws IOException {
+    Path path = dir.resolve(EntryFormat.segmentFileName(base));
+    ByteBuffer header = ByteBuffer.allocate(EntryFormat.FILE_HEADER_BYTES);
+    long size;
+    try (FileChannel ch = fs.open(path, StandardOpenOption.READ)) {
+      size = ch.size();
+      while (header.hasRemaining() && ch.read(header, header.position()) > 0) {
+        // fill
+      }
+    }
+    header.flip();
+    String problem = EntryFormat.checkFileHeader(header, base);
+    if (problem == null || !EntryFormat.isIntactHeader(header)) {
+      return false; // valid, or damage: recovery reads what it can
+    }
+    damagedRegions.incrementAndGet();
+    damagedBytes.addAndGet(size);
+    LOG.log(
+        Level.WARNING,
+        "history: segment file "
+            + path
+            + " is not read: "
+            + problem
+            + ". It is left as it is (not deleted); move it away, or put it back under the right"
+            + " name or with the build that wrote it");
+    return true;
   }
 
   private Segment recoverSegment(long base, boolean last, Active[] active) throws IOException {
@@ -112,8 +170,8 @@ public final class Recovery {
     Segment seg = new Segment(path, base, indexInterval);
     FileChannel ch =
         last
-            ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            : FileChannel.open(path, StandardOpenOption.READ);
+            ? fs.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+            : fs.open(path, StandardOpenOption.READ);
     boolean keepOpen = false;
     try {
       long size = ch.size();

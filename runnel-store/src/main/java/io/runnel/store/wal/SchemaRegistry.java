@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,17 +21,23 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SchemaRegistry {
   public static final String FILE = "schemas.txt";
 
+  private final StoreFileSystem fs;
   private final Path file;
   private final Map<Long, String> schemas = new ConcurrentHashMap<>();
 
-  private SchemaRegistry(Path file) {
+  /** True until the file's directory entry is known to be durable (writer thread after load). */
+  private boolean entryUnforced;
+
+  private SchemaRegistry(StoreFileSystem fs, Path file) {
+    this.fs = fs;
     this.file = file;
   }
 
-  public static SchemaRegistry load(Path directory) throws IOException {
-    SchemaRegistry r = new SchemaRegistry(directory.resolve(FILE));
+  public static SchemaRegistry load(StoreFileSystem fs, Path directory) throws IOException {
+    SchemaRegistry r = new SchemaRegistry(fs, directory.resolve(FILE));
     try {
-      for (String line : Files.readAllLines(r.file, StandardCharsets.UTF_8)) {
+      String text = new String(fs.readAll(r.file), StandardCharsets.UTF_8);
+      for (String line : text.split("\n")) {
         int tab = line.indexOf('\t');
         if (tab <= 0) {
           continue;
@@ -45,7 +50,7 @@ public final class SchemaRegistry {
         }
       }
     } catch (NoSuchFileException e) {
-      // new store
+      r.entryUnforced = true; // a new store: the first register creates the file
     }
     return r;
   }
@@ -55,8 +60,11 @@ public final class SchemaRegistry {
     return schemas.get(id);
   }
 
-  /** Writer thread: records the codec's schema if new. */
-  void register(Codec<?> codec, boolean force) throws IOException {
+  /**
+   * Writer thread: records the codec's schema if new, and forces it (whatever the durability
+   * policy: once per codec id), so that it is durable before any entry written with it.
+   */
+  void register(Codec<?> codec) throws IOException {
     if (schemas.containsKey(codec.id())) {
       return;
     }
@@ -65,15 +73,17 @@ public final class SchemaRegistry {
         ("\n" + Long.toHexString(codec.id()) + "\t" + schema + "\n")
             .getBytes(StandardCharsets.UTF_8);
     try (FileChannel ch =
-        FileChannel.open(
+        fs.open(
             file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
       ByteBuffer b = ByteBuffer.wrap(line);
       while (b.hasRemaining()) {
         ch.write(b);
       }
-      if (force) {
-        ch.force(false);
-      }
+      ch.force(false);
+    }
+    if (entryUnforced) {
+      fs.forceDirectory(file.getParent()); // the file is new: its name must survive a power cut
+      entryUnforced = false;
     }
     schemas.put(codec.id(), schema);
   }

@@ -5,7 +5,6 @@ import io.runnel.store.Retention;
 import io.runnel.store.StoreCursor;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -25,16 +24,19 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Runs on the writer thread (at every segment roll and every retention check interval) and on
  * any thread that calls {@code HistoryStore.applyRetention()}; runs are serialised by the {@link
- * SegmentList}'s monitor, under which the list is read and its deleted prefix dropped. Never
- * deletes the last (active) segment. A segment goes on age only when every key in it is past its
- * own limit ({@link #retain}) and no cursor still needs it; it goes on size, while the store is
- * larger than the limit, even if a cursor needs it: that is counted ({@link #cursorOverruns()}) and
- * logged at WARNING naming the cursor. A deleted segment is marked first, so a query that can no
- * longer open its file skips it.
+ * SegmentList}'s monitor, under which the list is read and its deleted segments dropped. Never
+ * deletes the last (active) segment. Any other segment goes on age when every key in it is past its
+ * own limit ({@link #retain}) and no cursor still needs it, wherever it is in the list: a
+ * long-lived key keeps the segments it appears in, not the newer ones after it (the history then
+ * has holes between them). Segments go on size from the oldest end, while the store is larger than
+ * the limit, even if a cursor needs them: that is counted ({@link #cursorOverruns()}) and logged at
+ * WARNING naming the cursor. A deleted segment is marked first, so a query that can no longer open
+ * its file skips it.
  */
 public final class SegmentRetention {
   private static final System.Logger LOG = System.getLogger("io.runnel.store");
 
+  private final StoreFileSystem fs;
   private final Path dir;
   private final Retention retention;
   private final InstantSource clock;
@@ -54,11 +56,13 @@ public final class SegmentRetention {
    * @param cursors a live view of the store's cursors
    */
   public SegmentRetention(
+      StoreFileSystem fs,
       Path dir,
       Retention retention,
       InstantSource clock,
       SegmentList segments,
       Collection<StoreCursor> cursors) {
+    this.fs = fs;
     this.dir = dir;
     this.retention = retention;
     this.clock = clock;
@@ -134,8 +138,8 @@ public final class SegmentRetention {
         }
       }
       long now = EntryFormat.epochMicros(clock.instant());
-      int i = 0;
-      for (; i < segs.size() - 1; i++) {
+      List<Segment> kept = new ArrayList<>();
+      for (int i = 0; i < segs.size() - 1; i++) {
         Segment s = segs.get(i);
         boolean cursorBehind = s.entries() > 0 && s.lastSequence() >= minCursor;
         boolean tooBig = total > r.maxBytes();
@@ -159,7 +163,8 @@ public final class SegmentRetention {
                     + "); those entries will not be forwarded");
           }
         } else if (!(tooOld && !cursorBehind)) {
-          break;
+          kept.add(s); // and look further: a newer segment may hold only shorter-lived keys
+          continue;
         }
         total -= s.size();
         deleted.add(s);
@@ -167,11 +172,12 @@ public final class SegmentRetention {
       if (deleted.isEmpty()) {
         return 0;
       }
-      segments.replace(segs.subList(i, segs.size()));
+      kept.add(segs.getLast());
+      segments.replace(kept);
     }
     for (Segment s : deleted) {
       s.markDeleted();
-      Files.deleteIfExists(s.path);
+      fs.delete(s.path);
       segmentsDeleted.incrementAndGet();
       LOG.log(
           Level.INFO,

@@ -59,6 +59,7 @@ public final class SegmentWriter {
   static final long MAX_POLL_NANOS = 2_000_000;
 
   private final StoreConfig config;
+  private final StoreFileSystem fs;
   private final Path dir;
   private final SchemaRegistry schemas;
   private final HandoffQueue queue;
@@ -69,8 +70,7 @@ public final class SegmentWriter {
 
   private volatile long writtenSequence;
 
-  /** Highest sequence someone asked to force ({@link #requestSync}); -1 if none. */
-  private final AtomicLong syncUpTo = new AtomicLong(-1);
+  private final SyncRequest syncRequest = new SyncRequest();
 
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong encodeFailures = new AtomicLong();
@@ -95,6 +95,7 @@ public final class SegmentWriter {
    */
   public SegmentWriter(
       StoreConfig config,
+      StoreFileSystem fs,
       SchemaRegistry schemas,
       HandoffQueue queue,
       SegmentList segments,
@@ -103,6 +104,7 @@ public final class SegmentWriter {
       Recovery.Active active,
       long writtenSequence) {
     this.config = config;
+    this.fs = fs;
     this.dir = config.directory();
     this.schemas = schemas;
     this.queue = queue;
@@ -131,7 +133,7 @@ public final class SegmentWriter {
 
   /** Asks the writer to force everything up to {@code sequence} now, whatever the policy. */
   public void requestSync(long sequence) {
-    syncUpTo.accumulateAndGet(sequence, Math::max);
+    syncRequest.request(sequence);
   }
 
   /** Entries written to segment files by this process. */
@@ -186,7 +188,8 @@ public final class SegmentWriter {
         if (unforced && durability instanceof Durability.Interval) {
           wait = Math.min(wait, lastForce + intervalNanos - now);
         }
-        boolean syncWanted = syncUpTo.get() > durable.get();
+        long requested = syncRequest.get();
+        boolean syncWanted = requested > durable.get();
         int n = queue.drain(batch, syncWanted ? 0 : Math.max(wait, 1));
         poll = n > 0 ? MIN_POLL_NANOS : Math.min(poll * 2, MAX_POLL_NANOS);
         if (durable.failure() != null) {
@@ -216,7 +219,7 @@ public final class SegmentWriter {
           // everything written is forced and nothing is queued: the requested sequence is
           // resolved (or was never appended); do not spin on it
           durable.advanceTo(writtenSequence);
-          syncUpTo.accumulateAndGet(durable.get(), Math::min);
+          syncRequest.resolved(requested, durable.get());
         }
         if (force) {
           forceActive();
@@ -275,7 +278,7 @@ public final class SegmentWriter {
             "encoded value is " + payload.length + " bytes; at most 16 MiB per entry");
       }
       if (codec != lastRegistered) {
-        schemas.register(codec, !(config.durability() instanceof Durability.Never));
+        schemas.register(codec);
         lastRegistered = codec;
       }
     } catch (RuntimeException e) {
@@ -346,29 +349,29 @@ public final class SegmentWriter {
     }
   }
 
+  /**
+   * Seals the active segment and starts the next. Forced whatever the durability policy (even
+   * {@code never()}: a few fsyncs per segment), because a later force of the active segment moves
+   * the durable sequence over the sealed ones too: the sealed file's content and the new file's
+   * name must already be on stable storage.
+   */
   private void roll(long nextSequence) throws IOException {
-    boolean durableFiles = !(config.durability() instanceof Durability.Never);
     if (activeChannel != null) {
       flush();
-      if (durableFiles) {
-        forceActive();
-      }
+      forceActive();
       activeChannel.close();
       activeChannel = null;
     }
     Path path = dir.resolve(EntryFormat.segmentFileName(nextSequence));
-    FileChannel ch =
-        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileChannel ch = fs.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     ByteBuffer h = ByteBuffer.allocate(EntryFormat.FILE_HEADER_BYTES);
     EntryFormat.writeFileHeader(h, nextSequence, EntryFormat.epochMicros(config.clock().instant()));
     h.flip();
     while (h.hasRemaining()) {
       ch.write(h);
     }
-    if (durableFiles) {
-      ch.force(false);
-      Fsync.directory(dir);
-    }
+    ch.force(false);
+    fs.forceDirectory(dir);
     Segment seg = new Segment(path, nextSequence, config.indexInterval());
     seg.publish(EntryFormat.FILE_HEADER_BYTES);
     activeChannel = ch;

@@ -35,6 +35,11 @@
  *       changed by the writer (roll) and retention (trim)</td><td>the current segments</td></tr>
  *   <tr><td>{@link io.runnel.store.wal.Segment}</td><td>extended by the writer, read by queries
  *       under its monitor</td><td>one file's sparse index and published end</td></tr>
+ *   <tr><td>{@code SyncRequest}</td><td>requested by anyone, served and cleared by the
+ *       writer</td><td>the highest sequence {@code sync()} asked to force</td></tr>
+ *   <tr><td>{@link io.runnel.store.wal.StoreFileSystem}</td><td>every thread that does file
+ *       I/O</td><td>nothing: the one seam for every file operation of the store (the platform's
+ *       by default; a power-cut simulation in tests)</td></tr>
  * </table>
  *
  * <p>Queries ({@code io.runnel.store.HistoryQueries}) and cursors ({@code CursorRegistry}) live in
@@ -48,7 +53,12 @@
  *       end, so never a partial frame.
  *   <li>The durable sequence only grows, never passes what was written, and moves only after the
  *       fsync that made it true (or, for {@code Durability.never()}, the write).
- *   <li>Sealed segments are never modified; recovery repairs only the last segment's tail.
+ *   <li>Sealed segments are never modified; recovery repairs only the last segment's tail, and
+ *       never touches a segment file it rejects (another version, or a header that disagrees with
+ *       its name).
+ *   <li>All file I/O goes through {@link io.runnel.store.wal.StoreFileSystem}. A file's content is
+ *       durable after its {@code force}; its name only after its directory's: every file and
+ *       directory the store creates is followed by a directory force before anything relies on it.
  *   <li>Retention never deletes the active segment, and deletes a segment a cursor has not passed
  *       only when the size limit forces it (counted and logged).
  *   <li>The append path is one {@link io.runnel.store.wal.HandoffQueue#offer}: no I/O, no encoding,
