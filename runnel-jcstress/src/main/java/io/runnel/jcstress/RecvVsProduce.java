@@ -1,0 +1,242 @@
+package io.runnel.jcstress;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import io.runnel.buffer.Buffer;
+import io.runnel.buffer.BufferSpec;
+import io.runnel.buffer.Reader;
+import java.time.Duration;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Mode;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.Signal;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
+
+/**
+ * Blocking receive vs. produce: a reader waiting in {@code recv} must be woken by a produce (the
+ * wake-up protocol of {@code AbstractBuffer}: the reader arms its signal, announces the park with a
+ * full fence and re-checks; the producer publishes with a full fence and then reads the park
+ * count), for each buffer kind.
+ *
+ * <ul>
+ *   <li>{@link Ring}, {@link Latest}, {@link Mailbox} ({@code Mode.Termination}): the actor blocks
+ *       in {@code recv()} (no timeout) on an empty buffer; the signal produces one value. The actor
+ *       must return that value. <b>STALE</b> means the reader was never woken: a lost wake-up (the
+ *       producer read a park count of 0 although the reader's re-check had missed the value, or the
+ *       signal was consumed or never registered). <b>ERROR</b> means {@code recv} returned a
+ *       different value or threw.
+ *   <li>{@link ExactlyOnce} (arbiter): one value each into a ring, a single latest and a mailbox,
+ *       received by {@code recv(10 s)}; see there.
+ * </ul>
+ */
+public class RecvVsProduce {
+
+  abstract static class Wake {
+    final Val value = new Val(0);
+    final Buffer<Val> buffer;
+    final Reader<Val> reader;
+
+    Wake(BufferSpec spec) {
+      buffer = spec.create("wake");
+      reader = buffer.subscribe();
+    }
+
+    void receive() throws InterruptedException {
+      Delay.upTo(Delay.AROUND_SIGNAL_NANOS);
+      Val v = reader.recv();
+      if (v != value || !v.intact()) {
+        throw new IllegalStateException("received " + v + " instead of " + value);
+      }
+    }
+  }
+
+  /** Ring of capacity 2: a reader blocked in {@code recv()} is woken by the produce. */
+  @JCStressTest(Mode.Termination)
+  @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "woken by the produce, got the value")
+  @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: recv() never returned")
+  @Outcome(expect = FORBIDDEN, desc = "recv() returned a wrong value or threw")
+  @State
+  public static class Ring extends Wake {
+    public Ring() {
+      super(BufferSpec.ring(2));
+    }
+
+    @Actor
+    public void reader() throws InterruptedException {
+      receive();
+    }
+
+    @Signal
+    public void produce() {
+      buffer.produce(value);
+    }
+  }
+
+  /** Single latest: a reader blocked in {@code recv()} is woken by the produce. */
+  @JCStressTest(Mode.Termination)
+  @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "woken by the produce, got the value")
+  @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: recv() never returned")
+  @Outcome(expect = FORBIDDEN, desc = "recv() returned a wrong value or threw")
+  @State
+  public static class Latest extends Wake {
+    public Latest() {
+      super(BufferSpec.latest());
+    }
+
+    @Actor
+    public void reader() throws InterruptedException {
+      receive();
+    }
+
+    @Signal
+    public void produce() {
+      buffer.produce(value);
+    }
+  }
+
+  /** Mailbox: a reader blocked in {@code recv()} is woken by the produce and takes the value. */
+  @JCStressTest(Mode.Termination)
+  @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "woken by the produce, took the value")
+  @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: recv() never returned")
+  @Outcome(expect = FORBIDDEN, desc = "recv() returned a wrong value or threw")
+  @State
+  public static class Mailbox extends Wake {
+    public Mailbox() {
+      super(BufferSpec.mailbox());
+    }
+
+    @Actor
+    public void reader() throws InterruptedException {
+      receive();
+    }
+
+    @Signal
+    public void produce() {
+      buffer.produce(value);
+    }
+  }
+
+  /**
+   * Exactly once, no lost wake-up, for the three kinds in a row: the writer produces one value into
+   * a ring (capacity 2), then one into a single latest, then one into a mailbox, each after a
+   * random delay of up to 150 µs (so that the produce lands before the reader's first poll, while
+   * it spins or yields, between arming and re-check, or while it is parked); the reader, subscribed
+   * to each before, calls {@code recv(10 s)} on each in the same order. The timed wait is the
+   * deadline-bounded park ({@code parkNanos}); the untimed one is covered by the termination tests
+   * above, where a lost wake-up shows as STALE instead of hanging the run.
+   *
+   * <p>Checked in the arbiter, per kind: the reader's {@code recv} returned exactly the produced
+   * value with its contents visible; a further {@code tryRecv} returns {@code null} (the value is
+   * not delivered twice); the reader's {@code received()} and the buffer's {@code produced()},
+   * {@code delivered()} are 1 and {@code lagged()}, {@code dropped()} are 0.
+   *
+   * <p>Result: (verdict of the ring, of the latest, of the mailbox, how many of the three receives
+   * waited at least 10 µs). Verdict 0 is valid; 1 = no value within 10 s (a lost wake-up: the
+   * reader slept until its deadline although the value was there, or the writer was starved for 10
+   * s); 2 = a wrong value or one whose contents were not visible; 3 = the value was received again;
+   * 4 = counters wrong; 5 = {@code recv} threw.
+   */
+  @JCStressTest
+  @Outcome(id = "0, 0, 0, 0", expect = ACCEPTABLE, desc = "all received once, no receive waited")
+  @Outcome(
+      id = "0, 0, 0, [1-3]",
+      expect = ACCEPTABLE_INTERESTING,
+      desc = "all received once, some receive waited (spun, yielded or parked)")
+  @Outcome(expect = FORBIDDEN, desc = "violation (see class comment)")
+  @State
+  public static class ExactlyOnce {
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    static final long WAITED_NANOS = 10_000;
+
+    static final int OK = 0;
+    static final int NOTHING = 1;
+    static final int WRONG = 2;
+    static final int TWICE = 3;
+    static final int COUNTERS = 4;
+    static final int THREW = 5;
+
+    final Val[] values = Val.upTo(3);
+    final Buffer<Val> ring = BufferSpec.ring(2).create("ring");
+    final Buffer<Val> latest = BufferSpec.latest().create("latest");
+    final Buffer<Val> mailbox = BufferSpec.mailbox().create("mailbox");
+    final Buffer<Val>[] buffers = buffers(ring, latest, mailbox);
+    final Reader<Val>[] readers = readers(buffers);
+    final int[] verdicts = new int[3];
+    int waited;
+
+    @SafeVarargs
+    private static Buffer<Val>[] buffers(Buffer<Val>... bs) {
+      return bs;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Reader<Val>[] readers(Buffer<Val>[] bs) {
+      Reader<Val>[] rs = new Reader[bs.length];
+      for (int i = 0; i < bs.length; i++) {
+        rs[i] = bs[i].subscribe();
+      }
+      return rs;
+    }
+
+    @Actor
+    public void writer() {
+      for (int i = 0; i < 3; i++) {
+        Delay.upTo(Delay.AROUND_PARK_NANOS);
+        buffers[i].produce(values[i]);
+      }
+    }
+
+    @Actor
+    public void reader() {
+      for (int i = 0; i < 3; i++) {
+        long t0 = System.nanoTime();
+        try {
+          Val v = readers[i].recv(TIMEOUT);
+          verdicts[i] = v == null ? NOTHING : v != values[i] || !v.intact() ? WRONG : OK;
+        } catch (InterruptedException | RuntimeException e) {
+          verdicts[i] = THREW;
+        }
+        if (System.nanoTime() - t0 >= WAITED_NANOS) {
+          waited++;
+        }
+      }
+    }
+
+    @Arbiter
+    public void check(IIII_Result r) {
+      for (int i = 0; i < 3; i++) {
+        if (verdicts[i] != OK) {
+          continue;
+        }
+        Buffer<Val> b = buffers[i];
+        Reader<Val> reader = readers[i];
+        try {
+          if (reader.tryRecv() != null) {
+            verdicts[i] = TWICE;
+            continue;
+          }
+        } catch (RuntimeException e) {
+          verdicts[i] = THREW;
+          continue;
+        }
+        if (reader.received() != 1
+            || reader.missed() != 0
+            || b.produced() != 1
+            || b.delivered() != 1
+            || b.lagged() != 0
+            || b.dropped() != 0) {
+          verdicts[i] = COUNTERS;
+        }
+      }
+      r.r1 = verdicts[0];
+      r.r2 = verdicts[1];
+      r.r3 = verdicts[2];
+      r.r4 = waited;
+    }
+  }
+}
