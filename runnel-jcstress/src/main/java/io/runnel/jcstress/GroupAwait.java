@@ -15,8 +15,9 @@ import org.openjdk.jcstress.annotations.State;
  * A join's wait ({@code Mode.Termination}): a consumer of a {@link Join} (a {@code ReaderGroup}
  * over a ring and a single latest) polls both members and, when neither has anything, calls {@code
  * await()} (no timeout). {@code await} may return spuriously, so the consumer loops, as its
- * contract says callers must. It starts after a random delay of up to 1.5 ms, so the signal lands
- * before its first poll, around the arming of the group's signal, or while it is parked.
+ * contract says callers must. It starts after a random delay aimed at the signal ({@link
+ * Delay.AtSignal}), so the signal lands before its first poll, around the arming of the group's
+ * signal, or while it is parked.
  *
  * <p><b>STALE</b> means the group was never woken: a lost wake-up (the member's buffer did not see
  * the group parked, its signal was not registered with that member, or the group's re-check missed
@@ -34,11 +35,12 @@ public class GroupAwait {
   @State
   public static class WokenByProduce {
     final Join join = new Join();
+    final Delay.AtSignal timing = new Delay.AtSignal();
     final Val value = new Val(0);
 
     @Actor
     public void consumer() throws InterruptedException {
-      Delay.upTo(Delay.AROUND_SIGNAL_NANOS);
+      timing.actorStarts();
       Val v;
       while ((v = join.poll()) == null) {
         join.group.await();
@@ -50,6 +52,7 @@ public class GroupAwait {
 
     @Signal
     public void produce() {
+      timing.signalled();
       join.target().produce(value);
     }
   }
@@ -62,10 +65,11 @@ public class GroupAwait {
   @State
   public static class WokenByClose {
     final Join join = new Join();
+    final Delay.AtSignal timing = new Delay.AtSignal();
 
     @Actor
     public void consumer() throws InterruptedException {
-      Delay.upTo(Delay.AROUND_SIGNAL_NANOS);
+      timing.actorStarts();
       try {
         while (join.poll() == null) {
           join.group.await();
@@ -78,6 +82,7 @@ public class GroupAwait {
 
     @Signal
     public void close() {
+      timing.signalled();
       join.target().close();
     }
   }

@@ -26,9 +26,9 @@ import org.openjdk.jcstress.annotations.State;
  * closing and ending are the same code for every kind ({@code AbstractBuffer.close}, {@code
  * AbstractReader.tryRecv}; only the spin phase's {@code available()} differs), so one test per
  * close covers them at a third of the cost. (A STALE outcome does not say which kind hung; to tell,
- * fix {@link #anyKind()} to one kind and re-run.) The actor starts waiting after a random delay of
- * up to 1.5 ms, so the close lands before its first poll, while it spins or yields, around the
- * arming of its signal, or while it is parked.
+ * fix {@link #anyKind()} to one kind and re-run.) The actor starts waiting after a random delay
+ * aimed at the signal ({@link Delay.AtSignal}), so the close lands before its first poll, while it
+ * spins or yields, around the arming of its signal, or while it is parked.
  *
  * <p><b>STALE</b> means the reader was never woken, or woke and went back to sleep without seeing
  * the close: a lost wake-up on close. <b>ERROR</b> means {@code recv} returned a value from an
@@ -47,9 +47,10 @@ public class RecvVsClose {
   abstract static class Base {
     final Buffer<Val> buffer = anyKind().create("closing");
     final Reader<Val> reader = buffer.subscribe();
+    final Delay.AtSignal timing = new Delay.AtSignal();
 
     void receiveUntilEnd() throws InterruptedException {
-      Delay.upTo(Delay.AROUND_SIGNAL_NANOS);
+      timing.actorStarts();
       try {
         Val v = reader.recv();
         throw new IllegalStateException(
@@ -74,6 +75,7 @@ public class RecvVsClose {
 
     @Signal
     public void close() {
+      timing.signalled();
       buffer.close();
     }
   }
@@ -92,6 +94,7 @@ public class RecvVsClose {
 
     @Signal
     public void close() {
+      timing.signalled();
       reader.close();
     }
   }

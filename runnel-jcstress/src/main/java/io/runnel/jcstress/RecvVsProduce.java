@@ -26,10 +26,12 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * <ul>
  *   <li>{@link Ring}, {@link Latest}, {@link Mailbox} ({@code Mode.Termination}): the actor blocks
  *       in {@code recv()} (no timeout) on an empty buffer; the signal produces one value. The actor
- *       must return that value. <b>STALE</b> means the reader was never woken: a lost wake-up (the
- *       producer read a park count of 0 although the reader's re-check had missed the value, or the
- *       signal was consumed or never registered). <b>ERROR</b> means {@code recv} returned a
- *       different value or threw.
+ *       must return that value. It starts waiting after a random delay aimed at the signal ({@link
+ *       Delay.AtSignal}), so the produce lands before its first poll, while it spins or yields,
+ *       around the arming of its signal, or while it is parked. <b>STALE</b> means the reader was
+ *       never woken: a lost wake-up (the producer read a park count of 0 although the reader's
+ *       re-check had missed the value, or the signal was consumed or never registered).
+ *       <b>ERROR</b> means {@code recv} returned a different value or threw.
  *   <li>{@link ExactlyOnce} (arbiter): one value each into a ring, a single latest, a mailbox and a
  *       reader group, received with timed waits; see there.
  * </ul>
@@ -40,6 +42,7 @@ public class RecvVsProduce {
     final Val value = new Val(0);
     final Buffer<Val> buffer;
     final Reader<Val> reader;
+    final Delay.AtSignal timing = new Delay.AtSignal();
 
     Wake(BufferSpec spec) {
       buffer = spec.create("wake");
@@ -47,7 +50,7 @@ public class RecvVsProduce {
     }
 
     void receive() throws InterruptedException {
-      Delay.upTo(Delay.AROUND_SIGNAL_NANOS);
+      timing.actorStarts();
       Val v = reader.recv();
       if (v != value || !v.intact()) {
         throw new IllegalStateException("received " + v + " instead of " + value);
@@ -73,6 +76,7 @@ public class RecvVsProduce {
 
     @Signal
     public void produce() {
+      timing.signalled();
       buffer.produce(value);
     }
   }
@@ -95,6 +99,7 @@ public class RecvVsProduce {
 
     @Signal
     public void produce() {
+      timing.signalled();
       buffer.produce(value);
     }
   }
@@ -117,6 +122,7 @@ public class RecvVsProduce {
 
     @Signal
     public void produce() {
+      timing.signalled();
       buffer.produce(value);
     }
   }
