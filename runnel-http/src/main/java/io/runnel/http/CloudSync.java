@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -63,6 +64,11 @@ import javax.net.ssl.SSLContext;
  *       until the server or the credentials are fixed.
  *   <li><b>Lane.</b> One platform thread per instance ({@code runnel-http-<name>}) plus the HTTP
  *       client's own small pool; nothing runs on a pool shared with the store or the pipeline.
+ *   <li><b>Credentials</b> (headers such as {@code Authorization}, see {@link
+ *       Builder#credentialHeader}) never go in clear text off the machine unless allowed: {@link
+ *       Builder#build()} refuses them over plain {@code http} to a host that is not a loopback
+ *       address, unless {@link Builder#allowPlaintextCredentials()} is given; {@link #start()} logs
+ *       a warning once when they go over plain http (to loopback, or allowed).
  *   <li><b>Close</b> cancels an in-flight request and stops the thread within {@link
  *       Builder#closeTimeout}; the cursor stays at the last acknowledged batch.
  * </ul>
@@ -154,6 +160,7 @@ public final class CloudSync implements Connector, AutoCloseable {
               .maxPageEntries(settings.maxBatchEntries())
               .rememberSent()
               .build();
+      warnIfPlaintextCredentials();
       sender = new HttpSender(settings, status, signal::closing);
       loop = new SyncLoop(settings, reader, new Batcher(settings, status), sender, status, signal);
       lane = Thread.ofPlatform().name("runnel-http-" + settings.name()).daemon().unstarted(loop);
@@ -161,6 +168,20 @@ public final class CloudSync implements Connector, AutoCloseable {
       lane.start();
     }
     return this;
+  }
+
+  /** Once per instance (start runs once): build() let credentials through in clear text. */
+  private void warnIfPlaintextCredentials() {
+    List<String> exposed = settings.plaintextCredentials();
+    if (!exposed.isEmpty()) {
+      LOG.log(
+          WARNING,
+          PlaintextCredentials.warning(
+              settings.name(),
+              settings.endpoint(),
+              exposed,
+              PlaintextCredentials.isLoopback(settings.endpoint())));
+    }
   }
 
   /** Skips a backoff wait in progress: the next attempt starts now. */
@@ -280,6 +301,8 @@ public final class CloudSync implements Connector, AutoCloseable {
     private Duration maxRetryAfter = Duration.ofMinutes(10);
     private Duration closeTimeout = Duration.ofSeconds(5);
     private Map<String, Supplier<String>> headers = Map.of();
+    private Set<String> credentialHeaders = Set.of();
+    private boolean allowPlaintextCredentials;
     private SSLContext sslContext;
 
     private Builder(HistoryStore store, URI endpoint) {
@@ -316,6 +339,8 @@ public final class CloudSync implements Connector, AutoCloseable {
       this.maxRetryAfter = b.maxRetryAfter;
       this.closeTimeout = b.closeTimeout;
       this.headers = b.headers;
+      this.credentialHeaders = b.credentialHeaders;
+      this.allowPlaintextCredentials = b.allowPlaintextCredentials;
       this.sslContext = b.sslContext;
     }
 
@@ -454,7 +479,11 @@ public final class CloudSync implements Connector, AutoCloseable {
       return b;
     }
 
-    /** A header sent with every request, e.g. {@code Authorization}. */
+    /**
+     * A header sent with every request, e.g. {@code Authorization}. A header whose name looks like
+     * a credential ({@code Authorization}, {@code Cookie}, {@code X-API-Key}, ...: see {@link
+     * #credentialHeader(String, Supplier)}) is refused over plain http off loopback.
+     */
     public Builder header(String name, String value) {
       Checks.notNull("header value", value);
       return header(name, () -> value);
@@ -474,6 +503,42 @@ public final class CloudSync implements Connector, AutoCloseable {
       return b;
     }
 
+    /** Like {@link #credentialHeader(String, Supplier)} with a fixed value. */
+    public Builder credentialHeader(String name, String value) {
+      Checks.notNull("header value", value);
+      return credentialHeader(name, () -> value);
+    }
+
+    /**
+     * A header that carries a credential, sent with every request like {@link #header(String,
+     * Supplier)}. Credentials are not sent in clear text off the machine: {@link #build()} refuses
+     * a plain {@code http} endpoint that is not a loopback address unless {@link
+     * #allowPlaintextCredentials()} is given. Headers named {@code Authorization}, {@code
+     * Proxy-Authorization}, {@code Cookie}, or with a name containing {@code auth}, {@code token},
+     * {@code secret}, {@code passw}, {@code apikey}, {@code credential}, {@code session} or ending
+     * in {@code key} (ignoring case, {@code -} and {@code _}) count as credentials without being
+     * marked; use this method for any other. A name once marked stays marked.
+     */
+    public Builder credentialHeader(String name, Supplier<String> value) {
+      Builder b = header(name, value);
+      Set<String> all = new LinkedHashSet<>(credentialHeaders);
+      all.add(name);
+      b.credentialHeaders = Collections.unmodifiableSet(all);
+      return b;
+    }
+
+    /**
+     * Allows credential headers over plain {@code http} to a host that is not a loopback address.
+     * Use it only when the network path is protected some other way (a VPN, a TLS-terminating proxy
+     * on the device); {@link CloudSync#start()} still logs a warning once. Over https, and without
+     * credential headers, this changes nothing.
+     */
+    public Builder allowPlaintextCredentials() {
+      Builder b = new Builder(this);
+      b.allowPlaintextCredentials = true;
+      return b;
+    }
+
     /** The TLS context for https (default: the JVM's default trust store). */
     public Builder sslContext(SSLContext context) {
       Builder b = new Builder(this);
@@ -484,7 +549,9 @@ public final class CloudSync implements Connector, AutoCloseable {
     /**
      * Builds the sync (not started). The builder can be used again.
      *
-     * @throws IllegalStateException if {@link #nodeId} is missing or the cursor name is invalid
+     * @throws IllegalStateException if {@link #nodeId} is missing, the cursor name is invalid, or
+     *     credential headers would go over plain http to a host that is not a loopback address
+     *     without {@link #allowPlaintextCredentials()}
      */
     public CloudSync build() {
       if (nodeId == null) {
@@ -498,7 +565,7 @@ public final class CloudSync implements Connector, AutoCloseable {
                 throw new IllegalStateException(
                     "cloud sync '" + name + "': invalid cursor name (set cursorName): " + p);
               });
-      return new CloudSync(
+      SyncSettings settings =
           new SyncSettings(
               name,
               store,
@@ -517,7 +584,16 @@ public final class CloudSync implements Connector, AutoCloseable {
               maxRetryAfter,
               closeTimeout,
               headers,
-              sslContext));
+              credentialHeaders,
+              allowPlaintextCredentials,
+              sslContext);
+      List<String> exposed = settings.plaintextCredentials();
+      if (!exposed.isEmpty()
+          && !allowPlaintextCredentials
+          && !PlaintextCredentials.isLoopback(endpoint)) {
+        throw new IllegalStateException(PlaintextCredentials.refusal(name, endpoint, exposed));
+      }
+      return new CloudSync(settings);
     }
   }
 }

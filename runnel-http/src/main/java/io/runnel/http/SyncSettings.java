@@ -5,6 +5,7 @@ import io.runnel.codec.Codec;
 import io.runnel.store.HistoryStore;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -18,6 +19,10 @@ import javax.net.ssl.SSLContext;
  *     {@link io.runnel.store.HistoryReader} keeps the bounds of sent batches in {@code
  *     <cursorName>.sent}
  * @param keys ids of the keys to send; empty for every key
+ * @param credentialHeaders names of the headers marked as credentials with {@link
+ *     CloudSync.Builder#credentialHeader} (others may still count as credentials by their name, see
+ *     {@link PlaintextCredentials})
+ * @param allowPlaintextCredentials whether credentials may go over plain http off loopback
  * @param sslContext null for the JVM's default
  */
 record SyncSettings(
@@ -38,11 +43,19 @@ record SyncSettings(
     Duration maxRetryAfter,
     Duration closeTimeout,
     Map<String, Supplier<String>> headers,
+    Set<String> credentialHeaders,
+    boolean allowPlaintextCredentials,
     SSLContext sslContext) {
 
   SyncSettings {
     keys = Set.copyOf(keys);
     codecs = Map.copyOf(codecs);
     headers = Map.copyOf(headers);
+    credentialHeaders = Set.copyOf(credentialHeaders);
+  }
+
+  /** The credential headers that travel in clear text (plain http); empty over https. */
+  List<String> plaintextCredentials() {
+    return PlaintextCredentials.exposed(endpoint, headers.keySet(), credentialHeaders);
   }
 }

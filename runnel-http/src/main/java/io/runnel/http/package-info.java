@@ -61,6 +61,9 @@
  *       headers and TLS, and the classification of the answer.
  *   <li>{@code SyncStatus}, {@code SyncSignal}: what the sync thread publishes, and the wake-up,
  *       closing and progress signals between callers and the sync thread.
+ *   <li>{@code PlaintextCredentials}: which headers are credentials, whether the endpoint is
+ *       loopback (by its text, never resolved), and the refusal and warning when credentials would
+ *       go over plain http.
  *   <li>{@code SyncSettings}: the validated configuration (checked with the core's {@link
  *       io.runnel.spi.Checks}, so the messages match every other builder).
  * </ul>

@@ -68,6 +68,9 @@ class CloudSyncBuilderTest {
         new Option("closeTimeout", b -> b.closeTimeout(Duration.ofSeconds(4))),
         new Option("header(String)", b -> b.header("Authorization", "Bearer x")),
         new Option("header(Supplier)", b -> b.header("X-Token", token)),
+        new Option("credentialHeader(String)", b -> b.credentialHeader("X-Device-Pin", "1")),
+        new Option("credentialHeader(Supplier)", b -> b.credentialHeader("X-Pin", token)),
+        new Option("allowPlaintextCredentials", CloudSync.Builder::allowPlaintextCredentials),
         new Option("sslContext", b -> b.sslContext(tls)));
   }
 
@@ -119,6 +122,8 @@ class CloudSyncBuilderTest {
     assertThat(s.maxRetryAfter()).isEqualTo(Duration.ofMinutes(10));
     assertThat(s.closeTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(s.headers()).isEmpty();
+    assertThat(s.credentialHeaders()).isEmpty();
+    assertThat(s.allowPlaintextCredentials()).isFalse();
     assertThat(s.sslContext()).isNull();
   }
 
@@ -216,6 +221,22 @@ class CloudSyncBuilderTest {
                 "header supplier null",
                 () -> b.header("X-A", (Supplier<String>) null),
                 "header value must not be null"),
+            npe(
+                "credentialHeader name null",
+                () -> b.credentialHeader(null, "v"),
+                "header name must not be null"),
+            npe(
+                "credentialHeader value null",
+                () -> b.credentialHeader("X-Pin", (String) null),
+                "header value must not be null"),
+            npe(
+                "credentialHeader supplier null",
+                () -> b.credentialHeader("X-Pin", (Supplier<String>) null),
+                "header value must not be null"),
+            iae(
+                "credentialHeader reserved",
+                () -> b.credentialHeader("Idempotency-Key", "v"),
+                "header Idempotency-Key is set by the cloud sync itself"),
             npe("sslContext", () -> b.sslContext(null), "sslContext must not be null"));
     for (Mistake m : mistakes) {
       assertThatThrownBy(m.call())
