@@ -103,6 +103,70 @@ class LifecycleRaceTest {
     }
   }
 
+  /**
+   * A child spawned while its task restarts must still be stopped by that restart: a grandchild
+   * (spawned by a child at once) was once registered only after its thread started, so the
+   * restart's {@code stopChildren} could miss it and it outlived the attempt.
+   */
+  @Test
+  void aGrandchildSpawnedDuringARestartDoesNotOutliveIt() throws Exception {
+    AtomicInteger liveGrandchildren = new AtomicInteger();
+    AtomicInteger attempts = new AtomicInteger();
+    List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+    int rounds = 300;
+    Runnel runnel =
+        Runnel.builder()
+            .shutdownTimeout(Duration.ofSeconds(10))
+            .configure(
+                Integer.class,
+                KEY,
+                r ->
+                    r.restart(RestartPolicy.backoff(Duration.ofMillis(1), Duration.ofMillis(1)))
+                        .source(
+                            (ctx, out) -> {
+                              int attempt = attempts.incrementAndGet();
+                              int live = liveGrandchildren.get();
+                              if (live != 0) {
+                                problems.add(
+                                    live
+                                        + " grandchild(ren) alive at the start of attempt "
+                                        + attempt);
+                              }
+                              ctx.spawn(
+                                  "child",
+                                  c ->
+                                      c.spawn(
+                                          "grandchild",
+                                          g -> {
+                                            liveGrandchildren.incrementAndGet();
+                                            try {
+                                              for (; ; ) {
+                                                g.sleep(Duration.ofMillis(1));
+                                              }
+                                            } finally {
+                                              liveGrandchildren.decrementAndGet();
+                                            }
+                                          }));
+                              if (attempt < rounds) {
+                                throw new IllegalStateException("fail attempt " + attempt);
+                              }
+                              ctx.sleep(Duration.ofMinutes(1));
+                            }))
+            .build()
+            .start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (attempts.get() < rounds && problems.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    } finally {
+      runnel.close();
+    }
+    assertThat(problems).isEmpty();
+    assertThat(liveGrandchildren.get()).as("grandchildren alive after close").isZero();
+    assertThat(attempts.get()).isGreaterThanOrEqualTo(rounds);
+  }
+
   @Test
   void closeFromAnInterruptedThreadStillStopsEveryTask() throws Exception {
     CountDownLatch tapBusy = new CountDownLatch(1);

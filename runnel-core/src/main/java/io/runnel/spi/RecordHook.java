@@ -47,9 +47,10 @@ public interface RecordHook<T> {
    * <p>Failure contract: a failure of the hook's own backend (a closed or failed store, a full
    * queue under a dropping policy) must not reach the producer: the hook degrades itself, counts
    * the failure in {@link #counters()}, logs it rate-limited ({@link LogLimiter}) and returns. It
-   * throws only where the user explicitly chose a failing policy (e.g. {@code OverflowPolicy.fail()}
-   * for history); then the value is not produced and the exception reaches the producer (a failing
-   * source is restarted by its restart policy). {@code RecordHookConformanceKit} checks this.
+   * throws only where the user explicitly chose a failing policy (e.g. {@code
+   * OverflowPolicy.fail()} for history); then the value is not produced and the exception reaches
+   * the producer (a failing source is restarted by its restart policy). {@code
+   * RecordHookConformanceKit} checks this.
    */
   void produced(T value);
 

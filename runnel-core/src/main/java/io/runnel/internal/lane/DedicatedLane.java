@@ -16,8 +16,8 @@ final class DedicatedLane extends Lane {
   }
 
   @Override
-  Thread startThread(String threadName, Runnable body) {
-    return Thread.ofPlatform().name(threadName).daemon(true).start(body);
+  Thread newThread(String threadName, Runnable body) {
+    return Thread.ofPlatform().name(threadName).daemon(true).unstarted(body);
   }
 
   @Override

@@ -92,6 +92,22 @@ public abstract class Lane {
    * @throws LaneFullException if the lane's task budget is used up
    */
   public final Thread start(LaneTask task, String threadName, Runnable body, Runnable ended) {
+    return start(task, threadName, body, t -> {}, ended);
+  }
+
+  /**
+   * Like {@link #start(LaneTask, String, Runnable, Runnable)}; {@code beforeStart} gets the new
+   * thread before it starts, on the calling thread: the place to register it with whoever must stop
+   * it, so that no one can see the thread running but not registered.
+   *
+   * @throws LaneFullException if the lane's task budget is used up (before {@code beforeStart})
+   */
+  public final Thread start(
+      LaneTask task,
+      String threadName,
+      Runnable body,
+      java.util.function.Consumer<Thread> beforeStart,
+      Runnable ended) {
     int budget = spec.taskBudget();
     if (admitted.incrementAndGet() > budget) {
       admitted.decrementAndGet();
@@ -167,7 +183,18 @@ public abstract class Lane {
             }
           }
         };
-    return startThread(threadName, wrapped);
+    boolean started = false;
+    try {
+      Thread t = newThread(threadName, wrapped);
+      beforeStart.accept(t);
+      t.start();
+      started = true;
+      return t;
+    } finally {
+      if (!started) {
+        admitted.decrementAndGet();
+      }
+    }
   }
 
   private static final ThreadLocal<Activity> CURRENT = new ThreadLocal<>();
@@ -180,9 +207,9 @@ public abstract class Lane {
     }
   }
 
-  /** Starts the thread that runs {@code body}: a virtual thread unless the kind says otherwise. */
-  Thread startThread(String threadName, Runnable body) {
-    return Thread.ofVirtual().name(threadName).start(body);
+  /** The unstarted thread that runs {@code body}: virtual unless the kind says otherwise. */
+  Thread newThread(String threadName, Runnable body) {
+    return Thread.ofVirtual().name(threadName).unstarted(body);
   }
 
   /** Called on the new thread before the body runs (take a slot, pin, ...). */

@@ -17,10 +17,9 @@ final class SimulatedLane extends Lane {
   }
 
   @Override
-  Thread startThread(String threadName, Runnable body) {
+  Thread newThread(String threadName, Runnable body) {
     Thread t = Thread.ofVirtual().name(threadName).unstarted(body);
     scheduler.register(t);
-    t.start();
     return t;
   }
 

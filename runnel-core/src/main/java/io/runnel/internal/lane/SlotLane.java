@@ -30,10 +30,10 @@ final class SlotLane extends Lane {
   }
 
   @Override
-  Thread startThread(String threadName, Runnable body) {
+  Thread newThread(String threadName, Runnable body) {
     return cooperative()
-        ? Thread.ofVirtual().name(threadName).start(body)
-        : Thread.ofPlatform().name(threadName).daemon(true).start(body);
+        ? Thread.ofVirtual().name(threadName).unstarted(body)
+        : Thread.ofPlatform().name(threadName).daemon(true).unstarted(body);
   }
 
   private void acquire() {

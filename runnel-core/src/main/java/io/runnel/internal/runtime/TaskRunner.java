@@ -22,8 +22,6 @@ import io.runnel.spi.Durations;
 import io.runnel.spi.LogLimiter;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -75,7 +73,7 @@ public final class TaskRunner implements LaneTask {
   private final LogLimiter lagLog = new LogLimiter(3, Duration.ofSeconds(10));
 
   private volatile Thread thread;
-  private final Set<Thread> children = ConcurrentHashMap.newKeySet();
+  private final ChildThreads children = new ChildThreads();
 
   TaskRunner(
       Pipeline runtime,
@@ -255,32 +253,44 @@ public final class TaskRunner implements LaneTask {
     }
   }
 
-  /** Interrupts the children of the current attempt and waits (bounded) for them to end. */
+  /**
+   * Interrupts the children of the current attempt and waits (bounded) for them to end, over and
+   * over until none is left: a child may spawn a child of its own up to its end, and that one is
+   * registered before the spawner ends, so it is in the next round's snapshot ({@link
+   * ChildThreads}).
+   */
   private void stopChildren() {
-    if (children.isEmpty()) {
-      return;
-    }
-    for (Thread child : children) {
-      child.interrupt();
-    }
     long deadline = System.nanoTime() + CHILD_STOP_NANOS;
-    for (Thread child : children) {
-      // wait through Parking (1 ms polls), so a one-slot lane lets the child run to its end
+    List<Thread> live = children.live();
+    while (!live.isEmpty()) {
+      for (Thread child : live) {
+        child.interrupt();
+      }
+      // wait through Parking (1 ms polls), so a one-slot lane lets the children run to their end
       try {
-        while (child.isAlive() && deadline - System.nanoTime() > 0) {
-          Parking.park(this, Parking.nanoTime() + 1_000_000L);
+        for (Thread child : live) {
+          while (child.isAlive() && deadline - System.nanoTime() > 0) {
+            Parking.park(this, Parking.nanoTime() + 1_000_000L);
+          }
+        }
+        live = children.live();
+        if (!live.isEmpty() && deadline - System.nanoTime() <= 0) {
+          for (Thread child : live) {
+            ctx.log().log(
+                System.Logger.Level.WARNING,
+                "child task "
+                    + child.getName()
+                    + " did not stop within "
+                    + CHILD_STOP_NANOS / 1_000_000
+                    + " ms of its interrupt");
+          }
+          return;
+        }
+        if (live.stream().noneMatch(Thread::isAlive)) {
+          Parking.park(this, Parking.nanoTime() + 1_000_000L); // registered, not yet started
         }
       } finally {
         Parking.waitEnded();
-      }
-      if (child.isAlive()) {
-        ctx.log().log(
-            System.Logger.Level.WARNING,
-            "child task "
-                + child.getName()
-                + " did not stop within "
-                + CHILD_STOP_NANOS / 1_000_000
-                + " ms of its interrupt");
       }
     }
   }
@@ -376,7 +386,6 @@ public final class TaskRunner implements LaneTask {
               + (ended ? "task " + id + " has ended" : "the pipeline is stopping"));
     }
     TaskContext childCtx = new TaskContext(this, name, ctxTime());
-    children.removeIf(t -> !t.isAlive());
     Runnable body =
         () -> {
           CURRENT.set(this);
@@ -395,9 +404,29 @@ public final class TaskRunner implements LaneTask {
           }
         };
     Completion ended = new Completion();
-    // LaneFullException: budget used up
-    Thread child = lane.start(this, "runnel:" + name, body, ended::complete);
-    children.add(child);
+    // Registered before it starts, so a stop that runs from now on sees it (LaneFullException:
+    // budget used up, thrown before anything is registered).
+    Thread[] registered = new Thread[1];
+    Thread child;
+    try {
+      child =
+          lane.start(
+              this,
+              "runnel:" + name,
+              body,
+              t -> children.register(registered[0] = t),
+              ended::complete);
+    } catch (RuntimeException | Error e) {
+      if (registered[0] != null) {
+        children.unregister(registered[0]); // it never started (out of threads, say)
+      }
+      throw e;
+    }
+    if (this.ended || runtime.isStopping()) {
+      // Dekker with close() (sets stopping, then interrupts the registered) and with the task's
+      // end (sets ended, then stops the registered): one of the two sides sees the other.
+      child.interrupt();
+    }
     return new TaskHandle() {
       @Override
       public String name() {
@@ -438,7 +467,7 @@ public final class TaskRunner implements LaneTask {
     if (t != null) {
       t.interrupt();
     }
-    for (Thread child : children) {
+    for (Thread child : children.live()) {
       child.interrupt();
     }
   }
@@ -457,19 +486,22 @@ public final class TaskRunner implements LaneTask {
     }
     // Children may spawn children while we wait: re-scan until none is left or time is up.
     for (; ; ) {
-      boolean anyAlive = false;
-      for (Thread child : children) {
-        long remaining = deadline - System.nanoTime();
-        if (remaining > 0) {
-          child.join(Duration.ofNanos(remaining));
-        }
-        anyAlive |= child.isAlive();
-      }
-      if (!anyAlive) {
+      List<Thread> live = children.live();
+      if (live.isEmpty()) {
         return true;
       }
       if (deadline - System.nanoTime() <= 0) {
         return false;
+      }
+      for (Thread child : live) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining > 0) {
+          if (child.getState() == Thread.State.NEW) {
+            Thread.sleep(1); // registered, its spawner is starting it
+          } else {
+            child.join(Duration.ofNanos(remaining));
+          }
+        }
       }
     }
   }
@@ -479,7 +511,7 @@ public final class TaskRunner implements LaneTask {
     if (t != null && t.isAlive()) {
       return true;
     }
-    for (Thread child : children) {
+    for (Thread child : children.live()) {
       if (child.isAlive()) {
         return true;
       }
@@ -493,7 +525,7 @@ public final class TaskRunner implements LaneTask {
     if (t != null && t.isAlive()) {
       return t.getStackTrace();
     }
-    for (Thread child : children) {
+    for (Thread child : children.live()) {
       if (child.isAlive()) {
         return child.getStackTrace();
       }
