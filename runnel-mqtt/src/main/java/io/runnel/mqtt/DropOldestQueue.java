@@ -60,7 +60,9 @@ final class DropOldestQueue<E> {
     }
   }
 
-  /** Puts back a message at the head (its publish failed); dropped (and counted) if it won't fit. */
+  /**
+   * Puts back a message at the head (its publish failed); dropped (and counted) if it won't fit.
+   */
   void putBack(E m) {
     long size = sizeOf.applyAsInt(m);
     lock.lock();

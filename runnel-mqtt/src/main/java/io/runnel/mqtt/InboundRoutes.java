@@ -29,6 +29,7 @@ final class InboundRoutes {
   private final String link;
   private final LinkErrors errors;
   private final int queueCapacity;
+  private final long queueBytes;
   private final RecordKey deadLetterKey;
 
   private final List<Subscription<?>> subscriptions = new CopyOnWriteArrayList<>();
@@ -45,17 +46,19 @@ final class InboundRoutes {
       String link,
       LinkErrors errors,
       int queueCapacity,
+      long queueBytes,
       RecordKey deadLetterKey) {
     this.lifecycle = lifecycle;
     this.link = link;
     this.errors = errors;
     this.queueCapacity = queueCapacity;
+    this.queueBytes = queueBytes;
     this.deadLetterKey = deadLetterKey;
   }
 
   /** A new subscription, subscribed when the link first connects. */
   <T> Subscription<T> add(String filter, Codec<T> codec, Qos qos) {
-    Subscription<T> s = new Subscription<>(this, filter, codec, qos, queueCapacity);
+    Subscription<T> s = new Subscription<>(this, filter, codec, qos, queueCapacity, queueBytes);
     subscriptions.add(s);
     return s;
   }
@@ -152,9 +155,12 @@ final class InboundRoutes {
     counters.put("subscribeFailures", subscribeFailures.sum());
     counters.put("subscribed", subscribed.sum());
     long inboundDropped = 0;
+    long inboundQueuedBytes = 0;
     for (Subscription<?> s : subscriptions) {
-      inboundDropped += s.dropped.sum();
+      inboundDropped += s.queue.dropped();
+      inboundQueuedBytes += s.queue.bytes();
     }
     counters.put("inboundDropped", inboundDropped);
+    counters.put("inboundQueuedBytes", inboundQueuedBytes);
   }
 }

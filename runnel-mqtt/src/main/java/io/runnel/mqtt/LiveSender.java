@@ -13,9 +13,10 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * Live outbound: the tap tasks of {@link MqttLink#publish} encode values into the bounded {@link
- * OutboundQueue} (never blocking), and the sender thread ({@link #run}) publishes from it while
- * connected, with at most {@code maxInflight} messages unacknowledged.
+ * Live outbound: the tap tasks of {@link MqttLink#publish} encode values into the offline queue (a
+ * {@link DropOldestQueue} bounded in messages and payload bytes; never blocking), and the sender
+ * thread ({@link #run}) publishes from it while connected, with at most {@code maxInflight}
+ * messages unacknowledged.
  *
  * <h2>Threads</h2>
  *
@@ -27,8 +28,11 @@ import java.util.function.Function;
  */
 final class LiveSender implements Runnable {
 
+  /** One message to publish. */
+  record Message(String topic, byte[] payload, Qos qos, boolean retain) {}
+
   private final RouteLink link;
-  private final OutboundQueue queue;
+  private final DropOldestQueue<Message> queue;
   private final int maxInflight;
   private final Semaphore inflight;
   private final AtomicInteger unacked = new AtomicInteger();
@@ -38,9 +42,9 @@ final class LiveSender implements Runnable {
   private final LongAdder encodeFailures = new LongAdder();
   private final LongAdder lagged = new LongAdder();
 
-  LiveSender(RouteLink link, int offlineQueue, int maxInflight) {
+  LiveSender(RouteLink link, int offlineQueue, long offlineQueueBytes, int maxInflight) {
     this.link = link;
-    this.queue = new OutboundQueue(offlineQueue);
+    this.queue = new DropOldestQueue<>(offlineQueue, offlineQueueBytes, m -> m.payload().length);
     this.maxInflight = maxInflight;
     this.inflight = new Semaphore(maxInflight);
   }
@@ -75,7 +79,7 @@ final class LiveSender implements Runnable {
         link.error("record '" + ctx.key().id() + "': value not published: " + value, e);
         continue;
       }
-      queue.add(new OutboundQueue.Message(t, payload, qos, retain));
+      queue.add(new Message(t, payload, qos, retain));
     }
   }
 
@@ -93,7 +97,7 @@ final class LiveSender implements Runnable {
         if (!inflight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
           continue;
         }
-        OutboundQueue.Message m = queue.poll(poll);
+        Message m = queue.poll(poll);
         if (m == null || !link.isConnected()) {
           if (m != null) {
             queue.putBack(m);
@@ -120,7 +124,7 @@ final class LiveSender implements Runnable {
   }
 
   /** On the client's event loop: the broker acknowledged {@code m}, or its publish failed. */
-  private void completed(OutboundQueue.Message m, Throwable e) {
+  private void completed(Message m, Throwable e) {
     if (e == null) {
       sent.increment(); // counted before the backlog shrinks, so status never shows neither
     }
@@ -164,6 +168,7 @@ final class LiveSender implements Runnable {
     counters.put("encodeFailures", encodeFailures.sum());
     counters.put("lagged", lagged.sum());
     counters.put("queued", (long) queue.size());
+    counters.put("queuedBytes", queue.bytes());
     counters.put("inflight", (long) unacked.get());
   }
 }

@@ -5,7 +5,6 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.Source;
 import io.runnel.TapTask;
-import io.runnel.buffer.BufferSpec;
 import io.runnel.codec.Codec;
 import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
@@ -97,10 +96,12 @@ public final class MqttLink implements Connector {
             (int) b.keepAlive.toSeconds());
     this.lifecycle = new Lifecycle(name);
     this.errors = new LinkErrors(name);
-    this.inbound = new InboundRoutes(lifecycle, name, errors, b.inboundQueue, b.deadLetters);
+    this.inbound =
+        new InboundRoutes(
+            lifecycle, name, errors, b.inboundQueue, b.inboundQueueBytes, b.deadLetters);
     this.connection =
         new Connection(name, settings, b.reconnectMin, b.reconnectMax, errors, inbound);
-    this.sender = new LiveSender(connection, b.offlineQueue, b.maxInflight);
+    this.sender = new LiveSender(connection, b.offlineQueue, b.offlineQueueBytes, b.maxInflight);
   }
 
   /**
@@ -251,14 +252,14 @@ public final class MqttLink implements Connector {
    * arriving on {@code topicFilter} (wildcards {@code +} and {@code #} allowed). Subscribed when
    * the link first connects and restored after every reconnect.
    *
-   * <p>Messages are handed from the client to the source through a bounded Runnel ring (the link's
-   * {@code inboundQueue}; when full the oldest is overwritten and counted as {@code
-   * inboundDropped}); the source waits on it at a Runnel waiting point, so an idle topic never
-   * holds its lane (no watchdog report, a cooperative lane's other tasks run, virtual time under a
-   * simulation). A payload that does not decode (or decodes to {@code null}) never stops the
-   * source: it is counted ({@code deadLetters}), logged (rate-limited) with its topic and, if
-   * configured, produced to the dead-letter record as a {@link DeadLetter}. Call before the link
-   * starts.
+   * <p>Messages are handed from the client to the source through a queue bounded in messages and
+   * payload bytes (the link's {@code inboundQueue} and {@code inboundQueueBytes}; when full the
+   * oldest is dropped and counted as {@code inboundDropped}); the source waits on it at a Runnel
+   * waiting point, so an idle topic never holds its lane (no watchdog report, a cooperative lane's
+   * other tasks run, virtual time under a simulation). A payload that does not decode (or decodes
+   * to {@code null}) never stops the source: it is counted ({@code deadLetters}), logged
+   * (rate-limited) with its topic and, if configured, produced to the dead-letter record as a
+   * {@link DeadLetter}. Call before the link starts.
    */
   public <T> Source<T> subscribe(String topicFilter, Codec<T> codec, Qos qos) {
     Checks.notNull("codec", codec);
@@ -385,8 +386,14 @@ public final class MqttLink implements Connector {
     private MqttClientSslConfig ssl;
     private Duration reconnectMin = Duration.ofMillis(100);
     private Duration reconnectMax = Duration.ofSeconds(30);
+
+    /** Default byte bound of the offline queue and of each subscription's queue: 8 MiB. */
+    private static final long DEFAULT_QUEUE_BYTES = 8L << 20;
+
     private int offlineQueue = 10_000;
     private int inboundQueue = 10_000;
+    private long offlineQueueBytes = DEFAULT_QUEUE_BYTES;
+    private long inboundQueueBytes = DEFAULT_QUEUE_BYTES;
     private int maxInflight = 256;
     private Duration sessionExpiry = Duration.ofHours(1);
     private Duration keepAlive = Duration.ofSeconds(30);
@@ -411,6 +418,8 @@ public final class MqttLink implements Connector {
       this.reconnectMax = o.reconnectMax;
       this.offlineQueue = o.offlineQueue;
       this.inboundQueue = o.inboundQueue;
+      this.offlineQueueBytes = o.offlineQueueBytes;
+      this.inboundQueueBytes = o.inboundQueueBytes;
       this.maxInflight = o.maxInflight;
       this.sessionExpiry = o.sessionExpiry;
       this.keepAlive = o.keepAlive;
@@ -536,7 +545,10 @@ public final class MqttLink implements Connector {
       return b;
     }
 
-    /** Capacity of the outbound (offline) queue, in messages (default 10 000). */
+    /**
+     * Capacity of the outbound (offline) queue, in messages (default 10 000); see also {@link
+     * #offlineQueueBytes}: whichever bound is reached first drops the oldest.
+     */
     public Builder offlineQueue(int messages) {
       Builder b = new Builder(this);
       b.offlineQueue = Checks.positive("offlineQueue", messages);
@@ -544,15 +556,35 @@ public final class MqttLink implements Connector {
     }
 
     /**
-     * Capacity of each subscription's hand-off ring, in messages (default 10 000), rounded up to a
-     * power of two (10 000 holds 16 384); at most {@link BufferSpec#MAX_RING_CAPACITY}.
+     * Capacity of the outbound (offline) queue, in payload bytes (default 8 MiB). When a message
+     * would exceed it the oldest are dropped (counted as {@code dropped}); a single payload larger
+     * than the bound is dropped at once. Status counter {@code queuedBytes} shows what is held.
+     */
+    public Builder offlineQueueBytes(long bytes) {
+      Builder b = new Builder(this);
+      b.offlineQueueBytes = Checks.positive("offlineQueueBytes", bytes);
+      return b;
+    }
+
+    /**
+     * Capacity of each subscription's hand-off queue, in messages (default 10 000); see also {@link
+     * #inboundQueueBytes}: whichever bound is reached first drops the oldest.
      */
     public Builder inboundQueue(int messages) {
-      Checks.positive("inboundQueue", messages);
-      Checks.notAbove(
-          "inboundQueue", messages, "BufferSpec.MAX_RING_CAPACITY", BufferSpec.MAX_RING_CAPACITY);
       Builder b = new Builder(this);
-      b.inboundQueue = messages;
+      b.inboundQueue = Checks.positive("inboundQueue", messages);
+      return b;
+    }
+
+    /**
+     * Capacity of each subscription's hand-off queue, in payload bytes (default 8 MiB). When a
+     * message would exceed it the oldest are dropped (counted as {@code inboundDropped}); a single
+     * payload larger than the bound is dropped at once. Status counter {@code inboundQueuedBytes}
+     * shows what all subscriptions hold.
+     */
+    public Builder inboundQueueBytes(long bytes) {
+      Builder b = new Builder(this);
+      b.inboundQueueBytes = Checks.positive("inboundQueueBytes", bytes);
       return b;
     }
 

@@ -6,28 +6,28 @@ import io.runnel.RuntimeContext;
 import io.runnel.Source;
 import io.runnel.buffer.Buffer;
 import io.runnel.buffer.BufferSpec;
-import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
 import io.runnel.codec.Codec;
 import java.time.Instant;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One inbound topic filter feeding one record. Messages arrive on the client's event loop and are
- * handed over through a Runnel ring buffer (the oldest overwritten and counted when full, never
- * blocking the client); the record's source task decodes them, so a slow or failing codec never
- * stalls the connection.
+ * handed over through a {@link DropOldestQueue} bounded in messages and payload bytes (the oldest
+ * dropped and counted when full, never blocking the client); the record's source task decodes them,
+ * so a slow or failing codec never stalls the connection.
  *
- * <p>The source waits only in the ring reader's {@code recv()}: a Runnel waiting point, which parks
- * through the lane's parker. So an idle topic is a task waiting, not running (no watchdog report on
- * the default lane), gives up a cooperative lane's slot to the lane's other tasks, and waits in
- * virtual time under a simulation. A plain blocking queue would do none of these.
+ * <p>The source waits only in a doorbell's {@code recv()} (a Runnel mailbox rung after each offer):
+ * a Runnel waiting point, which parks through the lane's parker. So an idle topic is a task
+ * waiting, not running (no watchdog report on the default lane), gives up a cooperative lane's slot
+ * to the lane's other tasks, and waits in virtual time under a simulation. A plain blocking queue
+ * would do none of these. The source rings-then-checks in the safe order: it takes messages until
+ * the queue is empty and only then waits, and {@link #offer} queues before it rings, so a message
+ * is never left waiting for the next one. (A Runnel ring as the hand-over would keep a reference to
+ * every value in its slots until overwritten: no byte bound is possible that way.)
  *
- * <p>The ring has a single writer: {@link #offer} is called on the client's event loop (one
- * thread), and is synchronized anyway so that a second event-loop thread could never overlap two
- * produces. The reader is subscribed at construction, before any message can arrive, and is used by
- * the source task only.
+ * <p>The doorbell's reader is subscribed at construction, before any message can arrive, and is
+ * used by the source task only.
  */
 final class Subscription<T> implements Source<T> {
 
@@ -38,18 +38,20 @@ final class Subscription<T> implements Source<T> {
   final MqttTopicFilter matcher;
   final Codec<T> codec;
   final Qos qos;
-  private final Buffer<Message> ring;
-  private final Reader<Message> reader;
-  final LongAdder dropped = new LongAdder();
+  final DropOldestQueue<Message> queue;
+  private final Buffer<Boolean> doorbell;
+  private final Reader<Boolean> rung;
 
-  Subscription(InboundRoutes routes, String filter, Codec<T> codec, Qos qos, int capacity) {
+  Subscription(
+      InboundRoutes routes, String filter, Codec<T> codec, Qos qos, int capacity, long maxBytes) {
     this.routes = routes;
     this.filter = filter;
     this.matcher = MqttTopicFilter.of(filter);
     this.codec = codec;
     this.qos = qos;
-    this.ring = BufferSpec.ring(capacity).create("mqtt inbound '" + filter + "'");
-    this.reader = ring.subscribe();
+    this.queue = new DropOldestQueue<>(capacity, maxBytes, m -> m.payload().length);
+    this.doorbell = BufferSpec.mailbox().create("mqtt inbound '" + filter + "'");
+    this.rung = doorbell.subscribe();
   }
 
   boolean matches(MqttTopic topic) {
@@ -57,22 +59,21 @@ final class Subscription<T> implements Source<T> {
   }
 
   /**
-   * Called on the client's event loop; never blocks. When the source is a full ring behind, the
-   * oldest message is overwritten; the source counts it ({@code inboundDropped}) when it notices.
+   * Called on the client's event loop; never blocks. When the queue is full (in messages or bytes)
+   * the oldest message is dropped and counted ({@code inboundDropped}).
    */
-  synchronized void offer(Message m) {
-    ring.produce(m);
+  void offer(Message m) {
+    queue.add(m);
+    doorbell.produce(Boolean.TRUE);
   }
 
   @Override
   public void run(RuntimeContext ctx, Producer<T> out) throws InterruptedException {
     routes.requireStarted("subscribe(\"" + filter + "\")");
     for (; ; ) {
-      Message m;
-      try {
-        m = reader.recv(); // a Runnel waiting point: parks through the lane
-      } catch (LaggedException e) {
-        dropped.add(e.missed());
+      Message m = queue.poll();
+      if (m == null) {
+        rung.recv(); // a Runnel waiting point: parks through the lane
         continue;
       }
       T value;

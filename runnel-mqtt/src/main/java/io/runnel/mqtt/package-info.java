@@ -40,9 +40,10 @@
  * <ul>
  *   <li><b>Live outbound</b> ({@link io.runnel.mqtt.MqttLink#publish}): QoS 0 or 1 while connected,
  *       optional retain, topic fixed or computed per value. The pipeline is never blocked: while
- *       the broker is away messages wait in the bounded offline queue, and when it is full the
- *       oldest is dropped and counted. A QoS 1 message whose publish fails goes back to the head of
- *       the queue. Best effort across outages (bounded by the queue); lost on a process crash.
+ *       the broker is away messages wait in the offline queue, bounded in messages and in payload
+ *       bytes ({@code offlineQueue}, {@code offlineQueueBytes}), and when it is full the oldest is
+ *       dropped and counted. A QoS 1 message whose publish fails goes back to the head of the
+ *       queue. Best effort across outages (bounded by the queue); lost on a process crash.
  *   <li><b>Outbound from history</b> ({@link io.runnel.mqtt.MqttLink#publishHistory}): durable
  *       entries of a persisted record are read from a {@link io.runnel.store.HistoryStore} through
  *       a named durable cursor (the store's {@link io.runnel.store.HistoryReader}, whose contract
@@ -66,13 +67,14 @@
  *       otherwise, and an entry in another codec met later holds the route before it (visible in
  *       the backlog, the last error and {@code codecMismatch}).
  *   <li><b>Inbound</b> ({@link io.runnel.mqtt.MqttLink#subscribe}): what the broker delivers to a
- *       persistent session. Messages are handed to the source through a Runnel ring buffer (the
- *       oldest overwritten and counted when full; lost on a process crash), on which the source
- *       waits at a Runnel waiting point (lane-aware: no watchdog report for an idle topic, a
- *       cooperative lane's slot given up, virtual time in a simulation), and decoded on its task;
- *       one that does not decode is counted, logged (rate-limited) with its topic and produced as a
- *       {@link io.runnel.mqtt.DeadLetter} to the record named by {@code deadLetters(key)}; the
- *       source carries on.
+ *       persistent session. Messages are handed to the source through a queue bounded in messages
+ *       and payload bytes ({@code inboundQueue}, {@code inboundQueueBytes}; the oldest dropped and
+ *       counted when full; lost on a process crash), on which the source waits at a Runnel waiting
+ *       point (lane-aware: no watchdog report for an idle topic, a cooperative lane's slot given
+ *       up, virtual time in a simulation), and decoded on its task; one that does not decode is
+ *       counted, logged (rate-limited) with its topic and produced as a {@link
+ *       io.runnel.mqtt.DeadLetter} to the record named by {@code deadLetters(key)}; the source
+ *       carries on.
  * </ul>
  *
  * <h2>Connection</h2>
@@ -100,9 +102,10 @@
  * error (time, what, where, and a hint for credential errors), backlog (offline queue +
  * unacknowledged + history not yet acknowledged), retries (connection attempts after a failure),
  * dead letters, and counters: {@code sent}, {@code received}, {@code dropped}, {@code lagged},
- * {@code encodeFailures}, {@code publishFailures}, {@code queued}, {@code inflight}, {@code
- * inboundDropped}, {@code unrouted}, {@code connects}, {@code sessionLosses}, {@code subscribed},
- * {@code subscribeFailures}, and per history route {@code history.<cursor>.sent/acked/
+ * {@code encodeFailures}, {@code publishFailures}, {@code queued}, {@code queuedBytes}, {@code
+ * inflight}, {@code inboundDropped}, {@code inboundQueuedBytes}, {@code unrouted}, {@code
+ * connects}, {@code sessionLosses}, {@code subscribed}, {@code subscribeFailures}, and per history
+ * route {@code history.<cursor>.sent/acked/
  * rejected/retried/skipped/codecMismatch/rewinds/resentAcked/resentAckedLastOutage/probes/
  * position/backlog}.
  *
@@ -111,10 +114,11 @@
  * <p>{@code MqttLink} is a facade over package-private parts, one per thread or concern: {@code
  * Connection} (event-loop state, reconnect with the core's {@link io.runnel.spi.Backoff}, equal
  * jitter) over {@code Transport} (the HiveMQ client, MQTT 3.1.1/5, credentials, TLS); {@code
- * LiveSender} with its {@code OutboundQueue}; {@code InboundRoutes} with its {@code Subscription}s;
- * {@code HistoryRoute} behind the narrow {@code RouteLink}, reading through the store's {@code
- * HistoryReader}, with its {@code ConfirmationGate} (the rule above); {@code LinkErrors} (last
- * error, rate-limited log), and {@code Lifecycle}. Arguments are checked with the core's {@link
- * io.runnel.spi.Checks}, so the messages match every other builder.
+ * LiveSender} and {@code InboundRoutes} with its {@code Subscription}s, each handing over through a
+ * {@code DropOldestQueue} (bounded in messages and bytes); {@code HistoryRoute} behind the narrow
+ * {@code RouteLink}, reading through the store's {@code HistoryReader}, with its {@code
+ * ConfirmationGate} (the rule above); {@code LinkErrors} (last error, rate-limited log), and {@code
+ * Lifecycle}. Arguments are checked with the core's {@link io.runnel.spi.Checks}, so the messages
+ * match every other builder.
  */
 package io.runnel.mqtt;

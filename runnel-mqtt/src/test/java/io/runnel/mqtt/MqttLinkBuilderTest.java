@@ -78,6 +78,8 @@ class MqttLinkBuilderTest {
         b -> b.reconnect(Duration.ofSeconds(1), Duration.ofMinutes(1)));
     o.put("offlineQueue(int)", b -> b.offlineQueue(7));
     o.put("inboundQueue(int)", b -> b.inboundQueue(7));
+    o.put("offlineQueueBytes(long)", b -> b.offlineQueueBytes(7));
+    o.put("inboundQueueBytes(long)", b -> b.inboundQueueBytes(7));
     o.put("maxInflight(int)", b -> b.maxInflight(7));
     o.put("sessionExpiry(Duration)", b -> b.sessionExpiry(Duration.ofMinutes(7)));
     o.put("keepAlive(Duration)", b -> b.keepAlive(Duration.ofSeconds(7)));
@@ -158,6 +160,8 @@ class MqttLinkBuilderTest {
             () -> template().reconnect(Duration.ofSeconds(2), s1)),
         iae("offlineQueue must be positive, got 0", () -> template().offlineQueue(0)),
         iae("inboundQueue must be positive, got -1", () -> template().inboundQueue(-1)),
+        iae("offlineQueueBytes must be positive, got 0", () -> template().offlineQueueBytes(0)),
+        iae("inboundQueueBytes must be positive, got -1", () -> template().inboundQueueBytes(-1)),
         iae("maxInflight must be positive, got 0", () -> template().maxInflight(0)),
         npe("sessionExpiry", () -> template().sessionExpiry(null)),
         iae(

@@ -94,11 +94,15 @@ final class TestClient implements AutoCloseable {
   }
 
   void publish(String topic, String payload) throws Exception {
+    publish(topic, payload.getBytes(StandardCharsets.UTF_8));
+  }
+
+  void publish(String topic, byte[] payload) throws Exception {
     client
         .publishWith()
         .topic(topic)
         .qos(MqttQos.AT_LEAST_ONCE)
-        .payload(payload.getBytes(StandardCharsets.UTF_8))
+        .payload(payload)
         .send()
         .get(10, TimeUnit.SECONDS);
   }
