@@ -3,16 +3,10 @@ package io.runnel.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,34 +38,8 @@ class SyncGatewayTest {
 
   @Test
   void withABrokerEveryReadingIsAlsoPublishedOverMqtt(@TempDir Path dir) throws Exception {
-    Path binary = Path.of("/usr/sbin/mosquitto");
-    if (!Files.isExecutable(binary)) {
-      assertThat(System.getenv("CI"))
-          .as("CI must install mosquitto (apt-get install mosquitto)")
-          .isNull();
-      Assumptions.abort("mosquitto is not installed (apt-get install mosquitto)");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    Path conf = dir.resolve("mosquitto.conf");
-    Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\n");
-    Process broker =
-        new ProcessBuilder(binary.toString(), "-c", conf.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("mosquitto.log").toFile())
-            .start();
-    try {
-      long until = System.nanoTime() + 10_000_000_000L;
-      while (true) {
-        try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
-          break;
-        } catch (IOException e) {
-          assertThat(System.nanoTime()).as("mosquitto listens").isLessThan(until);
-          Thread.sleep(50);
-        }
-      }
+    try (LocalMosquitto broker = LocalMosquitto.start(dir.resolve("broker"))) {
+      int port = broker.port();
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       SyncGateway gateway = new SyncGateway(new PrintStream(bytes, true, StandardCharsets.UTF_8));
       int code =
@@ -86,8 +54,6 @@ class SyncGatewayTest {
       assertThat(code).as(text).isZero();
       assertThat(text)
           .contains("mqtt: connected; " + gateway.produced.get() + " published and acknowledged");
-    } finally {
-      broker.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     }
   }
 }
