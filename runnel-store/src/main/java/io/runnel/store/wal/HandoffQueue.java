@@ -242,7 +242,8 @@ public final class HandoffQueue extends HandoffCursors.Pad4 {
           if (!counted) {
             counted = true;
             waited.increment();
-            deadline = System.nanoTime() + w.timeout().toNanos();
+            // capped (~73 years) so that the deadline arithmetic cannot overflow
+            deadline = System.nanoTime() + Math.min(w.timeout().toNanos(), Long.MAX_VALUE >> 2);
           }
           awaitRoom(w, deadline);
         }
