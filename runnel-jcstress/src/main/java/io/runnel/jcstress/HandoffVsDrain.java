@@ -219,57 +219,11 @@ public class HandoffVsDrain {
   }
 
   /**
-   * Drop-oldest on a full queue (values 0 and 1, both droppable, capacity 2) offers value 2 while
-   * the writer drains: each value is consumed or counted dropped, never both, never neither; only
-   * the oldest droppable (0) or the new value may be dropped. Result: statuses of 0, 1, 2.
-   */
-  @JCStressTest
-  @Outcome(id = "1, 1, 1", expect = ACCEPTABLE, desc = "the writer made room first")
-  @Outcome(id = "2, 1, 1", expect = ACCEPTABLE, desc = "the oldest (0) dropped to make room")
-  @Outcome(
-      id = "1, 1, 2",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "the new value dropped: the writer was taking its batch out")
-  @Outcome(expect = FORBIDDEN, desc = "lost, both, the wrong one dropped, torn or out of order")
-  @State
-  public static class DropOldestVsDrain extends Harness {
-    final Pending c = entry(2);
-
-    public DropOldestVsDrain() {
-      super(2);
-      for (int i = 0; i < 2; i++) {
-        Pending p = entry(i);
-        offered.add(p);
-        offer(i, p, DROP);
-      }
-      offered.add(c);
-    }
-
-    @Actor
-    public void producer() {
-      offer(2, c, DROP);
-    }
-
-    @Actor
-    public void writer() {
-      drainOnce();
-    }
-
-    @Arbiter
-    public void check(III_Result r) {
-      int[] s = statuses();
-      r.r1 = s[0];
-      r.r2 = s[1];
-      r.r3 = s[2];
-    }
-  }
-
-  /**
-   * Compaction vs drain: a full queue of capacity 4 holds 0 (waitUpTo, never droppable), 1
-   * (droppable), 2 (waitUpTo) and 3 (droppable); value 4 is offered under drop-oldest while the
-   * writer drains. The victim can only be 1 (the oldest droppable: 0 moves up into its slot) or the
-   * new value; the non-droppable values are never dropped, and the order survives the move. Result:
-   * statuses of 0..4.
+   * Drop-oldest on a full queue vs drain, with compaction: a full queue of capacity 4 holds 0
+   * (waitUpTo, never droppable), 1 (droppable), 2 (waitUpTo) and 3 (droppable); value 4 is offered
+   * under drop-oldest while the writer drains. The victim can only be 1 (the oldest droppable: 0
+   * moves up into its slot) or the new value; the non-droppable values are never dropped, and the
+   * order survives the move. Result: statuses of 0..4.
    */
   @JCStressTest
   @Outcome(id = "1, 1, 1, 1, 1", expect = ACCEPTABLE, desc = "the writer made room first")
@@ -316,9 +270,9 @@ public class HandoffVsDrain {
 
   /**
    * Two drop-oldest producers on a full queue (0 and 1, droppable, capacity 2), no writer: each
-   * compaction drops the oldest and appends its value; the two compactions exclude each other. A
-   * producer that finds the other compacting for long drops its own value (never waits). Result:
-   * statuses of 0..3.
+   * compaction drops the oldest (the victim at the head: nothing moves) and appends its value; the
+   * two compactions exclude each other. A producer that finds the other compacting for long drops
+   * its own value (never waits). Result: statuses of 0..3.
    */
   @JCStressTest
   @Outcome(id = "2, 2, 1, 1", expect = ACCEPTABLE, desc = "both made room: 0 and 1 dropped")
