@@ -51,6 +51,14 @@ class ModuleBoundaryTest {
     }
   }
 
+  /**
+   * Harness uses of an unexported package that are deliberate: model checks are white-box tests.
+   * {@code HandoffVsDrain} stresses the store's hand-off queue itself (its offer, drain and
+   * compaction protocol), which no public API exposes without a writer thread and a disk in the
+   * way. Add to this list only a jcstress test of a lock-free internal, never a benchmark.
+   */
+  private static final Set<String> WHITE_BOX = Set.of("runnel-jcstress -> io.runnel.store.wal");
+
   @Test
   void noModuleUsesAnotherModulesUnexportedPackages() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
@@ -68,7 +76,10 @@ class ModuleBoundaryTest {
     for (Module m : harnesses) {
       for (String[] use : packageUses(m.classes(), classPath)) {
         Module target = owner.get(use[1]);
-        if (target != null && target != m && !target.exportsTo(use[1], m)) {
+        if (target != null
+            && target != m
+            && !target.exportsTo(use[1], m)
+            && !WHITE_BOX.contains(m.dir() + " -> " + use[1])) {
           violations.add(
               m.dir()
                   + ": "

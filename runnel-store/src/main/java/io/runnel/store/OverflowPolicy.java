@@ -18,12 +18,14 @@ public sealed interface OverflowPolicy {
   }
 
   /**
-   * Never wait (beyond at most 1 ms for the writer to take its current batch, which usually makes
-   * room): drop the oldest value still in the queue (not yet written) that was itself appended
-   * under drop-oldest (looking at the oldest 64), so that one record's flood never evicts another
-   * record's history; if there is none, drop the new value (then {@code append} returns -1). A
-   * dropped queued value's sequence becomes a gap in the history; every drop is counted ({@code
-   * droppedOldest} in {@link StoreStats}, and per key by {@link HistoryStore#droppedFor}).
+   * Never wait, never take a lock: drop the oldest value still in the queue (not yet taken by the
+   * writer) that was itself appended under drop-oldest (looking at the oldest 64), so that one
+   * record's flood never evicts another record's history; if there is none, drop the new value
+   * (then {@code append} returns -1). The new value is dropped as well while the writer is copying
+   * a batch out of the queue (the room it makes is not reusable yet; microseconds) or while another
+   * producer has been making room for ~10 µs. A dropped queued value's sequence becomes a gap in
+   * the history; every drop is counted ({@code droppedOldest} in {@link StoreStats}, and per key by
+   * {@link HistoryStore#droppedFor}).
    */
   static OverflowPolicy dropOldest() {
     return DropOldest.INSTANCE;

@@ -4,23 +4,82 @@ import io.runnel.codec.Codec;
 import io.runnel.store.OverflowPolicy;
 import io.runnel.store.StoreException;
 import io.runnel.store.StoreFullException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The bounded queue between producers (any thread) and the store's single writer thread. Assigns
  * sequence numbers, so sequence order is queue order is file order.
  *
+ * <p>Contract: {@link #offer} never takes a lock and never waits for the writer when the queue has
+ * room, whatever the policy; when it is full, {@link OverflowPolicy#fail()} throws at once, {@link
+ * OverflowPolicy#waitUpTo} waits (bounded) for the writer to make room, and {@link
+ * OverflowPolicy#dropOldest()} never blocks: it drops the oldest droppable value (one itself
+ * offered under drop-oldest) among the oldest {@value #DROP_SEARCH} queued, or else the new value
+ * ({@link #DROPPED}); it drops the new value too while the writer is taking a batch out (the slots
+ * that batch frees are not reusable yet) or while another producer has been making room for more
+ * than ~10 µs. Every drop is counted per key. A dropped queued value's sequence is a gap; a value
+ * dropped on arrival gets none.
+ *
  * <h2>Implementation overview</h2>
  *
- * <p>A power-of-two ring of {@link Pending} guarded by one lock. A producer holds the lock only to
- * apply the overflow policy, take the next sequence and store one reference; it signals the writer
- * only if the writer is waiting and the queue is half full. Otherwise the writer finds the values
- * by polling (with a short, backing-off timeout), so the producer never pays for a thread wake-up.
- * The writer drains everything present in one lock hold, so under load one lock acquisition serves
- * a whole batch. Counters are plain fields written under the lock.
+ * <p>A multi-producer, single-consumer ring of {@code capacity} slots (a power of two), in the
+ * style of the Disruptor's multi-producer sequencer, with three cursors that count
+ * <em>positions</em> (they never wrap; the slot of position {@code p} is {@code p & mask}):
+ *
+ * <ul>
+ *   <li>{@code tail}: the next position to claim. A producer claims one with a CAS from {@code t}
+ *       to {@code t + 1} if {@code t - released < capacity}; position {@code t} is the value's
+ *       sequence, so claim order is sequence order. It then stores the value's sequence in the
+ *       {@link Pending} and publishes the {@code Pending} into the slot with a release store: a
+ *       non-null slot is a published, fully visible entry (there is no separate marker; a slot is
+ *       null from the moment it is freed until its next entry is published). The {@link #CLOSED}
+ *       bit, set once by {@link #close}, makes every later claim's CAS fail, so the set of claimed
+ *       positions is final once the writer sees it.
+ *   <li>{@code head}: the first position the writer has not taken. The writer takes a batch by a
+ *       CAS from {@code h} to {@code (h + n) | TAKING}, claiming the positions {@code [h, h + n)}
+ *       (all claimed, maybe not yet published: it waits for each slot to become non-null, which a
+ *       producer does a few instructions after its claim), copies and nulls their slots, then moves
+ *       {@code released} to {@code h + n} and clears {@link #TAKING}. No producer waits for any of
+ *       this: producers read only {@code released}.
+ *   <li>{@code released}: the first position whose slot is not yet free. Producers read it to see
+ *       whether there is room; written by the writer after a batch, and by a producer that made
+ *       room (below).
+ * </ul>
+ *
+ * <p>Drop-oldest on a full queue makes room by <em>compaction</em>, which the writer and other
+ * droppers never see half done: the producer CASes {@code head} from a value with neither flag to
+ * {@code h | COMPACTING}, which the writer cannot take a batch from (it spins until the flag
+ * clears: a writer may wait for a producer, never the other way round). Holding it, the producer
+ * looks at the published slots of {@code [h, h + 64)} for the oldest droppable entry {@code v},
+ * claims position {@code t = h + capacity} (the queue is full and nobody else can claim), moves the
+ * entries of {@code [h, v)} up by one slot (overwriting the victim; their order is kept and so
+ * their sequences still increase), puts its own entry into the slot of {@code h} (which is the slot
+ * of {@code t}), and releases: {@code released = h + 1}, then {@code head = h + 1}. If {@code head}
+ * carries {@link #TAKING} the slots that would be freed belong to the writer's batch: the new value
+ * is dropped instead, without waiting.
+ *
+ * <p>Invariants: {@code released <= head <= tail} (flags aside) and {@code tail - released <=
+ * capacity}; when {@code head} has no flag, {@code released == head} (the writer and a compacting
+ * producer set {@code released} before they clear their flag); slots of {@code [head, tail)} are
+ * touched only by their claiming producer (the publishing store) and by a compacting producer;
+ * slots of {@code [released, head)} only by the writer; {@link #TAKING} and {@link #COMPACTING} are
+ * never both set. Entries are consumed exactly once, in position order, which is sequence order.
+ *
+ * <p>{@code waitUpTo} is the only path that blocks: on a full queue a producer waits on a condition
+ * that the writer signals after a batch if some producer is waiting (a counter, checked with a full
+ * fence on both sides, so no wake-up is lost; the waits are timed anyway). The writer parks when
+ * there is nothing to take; a producer unparks it only when the queue is half full, so appends do
+ * not pay for thread wake-ups (the writer polls). Counters of rare events are adders; the count of
+ * appends is the tail itself.
  */
-public final class HandoffQueue {
+public final class HandoffQueue extends HandoffCursors.Pad4 {
 
   /**
    * What {@link #offer} returns for a value dropped on arrival (drop-oldest, nothing older to
@@ -34,6 +93,8 @@ public final class HandoffQueue {
     final long timestampMicros;
     final Object value;
     final Codec<?> codec;
+
+    /** Set by the claiming producer before the entry is published (the slot's release store). */
     long sequence;
 
     /** Appended under drop-oldest: may be dropped to make room for a newer value. */
@@ -45,31 +106,76 @@ public final class HandoffQueue {
       this.value = value;
       this.codec = codec;
     }
+
+    /** The sequence {@link #offer} assigned (valid once the writer has taken the entry). */
+    public long sequence() {
+      return sequence;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    public Object value() {
+      return value;
+    }
   }
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notFull = lock.newCondition();
-  private final Condition notEmpty = lock.newCondition();
+  /** In {@code tail}: closed, no more claims. */
+  static final long CLOSED = 1L << 62;
+
+  /** In {@code head}: the writer is copying out the batch below it. */
+  static final long TAKING = 1L << 61;
+
+  /** In {@code head}: a drop-oldest producer is compacting the slots above it. */
+  static final long COMPACTING = 1L << 60;
+
+  private static final long FLAGS = CLOSED | TAKING | COMPACTING;
+
+  /** How far from the head drop-oldest looks for a droppable value (bounds the work per call). */
+  static final int DROP_SEARCH = 64;
+
+  /** How long a dropper spins for another dropper's compaction before it drops its new value. */
+  private static final int COMPACTING_SPINS = 256;
+
+  private static final VarHandle TAIL;
+  private static final VarHandle HEAD;
+  private static final VarHandle RELEASED;
+  private static final VarHandle WRITER_PARKED;
+  private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Pending[].class);
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      TAIL = l.findVarHandle(HandoffCursors.Tail.class, "tail", long.class);
+      HEAD = l.findVarHandle(HandoffCursors.Head.class, "head", long.class);
+      RELEASED = l.findVarHandle(HandoffCursors.Released.class, "released", long.class);
+      WRITER_PARKED = l.findVarHandle(HandoffCursors.WriterParked.class, "writerParked", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Pending[] ring;
   private final int mask;
-  private int head;
-  private int count;
-  private long nextSequence;
-  private boolean closed;
-  private String closedReason = "the history store is closed";
-  private boolean writerWaiting;
+  private final int capacity;
+  private final long firstSequence;
 
-  /** Slots from head being copied out by the writer right now (owned by it, not droppable). */
-  private int draining;
+  private volatile String closedReason = "the history store is closed";
+  private volatile Thread writerThread;
 
-  private long waited;
-  private long waitTimeouts;
-  private long droppedOldest;
-  private long rejected;
-  private long appended;
+  // waitUpTo only: producers wait here for room; the writer signals after a batch if any waits
+  private final ReentrantLock waitLock = new ReentrantLock();
+  private final Condition notFull = waitLock.newCondition();
+  private final AtomicInteger waiters = new AtomicInteger();
+
+  private final LongAdder waited = new LongAdder();
+  private final LongAdder waitTimeouts = new LongAdder();
+  private final LongAdder droppedOldest = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
 
   /** Values dropped under drop-oldest, by key (touched only when something is dropped). */
-  private final java.util.Map<String, Long> droppedByKey = new java.util.HashMap<>();
+  private final ConcurrentHashMap<String, LongAdder> droppedByKey = new ConcurrentHashMap<>();
 
   public HandoffQueue(int capacity, long firstSequence) {
     int c = Integer.highestOneBit(capacity);
@@ -78,271 +184,347 @@ public final class HandoffQueue {
     }
     ring = new Pending[c];
     mask = c - 1;
-    nextSequence = firstSequence;
+    this.capacity = c;
+    this.firstSequence = firstSequence;
+    TAIL.setRelease(this, firstSequence);
+    HEAD.setRelease(this, firstSequence);
+    RELEASED.setVolatile(this, firstSequence);
   }
 
   public int capacity() {
-    return ring.length;
+    return capacity;
   }
 
   /**
    * Enqueues a value under the given policy.
    *
-   * @return its sequence
+   * @return its sequence, or {@link #DROPPED}
    * @throws StoreFullException if refused
    * @throws StoreException if closed
    */
   public long offer(Pending p, OverflowPolicy policy) {
-    lock.lock();
-    try {
-      if (closed) {
+    p.droppable = policy instanceof OverflowPolicy.DropOldest;
+    boolean counted = false; // waitUpTo counts one wait per offer
+    long deadline = 0;
+    while (true) {
+      long t = (long) TAIL.getVolatile(this);
+      if ((t & CLOSED) != 0) {
         throw new StoreException(closedReason);
       }
-      p.droppable = policy instanceof OverflowPolicy.DropOldest;
-      if (count == ring.length) {
-        if (!makeRoom(policy)) {
-          // Nothing older may go: the new value is dropped. It gets no sequence, so a dropped
-          // value never leaves a gap at the tail that a reopened store would reuse.
-          dropped(p.key);
-          return DROPPED;
+      long r = (long) RELEASED.getAcquire(this);
+      if (t - r < capacity) {
+        if (TAIL.compareAndSet(this, t, t + 1)) {
+          publish(p, t);
+          if (t + 1 - r >= (capacity >> 1) && writerParked != 0) {
+            wakeParkedWriter();
+          }
+          return t;
         }
-        if (closed) { // closed while this producer waited for room
-          throw new StoreException(closedReason);
+        continue; // another producer claimed t: try t + 1
+      }
+      switch (policy) {
+        case OverflowPolicy.Fail f -> {
+          rejected.increment();
+          throw new StoreFullException(
+              "history queue full ("
+                  + capacity
+                  + " entries): the writer cannot keep up with the appends; value rejected (policy"
+                  + " fail). Use a larger queue, a cheaper durability policy, or wait/drop"
+                  + " policies");
+        }
+        case OverflowPolicy.DropOldest d -> {
+          long seq = dropOldest(p);
+          if (seq != RETRY) {
+            return seq;
+          }
+        }
+        case OverflowPolicy.Wait w -> {
+          if (!counted) {
+            counted = true;
+            waited.increment();
+            // capped (~73 years) so that the deadline arithmetic cannot overflow
+            deadline = System.nanoTime() + Math.min(w.timeout().toNanos(), Long.MAX_VALUE >> 2);
+          }
+          awaitRoom(w, deadline);
         }
       }
-      long seq = nextSequence++;
-      p.sequence = seq;
-      ring[(head + count) & mask] = p;
-      count++;
-      appended++;
-      // Producers do not wake the writer for every value (a futex wake costs microseconds): the
-      // writer polls (see SegmentWriter.run). Only a half-full queue or a durability waiter
-      // (HistoryStore.awaitDurable) wakes it at once.
-      if (writerWaiting && count >= (ring.length >> 1)) {
-        writerWaiting = false;
-        notEmpty.signal();
-      }
-      return seq;
-    } finally {
-      lock.unlock();
     }
   }
 
-  /**
-   * Makes room for one value under {@code policy}.
-   *
-   * @return false if the new value itself must be dropped (drop-oldest found nothing droppable)
-   */
-  private boolean makeRoom(OverflowPolicy policy) {
-    switch (policy) {
-      case OverflowPolicy.Fail f -> {
-        rejected++;
-        throw new StoreFullException(
-            "history queue full ("
-                + ring.length
-                + " entries): the writer cannot keep up with the appends; value rejected (policy"
-                + " fail). Use a larger queue, a cheaper durability policy, or wait/drop policies");
-      }
-      case OverflowPolicy.DropOldest d -> {
-        return dropOldestDroppable();
-      }
-      case OverflowPolicy.Wait w -> {
-        waited++;
-        long nanos = w.timeout().toNanos();
-        boolean interrupted = false;
-        while (count == ring.length && !closed) {
-          if (nanos <= 0) {
-            waitTimeouts++;
-            if (interrupted) {
-              Thread.currentThread().interrupt();
-            }
-            throw new StoreFullException(
-                "history queue full ("
-                    + ring.length
-                    + " entries) for "
-                    + w.timeout().toMillis()
-                    + " ms: the writer cannot keep up (slow disk?); value rejected. Use a larger"
-                    + " queue, a longer wait, or a cheaper durability policy");
-          }
-          try {
-            nanos = notFull.awaitNanos(nanos);
-          } catch (InterruptedException e) {
-            interrupted = true;
-            nanos = 0;
-          }
-        }
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
-        if (closed) {
-          throw new StoreException(closedReason);
-        }
-      }
-    }
-    return true;
+  private void publish(Pending p, long position) {
+    p.sequence = position;
+    SLOT.setRelease(ring, (int) position & mask, p);
   }
 
-  /** How far from the head drop-oldest looks for a droppable value (bounds the work per call). */
-  static final int DROP_SEARCH = 64;
-
-  /** How long drop-oldest waits for the writer to finish copying a batch out (frees room). */
-  private static final long DRAIN_WAIT_NANOS = 1_000_000L;
+  /** {@link #dropOldest}: room appeared meanwhile, claim again. */
+  private static final long RETRY = Long.MIN_VALUE;
 
   /**
-   * Makes room under drop-oldest: if the writer is copying a batch out, waits up to 1 ms for it
-   * (that usually empties the queue, dropping nothing); otherwise drops the oldest queued value
-   * among the first {@value #DROP_SEARCH} that was itself appended under drop-oldest, so that one
-   * record's flood never evicts another record's history. The older values before it move up one
-   * slot (at most {@value #DROP_SEARCH} moves).
+   * Drop-oldest on a full queue: compaction (see the class comment), or the new value dropped.
    *
-   * @return true if there is room now; false if the new value must be dropped instead
+   * @return the new value's sequence, {@link #DROPPED}, or {@link #RETRY}
    */
-  private boolean dropOldestDroppable() {
-    long nanos = DRAIN_WAIT_NANOS;
-    boolean interrupted = false;
-    while (draining > 0 && count == ring.length && nanos > 0) {
-      try {
-        nanos = notFull.awaitNanos(nanos);
-      } catch (InterruptedException e) {
-        interrupted = true;
-        nanos = 0;
+  private long dropOldest(Pending p) {
+    int spins = 0;
+    long h;
+    while (true) {
+      long hw = (long) HEAD.getVolatile(this);
+      if ((hw & TAKING) != 0) {
+        return droppedOnArrival(p); // the freed slots are the writer's until its batch is out
       }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    if (count < ring.length) {
-      return true;
-    }
-    if (draining > 0) {
-      return false; // the writer still holds the oldest slots: drop the new value, never wait more
-    }
-    int victim = -1;
-    for (int k = 0, end = Math.min(count, DROP_SEARCH); k < end; k++) {
-      if (ring[(head + k) & mask].droppable) {
-        victim = k;
+      if ((hw & COMPACTING) != 0) {
+        if (++spins > COMPACTING_SPINS) {
+          return droppedOnArrival(p); // another producer has been at it for long: never wait
+        }
+        Thread.onSpinWait();
+        continue;
+      }
+      if (HEAD.compareAndSet(this, hw, hw | COMPACTING)) {
+        h = hw;
         break;
       }
     }
-    if (victim < 0) {
-      return false;
+    // Compacting: the writer takes nothing, no other producer compacts, released == h.
+    try {
+      long t = (long) TAIL.getVolatile(this);
+      if ((t & CLOSED) != 0) {
+        throw new StoreException(closedReason);
+      }
+      if (t - h < capacity) {
+        return RETRY; // the writer made room before this producer got here
+      }
+      int victim = -1;
+      for (int k = 0, end = (int) Math.min(t - h, DROP_SEARCH); k < end; k++) {
+        Pending q = (Pending) SLOT.getAcquire(ring, (int) (h + k) & mask);
+        if (q == null) {
+          break; // claimed, not yet published: neither it nor anything newer is looked at
+        }
+        if (q.droppable) {
+          victim = k;
+          break;
+        }
+      }
+      if (victim < 0) {
+        return droppedOnArrival(p);
+      }
+      // t == h + capacity and no one else can claim it (the queue is full); only close races us
+      if (!TAIL.compareAndSet(this, t, t + 1)) {
+        throw new StoreException(closedReason);
+      }
+      Pending gone = ring[(int) (h + victim) & mask];
+      for (int k = victim; k > 0; k--) {
+        ring[(int) (h + k) & mask] = ring[(int) (h + k - 1) & mask];
+      }
+      dropped(gone.key);
+      p.sequence = t;
+      ring[(int) h & mask] = p; // the slot of t; published by the release of head below
+      h++;
+      return t;
+    } finally {
+      RELEASED.setRelease(this, h);
+      HEAD.setRelease(this, h); // clears COMPACTING; publishes the moved entries and p
     }
-    dropped(ring[(head + victim) & mask].key);
-    for (int k = victim; k > 0; k--) {
-      ring[(head + k) & mask] = ring[(head + k - 1) & mask];
-    }
-    ring[head] = null;
-    head = (head + 1) & mask;
-    count--;
-    return true;
+  }
+
+  private long droppedOnArrival(Pending p) {
+    // It gets no sequence, so a dropped value never leaves a gap at the tail that a reopened
+    // store would reuse.
+    dropped(p.key);
+    return DROPPED;
   }
 
   private void dropped(String key) {
-    droppedOldest++;
-    droppedByKey.merge(key, 1L, Long::sum);
+    droppedOldest.increment();
+    droppedByKey.computeIfAbsent(key, k -> new LongAdder()).increment();
+  }
+
+  /** waitUpTo on a full queue: waits for the writer to release slots, or until the deadline. */
+  private void awaitRoom(OverflowPolicy.Wait w, long deadline) {
+    boolean interrupted = false;
+    waitLock.lock();
+    waiters.incrementAndGet(); // full fence: the writer's check of waiters follows its release
+    try {
+      while (isFull()) {
+        long nanos = deadline - System.nanoTime();
+        if (nanos <= 0 || interrupted) {
+          waitTimeouts.increment();
+          throw new StoreFullException(
+              "history queue full ("
+                  + capacity
+                  + " entries) for "
+                  + w.timeout().toMillis()
+                  + " ms: the writer cannot keep up (slow disk?); value rejected. Use a larger"
+                  + " queue, a longer wait, or a cheaper durability policy");
+        }
+        try {
+          notFull.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      waiters.decrementAndGet();
+      waitLock.unlock();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Full, or closed (a waiter then returns to find the close). */
+  private boolean isFull() {
+    long t = (long) TAIL.getVolatile(this);
+    return (t & CLOSED) == 0 && t - (long) RELEASED.getVolatile(this) >= capacity;
   }
 
   /** Values of {@code key} dropped under drop-oldest so far. */
   public long droppedFor(String key) {
-    lock.lock();
-    try {
-      return droppedByKey.getOrDefault(key, 0L);
-    } finally {
-      lock.unlock();
-    }
+    LongAdder n = droppedByKey.get(key);
+    return n == null ? 0 : n.sum();
   }
 
   /**
-   * Writer side: moves up to {@code out.length} values into {@code out}, waiting up to {@code
-   * waitNanos} if none is present.
+   * Writer side (one thread): moves up to {@code out.length} values into {@code out}, in sequence
+   * order, waiting up to {@code waitNanos} if none is present.
    *
    * @return how many; 0 on timeout; -1 if closed and empty
+   * @throws InterruptedException if interrupted while waiting
    */
-  int drain(Pending[] out, long waitNanos) throws InterruptedException {
-    int start;
-    int n;
-    lock.lock();
-    try {
-      if (count == 0 && !closed && waitNanos > 0) {
-        writerWaiting = true;
-        notEmpty.awaitNanos(waitNanos);
-        writerWaiting = false;
-      }
-      if (count == 0) {
-        return closed ? -1 : 0;
-      }
-      n = Math.min(count, out.length);
-      start = head;
-      draining = n;
-    } finally {
-      lock.unlock();
-    }
-    // Copy outside the lock so producers are not held up by a large batch. The slots stay
-    // counted (so no producer reuses them) and drop-oldest skips them (see makeRoom) until the
-    // second lock hold below releases them; the lock hold above made their contents visible.
-    for (int i = 0; i < n; i++) {
-      int idx = (start + i) & mask;
-      out[i] = ring[idx];
-      ring[idx] = null;
-    }
-    lock.lock();
-    try {
-      head = (head + n) & mask;
-      count -= n;
-      draining = 0;
-
-      notFull.signalAll();
+  public int drain(Pending[] out, long waitNanos) throws InterruptedException {
+    int n = take(out);
+    if (n != 0 || waitNanos <= 0) {
       return n;
-    } finally {
-      lock.unlock();
+    }
+    Thread me = Thread.currentThread();
+    if (writerThread != me) {
+      writerThread = me;
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    WRITER_PARKED.setVolatile(this, 1);
+    n = take(out); // re-check after announcing the park: a producer that missed it
+    if (n == 0) {
+      LockSupport.parkNanos(this, waitNanos);
+      n = take(out);
+    }
+    writerParked = 0;
+    if (n == 0 && Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    return n;
+  }
+
+  /** The writer's batch take: claim, copy out, release (see the class comment). */
+  private int take(Pending[] out) {
+    long h;
+    int n;
+    int spins = 0;
+    while (true) {
+      h = (long) HEAD.getVolatile(this);
+      if ((h & COMPACTING) != 0) {
+        spins = backOff(spins); // a producer is making room: at most 64 moves
+        continue;
+      }
+      long t = (long) TAIL.getVolatile(this);
+      long claimed = t & ~CLOSED;
+      if (claimed == h) {
+        return (t & CLOSED) != 0 ? -1 : 0;
+      }
+      n = (int) Math.min(claimed - h, out.length);
+      if (HEAD.compareAndSet(this, h, (h + n) | TAKING)) {
+        break;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      int idx = (int) (h + i) & mask;
+      Pending p;
+      spins = 0;
+      while ((p = (Pending) SLOT.getAcquire(ring, idx)) == null) {
+        spins = backOff(spins); // claimed a moment ago, its producer is publishing
+      }
+      out[i] = p;
+      ring[idx] = null; // plain: producers reuse it only after the release of `released` below
+    }
+    long end = h + n;
+    RELEASED.setVolatile(this, end); // full fence before reading waiters (see awaitRoom)
+    HEAD.setRelease(this, end); // clears TAKING
+    if (waiters.get() > 0) {
+      waitLock.lock();
+      try {
+        notFull.signalAll();
+      } finally {
+        waitLock.unlock();
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The writer waiting for a producer (never the other way round): spin, yield, then sleep in 10 µs
+   * steps, for a producer descheduled between its claim and its publishing store.
+   */
+  private static int backOff(int spins) {
+    if (spins < 1000) {
+      Thread.onSpinWait();
+    } else if (spins < 1100) {
+      Thread.yield();
+    } else {
+      LockSupport.parkNanos(10_000);
+    }
+    return spins + 1;
+  }
+
+  private void wakeParkedWriter() {
+    if (WRITER_PARKED.compareAndSet(this, 1, 0)) {
+      Thread w = writerThread;
+      if (w != null) {
+        LockSupport.unpark(w);
+      }
     }
   }
 
   /** Refuses further offers; the writer still drains what is queued. */
   public void close(String reason) {
-    lock.lock();
-    try {
-      if (!closed) {
-        closed = true;
-        closedReason = reason;
+    while (true) {
+      long t = (long) TAIL.getVolatile(this);
+      if ((t & CLOSED) != 0) {
+        break;
       }
+      closedReason = reason; // before the bit: whoever sees the bit reads this reason
+      if (TAIL.compareAndSet(this, t, t | CLOSED)) {
+        break;
+      }
+    }
+    wakeWriter();
+    waitLock.lock();
+    try {
       notFull.signalAll();
-      notEmpty.signalAll();
     } finally {
-      lock.unlock();
+      waitLock.unlock();
     }
   }
 
   /** Wakes the writer, e.g. to sync now. */
   public void wakeWriter() {
-    lock.lock();
-    try {
-      notEmpty.signalAll();
-    } finally {
-      lock.unlock();
+    Thread w = writerThread;
+    if (w != null) {
+      LockSupport.unpark(w);
     }
   }
 
   public long lastAssignedSequence() {
-    lock.lock();
-    try {
-      return nextSequence - 1;
-    } finally {
-      lock.unlock();
-    }
+    return ((long) TAIL.getVolatile(this) & ~FLAGS) - 1;
   }
 
   public void fillStats(long[] out) {
-    lock.lock();
-    try {
-      out[0] = appended;
-      out[1] = waited;
-      out[2] = waitTimeouts;
-      out[3] = droppedOldest;
-      out[4] = rejected;
-      out[5] = count;
-    } finally {
-      lock.unlock();
-    }
+    long t = (long) TAIL.getVolatile(this) & ~FLAGS;
+    long r = (long) RELEASED.getVolatile(this);
+    out[0] = t - firstSequence;
+    out[1] = waited.sum();
+    out[2] = waitTimeouts.sum();
+    out[3] = droppedOldest.sum();
+    out[4] = rejected.sum();
+    out[5] = Math.max(0, t - r);
   }
 }
