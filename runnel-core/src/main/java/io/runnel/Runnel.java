@@ -6,6 +6,7 @@ import io.runnel.inspect.GraphSnapshot;
 import io.runnel.internal.runtime.Pipeline;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A built pipeline: records, their buffers and the tasks that write and read them.
@@ -95,6 +96,15 @@ public final class Runnel implements AutoCloseable {
    */
   public <T> Producer<T> producer(Class<T> type, RecordKey key) {
     return pipeline.producer(type, key);
+  }
+
+  /**
+   * The Java type of record {@code key} (its id), or empty if the pipeline has no such record: what
+   * a tool outside the graph needs to {@link #subscribe} or take the {@link #producer} of a record
+   * it knows only by name.
+   */
+  public Optional<Class<?>> recordType(String key) {
+    return pipeline.recordType(key);
   }
 
   /** A snapshot of every record, task, lane and connector, with counters. */

@@ -196,6 +196,12 @@ public final class Pipeline {
    *
    * @throws IllegalArgumentException if the record does not exist or holds another type
    */
+  /** The Java type of record {@code key}, or empty if the pipeline has no such record. */
+  public java.util.Optional<Class<?>> recordType(String key) {
+    RecordNode<?> node = nodes.get(key);
+    return node == null ? java.util.Optional.empty() : java.util.Optional.of(node.def.type);
+  }
+
   public <T> Reader<T> subscribe(Class<T> type, RecordKey key) {
     RecordNode<T> node = lookup(type, key, false);
     node.outsideReaders.incrementAndGet();
