@@ -1,0 +1,6 @@
+/** Runnel's metrics as Micrometer meters, and a Prometheus scrape. */
+module io.runnel.metrics {
+  requires transitive io.runnel.core;
+
+  exports io.runnel.metrics;
+}
