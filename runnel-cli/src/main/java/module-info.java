@@ -2,5 +2,5 @@
 module io.runnel.cli {
   requires io.runnel.core;
 
-  exports io.runnel.cli;
+// exports io.runnel.cli; (added with its first class)
 }

@@ -2,5 +2,5 @@
 module io.runnel.remote {
   requires transitive io.runnel.core;
 
-  exports io.runnel.remote;
+// exports io.runnel.remote; (added with its first class)
 }

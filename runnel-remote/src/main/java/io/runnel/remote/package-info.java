@@ -1,2 +1,0 @@
-/** See module-info. */
-package io.runnel.remote;
