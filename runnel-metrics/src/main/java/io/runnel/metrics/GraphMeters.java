@@ -25,6 +25,11 @@ import java.util.function.ToDoubleFunction;
  * snapshot gets its meters at that refresh; one that is gone loses them (until then they read NaN).
  */
 final class GraphMeters implements MeterSource {
+  /**
+   * The percentiles a snapshot carries. Tagged {@code percentile} (50, 99, 99.9), not {@code
+   * quantile}: Prometheus keeps that label for summaries, and these are gauges of an HdrHistogram's
+   * percentiles, without the sum and count a summary has.
+   */
   private static final double[] QUANTILES = {0.5, 0.99, 0.999};
 
   private final Runnel runnel;
@@ -290,7 +295,7 @@ final class GraphMeters implements MeterSource {
           "runnel.lane.wake.delay",
           "seconds",
           "How long the lane's threads took to run again once due (woken or deadline reached)",
-          tags.and("quantile", Double.toString(q)),
+          tags.and("percentile", percentile(q)),
           lane(name, i -> i.wakeToRun() == null ? 0 : seconds(quantile(i.wakeToRun(), q))));
     }
     out.gauge(
@@ -353,8 +358,8 @@ final class GraphMeters implements MeterSource {
       out.gauge(
           name,
           "seconds",
-          description + " (quantile over the run so far)",
-          tags.and("quantile", Double.toString(q)),
+          description + " (percentile over the run so far)",
+          tags.and("percentile", percentile(q)),
           () -> {
             TaskInfo.Lateness l = of.in(view, entity);
             return l == null ? Double.NaN : seconds(quantile(l, q));
@@ -369,6 +374,10 @@ final class GraphMeters implements MeterSource {
           TaskInfo.Lateness l = of.in(view, entity);
           return l == null ? Double.NaN : seconds(l.maxNanos());
         });
+  }
+
+  private static String percentile(double q) {
+    return q == 0.5 ? "50" : q == 0.99 ? "99" : "99.9";
   }
 
   private static long quantile(TaskInfo.Lateness l, double q) {
