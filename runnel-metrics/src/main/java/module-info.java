@@ -3,7 +3,8 @@
  * scrape ({@link io.runnel.metrics.PrometheusScrape}). The store is needed only for the store's
  * meters: it is an optional dependency, so a pipeline without history is measured without it.
  */
-@SuppressWarnings("requires-transitive-automatic") // Micrometer ships no module descriptor
+// Micrometer ships no module descriptor, only Automatic-Module-Names
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.runnel.metrics {
   requires transitive io.runnel.core;
   requires static io.runnel.store;

@@ -38,6 +38,7 @@ public final class PrometheusScrape {
   }
 
   /** A scrape of {@code runnel}'s and {@code store}'s meters. */
+  @SuppressWarnings("exports") // the store is optional (requires static), as in runnel-mqtt
   public static PrometheusScrape of(Runnel runnel, HistoryStore store) {
     return new PrometheusScrape(RunnelMetrics.builder(runnel).store(store).build());
   }

@@ -221,6 +221,7 @@ public final class RunnelMetrics implements MeterBinder {
      * Also measures {@code store} (its {@code StoreStats}), tagged {@code store=<directory>}. Needs
      * runnel-store on the class path; nothing else in this module does.
      */
+    @SuppressWarnings("exports") // the store is optional (requires static), as in runnel-mqtt
     public Builder store(HistoryStore store) {
       stores.add(new StoreMeters(Objects.requireNonNull(store, "store")));
       return this;
