@@ -237,8 +237,8 @@ public final class RunnelMetrics implements MeterBinder {
 
     /**
      * How old a snapshot may be before the next meter read takes a new one (default {@value
-     * #DEFAULT_MAX_SNAPSHOT_AGE_MILLIS} ms). Keep it below the scrape interval and above the time a
-     * scrape takes.
+     * RunnelMetrics#DEFAULT_MAX_SNAPSHOT_AGE_MILLIS} ms). Keep it below the scrape interval and
+     * above the time a scrape takes.
      *
      * @throws IllegalArgumentException if not positive
      */
