@@ -99,6 +99,11 @@ public final class RunnelMetrics implements MeterBinder {
     Objects.requireNonNull(registry, "registry");
     refresh();
     synchronized (refreshLock) {
+      for (Bound b : bound) {
+        if (b.registry == registry) {
+          return; // bound already: its meters follow the pipeline
+        }
+      }
       Bound b = new Bound(registry);
       b.reconcile(specs);
       bound.add(b);
