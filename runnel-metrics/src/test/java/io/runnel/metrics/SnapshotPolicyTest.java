@@ -32,8 +32,8 @@ class SnapshotPolicyTest {
             r ->
                 r.source(
                     (ctx, out) -> {
-                      if (!startTicking.await(20, TimeUnit.SECONDS)) {
-                        return;
+                      while (startTicking.getCount() > 0) { // waiting in Runnel: no watchdog
+                        ctx.sleep(Duration.ofMillis(2));
                       }
                       Ticker t = ctx.ticker(Duration.ofMillis(2));
                       while (!ctx.isStopping()) {
@@ -135,6 +135,49 @@ class SnapshotPolicyTest {
           .isTrue();
       assertThat(other.get("runnel.task.ticks").tag("task", task).functionCounter().count())
           .isGreaterThan(3);
+    }
+  }
+
+  @Test
+  void bindingTheSameRegistryTwiceRegistersNothingNew() {
+    try (Runnel runnel = pipeline(new CountDownLatch(1))) {
+      RunnelMetrics metrics = RunnelMetrics.of(runnel);
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      metrics.bindTo(registry);
+      int meters = registry.getMeters().size();
+      metrics.bindTo(registry);
+      assertThat(registry.getMeters()).hasSize(meters);
+      assertThat(meters).isGreaterThan(40);
+    }
+  }
+
+  @Test
+  void concurrentScrapesEachTakeOneSnapshot() throws Exception {
+    try (Runnel runnel = pipeline(new CountDownLatch(1))) {
+      PrometheusScrape scrape = PrometheusScrape.of(runnel);
+      long before = scrape.metrics().snapshots();
+      int threads = 4;
+      int each = 25;
+      java.util.List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+      try (var pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+        for (int t = 0; t < threads; t++) {
+          results.add(
+              pool.submit(
+                  () -> {
+                    int ok = 0;
+                    for (int i = 0; i < each; i++) {
+                      if (new Exposition(scrape.scrape()).has("runnel_record_produced_total")) {
+                        ok++;
+                      }
+                    }
+                    return ok;
+                  }));
+        }
+        for (var r : results) {
+          assertThat(r.get(30, TimeUnit.SECONDS)).isEqualTo(each);
+        }
+      }
+      assertThat(scrape.metrics().snapshots()).isEqualTo(before + threads * each);
     }
   }
 }
