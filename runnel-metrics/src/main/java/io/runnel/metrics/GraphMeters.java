@@ -22,7 +22,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * The pipeline's meters: records, tasks, lanes, connectors and the pipeline's state, read from one
  * {@link GraphSnapshot} per refresh. A record, task, lane or connector that appears in a later
- * snapshot gets its meters at that refresh; one that is gone loses them (until then they read NaN).
+ * snapshot gets its meters at that refresh; one that is gone loses them at that refresh.
  */
 final class GraphMeters implements MeterSource {
   /**
