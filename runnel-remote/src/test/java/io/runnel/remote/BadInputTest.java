@@ -148,13 +148,13 @@ class BadInputTest {
     start(b -> b);
     // the Unix client does not read for a while: the socket buffer fills, then the queue (4)
     try (RpcClient c =
-        kind == Kind.UNIX ? UnixClient.connect(f.socket) : WsClient.connect(f.server)) {
+        kind == Kind.UNIX ? UnixClient.connect(f.socket) : new RawWsClient(f.server.port(), null)) {
       c.hello(f.readToken);
       c.call("watch", "{\"keys\":[\"demo.tick\"],\"queue\":4}");
       if (kind == Kind.UNIX) {
         ((UnixClient) c).pauseReading(Duration.ofMillis(1500));
       } else {
-        ((WsClient) c).pauseReading(Duration.ofMillis(1500));
+        ((RawWsClient) c).pauseReading(Duration.ofMillis(1500));
       }
       long expected = -1;
       long values = 0;
