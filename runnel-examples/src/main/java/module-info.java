@@ -4,10 +4,13 @@ module io.runnel.examples {
   requires io.runnel.store;
   requires io.runnel.mqtt;
   requires io.runnel.http;
+  requires io.runnel.remote;
+  requires io.runnel.metrics;
   requires com.fasterxml.jackson.databind;
   requires info.picocli;
   requires jdk.httpserver;
   requires java.management;
+  requires java.logging;
   requires jdk.management;
 
   opens io.runnel.examples to

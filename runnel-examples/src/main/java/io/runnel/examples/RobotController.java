@@ -12,6 +12,7 @@ import io.runnel.buffer.LaggedException;
 import io.runnel.inspect.GraphSnapshot;
 import io.runnel.inspect.LaneInfo;
 import io.runnel.inspect.TaskInfo;
+import io.runnel.remote.RemoteServer;
 import io.runnel.store.Durability;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.OverflowPolicy;
@@ -30,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -271,6 +273,8 @@ public final class RobotController implements Callable<Integer> {
     }
   }
 
+  @CommandLine.Mixin RemoteOptions remote = new RemoteOptions();
+
   @Override
   public Integer call() throws Exception {
     Path storage =
@@ -289,9 +293,22 @@ public final class RobotController implements Callable<Integer> {
         backgroundThreads,
         storage,
         duration.toString().substring(2).toLowerCase(Locale.ROOT));
+    Optional<RemoteServer> server;
+    try {
+      server = remote.start(runnel, store, out);
+    } catch (RuntimeException e) {
+      runnel.close();
+      if (store != null) {
+        store.close();
+      }
+      System.err.println(
+          "runnel example RobotController: remote access did not start: " + e.getMessage());
+      return 1;
+    }
     runnel.start();
     Thread.sleep(duration.toMillis());
     GraphSnapshot s = runnel.inspect();
+    server.ifPresent(RemoteServer::close);
     runnel.close();
     TaskInfo loop = s.task("robot.command/source").orElseThrow();
     TaskInfo.Lateness l = loop.lateness();

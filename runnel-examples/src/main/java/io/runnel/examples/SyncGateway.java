@@ -8,6 +8,7 @@ import io.runnel.buffer.BufferSpec;
 import io.runnel.codec.Codec;
 import io.runnel.http.CloudSync;
 import io.runnel.mqtt.MqttLink;
+import io.runnel.remote.RemoteServer;
 import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.Durability;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -162,6 +164,8 @@ public final class SyncGateway implements Callable<Integer> {
     return b.build();
   }
 
+  @CommandLine.Mixin RemoteOptions remote = new RemoteOptions();
+
   @Override
   public Integer call() throws Exception {
     Path history =
@@ -215,6 +219,15 @@ public final class SyncGateway implements Callable<Integer> {
       }
       long t0 = System.nanoTime();
       Runnel runnel = pipeline(store, connectors);
+      Optional<RemoteServer> server;
+      try {
+        server = remote.start(runnel, store, out);
+      } catch (RuntimeException e) {
+        runnel.close();
+        System.err.println(
+            "runnel example SyncGateway: remote access did not start: " + e.getMessage());
+        return 1;
+      }
       runnel.start();
       long deadline = t0 + duration.toNanos();
       long nextReport = t0 + 2_000_000_000L;
@@ -255,6 +268,7 @@ public final class SyncGateway implements Callable<Integer> {
         }
         m = link.status();
       }
+      server.ifPresent(RemoteServer::close);
       runnel.close(); // closes the sync connector too
       StoreStats st = store.stats();
       long stored = last + 1;

@@ -7,11 +7,14 @@ import io.runnel.examples.Temperatures.Alert;
 import io.runnel.examples.Temperatures.Difference;
 import io.runnel.examples.Temperatures.Key;
 import io.runnel.examples.Temperatures.Reading;
+import io.runnel.examples.Temperatures.Threshold;
 import io.runnel.inspect.GraphSnapshot;
+import io.runnel.remote.RemoteServer;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +64,8 @@ public final class TemperatureDemo implements Callable<Integer> {
   @Option(names = "--quiet", description = "Do not print live values.")
   boolean quiet;
 
+  @CommandLine.Mixin RemoteOptions remote = new RemoteOptions();
+
   enum GraphFormat {
     mermaid,
     dot,
@@ -87,71 +92,89 @@ public final class TemperatureDemo implements Callable<Integer> {
   /** Builds the demo pipeline. */
   Runnel pipeline() {
     DateTimeFormatter clock = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
-    return Runnel.builder()
-        .name("temperature-demo")
-        .configure(
-            Reading.class,
-            Key.INDOOR,
-            r ->
-                r.name("indoor temperature")
-                    .buffer(BufferSpec.ring(64))
-                    .source(
-                        new SimulatedSensor("indoor", 22.0, 1.5, Duration.ofSeconds(8), period, 1)))
-        .configure(
-            Reading.class,
-            Key.OUTDOOR,
-            r ->
-                r.name("outdoor temperature")
-                    .buffer(BufferSpec.latest())
-                    .source(
-                        new SimulatedSensor(
-                            "outdoor", 9.0, 3.0, Duration.ofSeconds(20), period, 2)))
-        .configure(
-            Alert.class,
-            Key.ALERT,
-            r ->
-                r.name("indoor too warm")
-                    .buffer(BufferSpec.ring(16))
-                    .transform(
-                        Reading.class,
-                        Key.INDOOR,
-                        reading ->
-                            reading.celsius() > threshold
-                                ? new Alert(reading.celsius(), threshold, reading.at())
-                                : null)
-                    .tap(
-                        "log",
-                        (ctx, alert) -> {
-                          if (!quiet) {
-                            out.printf("%s  ALERT  %s%n", LocalTime.now().format(clock), alert);
-                          }
-                        }))
-        .configure(
-            Difference.class,
-            Key.DIFFERENCE,
-            r ->
-                r.name("indoor - outdoor")
-                    .buffer(BufferSpec.latest())
-                    .join(
-                        j -> {
-                          JoinInput<Reading> indoor = j.input(Reading.class, Key.INDOOR);
-                          JoinInput<Reading> outdoor = j.input(Reading.class, Key.OUTDOOR);
-                          j.onLatest(
-                              latest ->
-                                  new Difference(
-                                      latest.get(indoor).celsius() - latest.get(outdoor).celsius(),
-                                      latest.changed().equals(indoor)
-                                          ? latest.get(indoor).at()
-                                          : latest.get(outdoor).at()));
-                        })
-                    .tap(
-                        "log",
-                        (ctx, diff) -> {
-                          if (!quiet) {
-                            out.printf("%s  diff   %s%n", LocalTime.now().format(clock), diff);
-                          }
-                        }))
-        .build();
+    Runnel runnel =
+        Runnel.builder()
+            .name("temperature-demo")
+            .configure(
+                Reading.class,
+                Key.INDOOR,
+                r ->
+                    r.name("indoor temperature")
+                        .buffer(BufferSpec.ring(64))
+                        .source(
+                            new SimulatedSensor(
+                                "indoor", 22.0, 1.5, Duration.ofSeconds(8), period, 1)))
+            .configure(
+                Reading.class,
+                Key.OUTDOOR,
+                r ->
+                    r.name("outdoor temperature")
+                        .buffer(BufferSpec.latest())
+                        .source(
+                            new SimulatedSensor(
+                                "outdoor", 9.0, 3.0, Duration.ofSeconds(20), period, 2)))
+            .configure(
+                Threshold.class,
+                Key.THRESHOLD,
+                r -> r.name("alert threshold").buffer(BufferSpec.latest()).external())
+            .configure(
+                Alert.class,
+                Key.ALERT,
+                r ->
+                    r.name("indoor too warm")
+                        .buffer(BufferSpec.ring(16))
+                        .join(
+                            j -> {
+                              JoinInput<Reading> indoor = j.input(Reading.class, Key.INDOOR);
+                              JoinInput<Threshold> limit = j.input(Threshold.class, Key.THRESHOLD);
+                              j.onLatest(
+                                  latest -> {
+                                    Reading reading = latest.get(indoor);
+                                    double max = latest.get(limit).celsius();
+                                    return latest.changed().equals(indoor)
+                                            && reading.celsius() > max
+                                        ? new Alert(reading.celsius(), max, reading.at())
+                                        : null;
+                                  });
+                            })
+                        .tap(
+                            "log",
+                            (ctx, alert) -> {
+                              if (!quiet) {
+                                out.printf("%s  ALERT  %s%n", LocalTime.now().format(clock), alert);
+                              }
+                            }))
+            .configure(
+                Difference.class,
+                Key.DIFFERENCE,
+                r ->
+                    r.name("indoor - outdoor")
+                        .buffer(BufferSpec.latest())
+                        .join(
+                            j -> {
+                              JoinInput<Reading> indoor = j.input(Reading.class, Key.INDOOR);
+                              JoinInput<Reading> outdoor = j.input(Reading.class, Key.OUTDOOR);
+                              j.onLatest(
+                                  latest ->
+                                      new Difference(
+                                          latest.get(indoor).celsius()
+                                              - latest.get(outdoor).celsius(),
+                                          latest.changed().equals(indoor)
+                                              ? latest.get(indoor).at()
+                                              : latest.get(outdoor).at()));
+                            })
+                        .tap(
+                            "log",
+                            (ctx, diff) -> {
+                              if (!quiet) {
+                                out.printf("%s  diff   %s%n", LocalTime.now().format(clock), diff);
+                              }
+                            }))
+            .build();
+    // the threshold is a record written from outside: its first value comes from --threshold,
+    // later ones from `runnel cli set config.alert.threshold '{"celsius": 24}'` (with --remote)
+    runnel.producer(Threshold.class, Key.THRESHOLD).produce(new Threshold(threshold));
+    return runnel;
   }
 
   @Override
@@ -187,6 +210,14 @@ public final class TemperatureDemo implements Callable<Integer> {
               }
             },
             "runnel-demo-shutdown");
+    Optional<RemoteServer> server;
+    try {
+      server = remote.start(runnel, null, out, Key.THRESHOLD);
+    } catch (RuntimeException e) {
+      runnel.close();
+      System.err.println("runnel demo: remote access did not start: " + e.getMessage());
+      return 1;
+    }
     Runtime.getRuntime().addShutdownHook(hook);
     runnel.start();
     boolean interruptedByUser = stopped.await(duration.toNanos(), TimeUnit.NANOSECONDS);
@@ -194,6 +225,7 @@ public final class TemperatureDemo implements Callable<Integer> {
       Runtime.getRuntime().removeShutdownHook(hook);
       runnel.close();
     }
+    server.ifPresent(RemoteServer::close);
     GraphSnapshot atEnd = runnel.inspect();
     out.println("\nStopped (" + atEnd.state() + "). Counters:\n");
     out.print(atEnd.toTable());

@@ -12,7 +12,8 @@ public final class Temperatures {
     INDOOR("sensor.temp.indoor"),
     OUTDOOR("sensor.temp.outdoor"),
     ALERT("alert.temp.indoor"),
-    DIFFERENCE("derived.temp.difference");
+    DIFFERENCE("derived.temp.difference"),
+    THRESHOLD("config.alert.threshold");
 
     private final String id;
 
@@ -39,6 +40,16 @@ public final class Temperatures {
     @Override
     public String toString() {
       return String.format("indoor %.2f °C > %.1f °C", celsius, threshold);
+    }
+  }
+
+  /**
+   * The indoor alert threshold: written from outside (the command line, {@code runnel cli set}).
+   */
+  public record Threshold(double celsius) {
+    @Override
+    public String toString() {
+      return String.format("%.1f °C", celsius);
     }
   }
 
