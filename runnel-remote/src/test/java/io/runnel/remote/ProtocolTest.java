@@ -157,6 +157,8 @@ class ProtocolTest {
       assertThat(i.get("lanes").size()).isPositive();
       assertThat(i.has("connectors")).isTrue();
       assertThat(i.get("tasks").get(0).has("lateness")).isTrue();
+      assertThat(ProtocolTest.find(i.get("records"), "demo.state").get("lastValue").has("mode"))
+          .isTrue();
       JsonNode s = c.call("stats", null).get("result");
       assertThat(s.get("connectionsOpen").asLong()).isPositive();
       assertThat(s.get("requests").get("inspect").asLong()).isPositive();
@@ -433,6 +435,38 @@ class ProtocolTest {
         lastSeq = p.get("seq").asLong();
         expectedN++;
       }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void watchSinceTimeStartsAtThatInstant(Kind kind) throws Exception {
+    try (RpcClient c = f.connect(kind)) {
+      c.hello(f.readToken);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (f.demo.store.durableSequence() < 40 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      JsonNode page = c.call("query", "{\"key\":\"demo.temp\",\"limit\":30}").get("result");
+      JsonNode pick = page.get("entries").get(20);
+      c.call(
+          "watch",
+          "{\"keys\":[\"demo.temp\"],\"since\":{\"time\":\"" + pick.get("time").asText() + "\"}}");
+      JsonNode first = c.notification().get("params");
+      assertThat(first.get("seq").asLong()).isEqualTo(pick.get("seq").asLong());
+      assertThat(first.get("value")).isEqualTo(pick.get("value"));
+      JsonNode second = c.notification().get("params");
+      assertThat(second.get("value").get("n").asLong())
+          .isEqualTo(pick.get("value").get("n").asLong() + 1);
+      JsonNode both =
+          c.call(
+              "watch",
+              "{\"keys\":[\"demo.temp\"],\"since\":{\"seq\":1,\"time\":\"2026-01-01T00:00:00Z\"}}");
+      assertThat(code(both)).isEqualTo("invalid_params");
+      assertThat(code(c.call("watch", "{\"keys\":[\"demo.temp\"],\"since\":{\"seq\":-1}}")))
+          .isEqualTo("invalid_params");
+      assertThat(code(c.call("watch", "{\"keys\":[\"demo.temp\"],\"since\":{\"time\":\"soon\"}}")))
+          .isEqualTo("invalid_params");
     }
   }
 }
