@@ -98,6 +98,11 @@ public final class Runnel implements AutoCloseable {
     return pipeline.producer(type, key);
   }
 
+  /** The pipeline's name (see {@link RunnelBuilder#name}). */
+  public String name() {
+    return pipeline.name;
+  }
+
   /**
    * The Java type of record {@code key} (its id), or empty if the pipeline has no such record: what
    * a tool outside the graph needs to {@link #subscribe} or take the {@link #producer} of a record

@@ -94,7 +94,11 @@ public record RecordInfo(
     SOURCE,
     TRANSFORM,
     JOIN,
-    /** Nothing in the graph: written from outside ({@code external()}), or not at all. */
+    /**
+     * Written from outside the graph: declared {@code external()} (see {@code Runnel.producer}).
+     */
+    EXTERNAL,
+    /** Nothing writes it: no writer in the graph and not declared {@code external()}. */
     PASSIVE
   }
 }

@@ -90,7 +90,7 @@ class InspectTest {
     RecordInfo in0 = s.record("demo.in").orElseThrow();
     assertThat(in0.name()).isEqualTo("input \"quoted\"");
     assertThat(in0.type()).isEqualTo("java.lang.Integer");
-    assertThat(in0.origin()).isEqualTo(RecordInfo.Origin.PASSIVE);
+    assertThat(in0.origin()).isEqualTo(RecordInfo.Origin.EXTERNAL);
     assertThat(in0.buffer()).isEqualTo("ring");
     assertThat(in0.capacity()).isEqualTo(8);
     assertThat(in0.producers()).isEqualTo(1);

@@ -83,7 +83,7 @@ class ProtocolTest {
           .contains("demo.tick", "demo.state", "demo.setpoint", "demo.temp", "demo.command");
       JsonNode sp = find(records, "demo.setpoint");
       assertThat(sp.get("writable").asBoolean()).isTrue();
-      assertThat(sp.get("origin").asText()).isEqualTo("passive");
+      assertThat(sp.get("origin").asText()).isEqualTo("external");
       assertThat(sp.get("schema").get("properties").has("celsius")).isTrue();
       assertThat(sp.get("schema").get("properties").get("celsius").get("type").asText())
           .isEqualTo("number");

@@ -113,6 +113,11 @@ public final class RecordDef<T> implements Registration<T> {
     return this;
   }
 
+  /** Whether the record was declared written from outside the graph. */
+  public boolean isExternal() {
+    return external;
+  }
+
   @Override
   public Registration<T> external() {
     this.external = true;

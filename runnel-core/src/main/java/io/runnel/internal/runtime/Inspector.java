@@ -43,7 +43,7 @@ final class Inspector {
       Buffer<?> b = node.buffer;
       RecordInfo.Origin origin =
           node.writer == null
-              ? RecordInfo.Origin.PASSIVE
+              ? (node.def.isExternal() ? RecordInfo.Origin.EXTERNAL : RecordInfo.Origin.PASSIVE)
               : switch (node.writer.kind) {
                 case SOURCE -> RecordInfo.Origin.SOURCE;
                 case TRANSFORM -> RecordInfo.Origin.TRANSFORM;

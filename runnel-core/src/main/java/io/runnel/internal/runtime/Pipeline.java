@@ -41,7 +41,7 @@ public final class Pipeline {
 
   private static final System.Logger LOG = System.getLogger(Runnel.class.getName());
 
-  final String name;
+  public final String name;
   final TimeSource time;
   private final Duration shutdownTimeout;
   private final Map<String, RecordNode<?>> nodes = new LinkedHashMap<>();

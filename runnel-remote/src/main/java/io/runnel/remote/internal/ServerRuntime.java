@@ -64,19 +64,8 @@ public final class ServerRuntime {
     Writes.check(runnel, keys, problems);
   }
 
-  /**
-   * The pipeline's name. The core has no public accessor for it yet, so it is read from {@code
-   * Runnel.toString()} ({@code Runnel[<name>, ...]}).
-   */
   private static String pipelineName(Runnel runnel) {
-    String s = runnel.toString();
-    if (s.startsWith("Runnel[")) {
-      int end = s.indexOf(',');
-      if (end > 7) {
-        return s.substring(7, end);
-      }
-    }
-    return s;
+    return runnel.name();
   }
 
   public synchronized void start() {

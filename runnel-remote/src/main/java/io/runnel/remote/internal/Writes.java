@@ -3,7 +3,6 @@ package io.runnel.remote.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import io.runnel.GraphProblem;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.BufferClosedException;
@@ -57,20 +56,19 @@ final class Writes {
       Optional<RecordInfo> r = snap.record(id);
       if (r.isEmpty()) {
         problems.add("writable record '" + id + "' does not exist in the pipeline");
-      } else if (r.get().origin() != RecordInfo.Origin.PASSIVE) {
+      } else if (r.get().origin() == RecordInfo.Origin.PASSIVE) {
+        problems.add(
+            "writable record '"
+                + id
+                + "' is not declared external() in the pipeline: add .external() to its"
+                + " registration");
+      } else if (r.get().origin() != RecordInfo.Origin.EXTERNAL) {
         problems.add(
             "writable record '"
                 + id
                 + "' is written by its "
                 + r.get().origin().name().toLowerCase(java.util.Locale.ROOT)
                 + " in the pipeline; only a record declared external() can be written remotely");
-      } else if (runnel.warnings().stream()
-          .anyMatch(p -> p.kind() == GraphProblem.Kind.NO_WRITER && p.keys().contains(id))) {
-        problems.add(
-            "writable record '"
-                + id
-                + "' is not declared external() in the pipeline: add .external() to its"
-                + " registration");
       }
     }
   }
