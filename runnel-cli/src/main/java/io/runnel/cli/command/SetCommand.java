@@ -1,0 +1,59 @@
+package io.runnel.cli.command;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.runnel.cli.CliException;
+import io.runnel.cli.remote.RemoteClient;
+import io.runnel.cli.remote.RemoteException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code runnel set KEY JSON}: writes a value into a record the pipeline declared writable. */
+@Command(
+    name = "set",
+    description =
+        "Write a value (JSON) into a writable record. Needs a write token; the record"
+            + " must be external() in the pipeline and on the server's write allow-list.")
+public final class SetCommand extends RemoteCommand {
+
+  @Parameters(index = "0", paramLabel = "KEY", description = "the record key")
+  String key;
+
+  @Parameters(
+      index = "1",
+      paramLabel = "JSON",
+      description = "the value, e.g. '{\"celsius\":21.5}' or 42 (quote it for the shell)")
+  String value;
+
+  @Override
+  boolean needsWrite() {
+    return true;
+  }
+
+  @Override
+  public int run(RemoteClient client) throws RemoteException, CliException {
+    JsonNode v = parse(key, value);
+    JsonNode result =
+        client.call("set", Render.JSON.createObjectNode().put("key", key).set("value", v));
+    if (json) {
+      out().println(Render.compact(result));
+    } else {
+      out().println(key + ": accepted");
+    }
+    return 0;
+  }
+
+  static JsonNode parse(String key, String value) throws CliException {
+    try {
+      JsonNode v = Render.JSON.readTree(value);
+      if (v == null || v.isMissingNode()) {
+        throw CliException.usage("no value given for " + key);
+      }
+      return v;
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
+      throw CliException.usage(
+          "the value for " + key + " is not valid JSON" + where + ": " + e.getOriginalMessage());
+    }
+  }
+}
