@@ -59,8 +59,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Connect with --url ws://127.0.0.1:PORT/v1 or --socket PATH (or $RUNNEL_URL /"
-          + " $RUNNEL_SOCKET); the token comes from --token-file, $RUNNEL_TOKEN or"
+      "Online commands connect to --url (default ws://127.0.0.1:7421/v1) or --socket PATH"
+          + " ($RUNNEL_URL, $RUNNEL_SOCKET); the token comes from --token-file, $RUNNEL_TOKEN or"
           + " ~/.runnel/remote.token."
     })
 public final class RunnelCli implements Runnable {

@@ -32,6 +32,9 @@ public final class ConnectionOptions {
   public static final Path DEFAULT_TOKEN_FILE =
       Path.of(System.getProperty("user.home"), ".runnel", "remote.token");
 
+  /** Where the remote server listens by default (its default port, on loopback). */
+  public static final String DEFAULT_URL = "ws://127.0.0.1:7421/v1";
+
   /** Tests replace the environment. */
   static Map<String, String> env = System.getenv();
 
@@ -39,8 +42,8 @@ public final class ConnectionOptions {
       names = "--url",
       paramLabel = "URL",
       description =
-          "WebSocket URL of the pipeline's remote server, e.g. ws://127.0.0.1:7701/v1"
-              + " (default: $RUNNEL_URL)")
+          "WebSocket URL of the pipeline's remote server (default: $RUNNEL_URL, else"
+              + " ws://127.0.0.1:7421/v1)")
   String url;
 
   @Option(
@@ -90,9 +93,7 @@ public final class ConnectionOptions {
       throw CliException.usage("give either --url or --socket, not both");
     }
     if (u == null && s == null) {
-      throw CliException.usage(
-          "where is the pipeline? Give --url ws://127.0.0.1:PORT/v1 or --socket PATH"
-              + " (or set RUNNEL_URL / RUNNEL_SOCKET)");
+      u = DEFAULT_URL;
     }
     if (s != null) {
       return Endpoint.unixSocket(s);

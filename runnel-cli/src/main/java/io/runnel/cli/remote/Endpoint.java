@@ -6,7 +6,7 @@ import java.util.Objects;
 import javax.net.ssl.SSLContext;
 
 /**
- * Where a Runnel remote server listens: a WebSocket URL ({@code ws://127.0.0.1:7701/v1}, or {@code
+ * Where a Runnel remote server listens: a WebSocket URL ({@code ws://127.0.0.1:7421/v1}, or {@code
  * wss://} with TLS) or a Unix domain socket file.
  *
  * @param url the WebSocket URL, or null for a Unix socket
