@@ -1,0 +1,119 @@
+package io.runnel.remote.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.runnel.Runnel;
+import io.runnel.codec.Codec;
+import io.runnel.inspect.RecordInfo;
+import io.runnel.store.HistoryStore;
+import io.runnel.store.Query;
+import io.runnel.store.StoreException;
+import io.runnel.store.StoredEntry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link History} over a {@link HistoryStore}, decoding with one codec per key. */
+final class StoreHistory implements History {
+  private final HistoryStore store;
+  private final Runnel runnel;
+  private final Map<String, Codec<?>> configured;
+  private final Map<String, Codec<?>> codecs = new ConcurrentHashMap<>();
+
+  StoreHistory(Object store, Runnel runnel, Map<String, Codec<?>> configured) {
+    this.store = (HistoryStore) store;
+    this.runnel = runnel;
+    this.configured = configured;
+  }
+
+  @Override
+  public boolean persisted(String key) {
+    if (configured.containsKey(key)) {
+      return true;
+    }
+    // a Persist hook reports its counters as persist.<counter>
+    return runnel
+        .inspect()
+        .record(key)
+        .map(RecordInfo::hookCounters)
+        .map(c -> c.keySet().stream().anyMatch(k -> k.startsWith("persist.")))
+        .orElse(false);
+  }
+
+  @Override
+  public List<Entry> page(String key, long fromSeq, long fromMicros, long toMicros, int limit)
+      throws RpcException {
+    Codec<?> codec = codec(key);
+    List<StoredEntry> entries;
+    try {
+      entries =
+          store.query(
+              new Query(key, fromMicros, toMicros, Math.max(0, fromSeq), Math.max(1, limit)));
+    } catch (IOException | StoreException e) {
+      throw new RpcException(
+          Reason.INTERNAL, "the history store cannot be read: " + e.getMessage());
+    }
+    List<Entry> out = new ArrayList<>(entries.size());
+    for (StoredEntry e : entries) {
+      if (e.codecId() != codec.id()) {
+        throw new RpcException(
+            Reason.INTERNAL,
+            "history of '"
+                + key
+                + "' was written with codec 0x"
+                + Long.toHexString(e.codecId())
+                + " but the server decodes it with codec 0x"
+                + Long.toHexString(codec.id())
+                + " ("
+                + codec.schema()
+                + "): configure the writer's codec with RemoteServer.Builder.codec(key, codec)",
+            Map.of("key", key, "storedCodec", Long.toHexString(e.codecId())));
+      }
+      try {
+        out.add(new Entry(e.sequence(), e.timestampMicros(), e.decode(codec)));
+      } catch (io.runnel.codec.CodecException ex) {
+        throw new RpcException(
+            Reason.INTERNAL,
+            "entry " + e.sequence() + " of '" + key + "' cannot be decoded: " + ex.getMessage(),
+            Map.of("key", key));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public long durableSequence() {
+    return store.durableSequence();
+  }
+
+  @Override
+  public boolean awaitDurable(long seq, Duration timeout) throws InterruptedException {
+    try {
+      return store.awaitDurable(seq, timeout);
+    } catch (StoreException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public JsonNode stats() {
+    return Json.tree(store.stats());
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Codec<?> codec(String key) throws RpcException {
+    Codec<?> c = configured.get(key);
+    if (c != null) {
+      return c;
+    }
+    Class<?> type = runnel.recordType(key).orElseThrow(() -> RpcException.notFound(key));
+    return codecs.computeIfAbsent(
+        key,
+        k ->
+            type.isRecord()
+                ? Codec.forRecord((Class<? extends Record>) type)
+                : Codec.json((Class) type));
+  }
+}
