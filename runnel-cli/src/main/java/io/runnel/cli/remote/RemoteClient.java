@@ -57,6 +57,9 @@ public final class RemoteClient implements AutoCloseable {
   private volatile Transport transport;
   private JsonNode hello;
 
+  /** Keeps this client under the server's announced requests per second (set after hello). */
+  private volatile Pacer pacer;
+
   private RemoteClient(Endpoint endpoint, Duration timeout) {
     this.endpoint = endpoint;
     this.timeout = timeout;
@@ -80,6 +83,10 @@ public final class RemoteClient implements AutoCloseable {
         p.put("token", token);
       }
       c.hello = c.call("hello", p);
+      int rps = c.hello.path("limits").path("requestsPerSecond").asInt(0);
+      if (rps > 0) {
+        c.pacer = new Pacer(rps);
+      }
     } catch (RemoteException e) {
       c.close();
       throw e;
@@ -123,6 +130,10 @@ public final class RemoteClient implements AutoCloseable {
     CompletableFuture<JsonNode> answer = new CompletableFuture<>();
     pending.put(id, answer);
     try {
+      Pacer pace = pacer;
+      if (pace != null) {
+        pace.acquire();
+      }
       String why = closedWhy;
       if (why != null) {
         throw RemoteException.transport(RemoteException.CLOSED_CONNECTION, why);
@@ -208,6 +219,38 @@ public final class RemoteClient implements AutoCloseable {
   static String human(Duration d) {
     long ms = d.toMillis();
     return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
+  }
+
+  /**
+   * A token bucket a little slower than the server's (which holds {@code requestsPerSecond} tokens
+   * and refills as many a second), so that a client paging through a long history never gets {@code
+   * rate_limited}: it waits instead.
+   */
+  private static final class Pacer {
+    private final double perNano;
+    private final double capacity;
+    private double tokens;
+    private long last = System.nanoTime();
+
+    Pacer(int requestsPerSecond) {
+      this.perNano = requestsPerSecond * 0.9 / 1e9;
+      this.capacity = Math.max(1, requestsPerSecond / 2);
+      this.tokens = capacity;
+    }
+
+    synchronized void acquire() throws InterruptedException {
+      while (true) {
+        long now = System.nanoTime();
+        tokens = Math.min(capacity, tokens + (now - last) * perNano);
+        last = now;
+        if (tokens >= 1) {
+          tokens -= 1;
+          return;
+        }
+        long waitNanos = (long) Math.ceil((1 - tokens) / perNano);
+        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(waitNanos); // pacing, not synchronisation
+      }
+    }
   }
 
   /** Reader-thread side: dispatches responses and notifications. */
