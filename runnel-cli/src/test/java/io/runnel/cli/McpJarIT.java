@@ -1,7 +1,9 @@
 package io.runnel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -10,6 +12,7 @@ import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The MCP server as an agent runs it: the SDK's own client starts {@code java -jar runnel-cli.jar
@@ -24,6 +28,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class McpJarIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final List<McpSyncClient> clients = new ArrayList<>();
 
@@ -68,6 +74,89 @@ class McpJarIT {
     assertThat(r.isError()).isTrue();
     String text = ((McpSchema.TextContent) r.content().get(0)).text();
     assertThat(text).contains("cannot connect").contains("connection refused");
+  }
+
+  @Test
+  void bridgesRecordsGetAndQueryToARunningPipeline(@TempDir Path dir) throws Exception {
+    try (TestPipeline p = new TestPipeline(dir)) {
+      McpSyncClient c =
+          start(List.of("mcp", "--url", p.url, "--token-file", p.tokenFile.toString()));
+      clients.add(c);
+
+      McpSchema.CallToolResult records =
+          c.callTool(new McpSchema.CallToolRequest("records", Map.of()));
+      assertThat(records.isError()).as(text(records)).isNotEqualTo(Boolean.TRUE);
+      JsonNode r = JSON.readTree(text(records));
+      assertThat(r.get("records").findValuesAsText("key"))
+          .containsExactlyInAnyOrder("cli.tick", "cli.state", "cli.setpoint", "cli.temp");
+
+      await(() -> p.produced(TestPipeline.STATE) > 0);
+      McpSchema.CallToolResult get =
+          c.callTool(new McpSchema.CallToolRequest("get", Map.of("key", "cli.state")));
+      JsonNode g = JSON.readTree(text(get));
+      assertThat(g.get("present").asBoolean()).isTrue();
+      assertThat(g.get("value").get("mode").asText()).isIn("heat", "idle");
+
+      McpSchema.CallToolResult unknown =
+          c.callTool(new McpSchema.CallToolRequest("get", Map.of("key", "no.such.key")));
+      assertThat(unknown.isError()).isTrue();
+      assertThat(text(unknown)).startsWith("not_found").contains("no.such.key");
+
+      await(() -> p.store.durableSequence() > 20);
+      McpSchema.CallToolResult page =
+          c.callTool(
+              new McpSchema.CallToolRequest(
+                  "query", Map.of("key", "cli.temp", "from", "10m", "limit", 5)));
+      JsonNode q = JSON.readTree(text(page));
+      assertThat(q.get("entries")).hasSize(5);
+      assertThat(q.get("next").asLong()).isEqualTo(q.get("entries").get(4).get("seq").asLong());
+
+      // no set tool without --allow-set: the SDK refuses an unknown tool
+      assertThatThrownBy(
+              () ->
+                  c.callTool(
+                      new McpSchema.CallToolRequest(
+                          "set", Map.of("key", "cli.setpoint", "value", Map.of("celsius", 1)))))
+          .hasMessageContaining("Unknown tool");
+    }
+  }
+
+  @Test
+  void setWithAllowSetWritesThroughTheServer(@TempDir Path dir) throws Exception {
+    try (TestPipeline p = new TestPipeline(dir)) {
+      McpSyncClient c =
+          start(
+              List.of(
+                  "mcp", "--url", p.url, "--token-file", p.tokenFile.toString(), "--allow-set"));
+      clients.add(c);
+      McpSchema.CallToolResult set =
+          c.callTool(
+              new McpSchema.CallToolRequest(
+                  "set",
+                  Map.of("key", "cli.setpoint", "value", Map.of("celsius", 18.5, "mode", "mcp"))));
+      assertThat(set.isError()).as(text(set)).isNotEqualTo(Boolean.TRUE);
+      await(() -> p.lastSetpoint != null && "mcp".equals(p.lastSetpoint.mode()));
+      McpSchema.CallToolResult refused =
+          c.callTool(
+              new McpSchema.CallToolRequest(
+                  "set", Map.of("key", "cli.state", "value", Map.of("mode", "x"))));
+      assertThat(refused.isError()).isTrue();
+      assertThat(text(refused)).startsWith("forbidden");
+    }
+  }
+
+  private static String text(McpSchema.CallToolResult r) {
+    return ((McpSchema.TextContent) r.content().get(0)).text();
+  }
+
+  private static void await(java.util.function.BooleanSupplier c) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!c.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out");
+      }
+      Thread.sleep(10);
+    }
   }
 
   @Test
