@@ -25,11 +25,22 @@ public final class UnixClient extends RpcClient {
     return new UnixClient(path);
   }
 
+  private volatile long pauseUntil;
+
+  /** Stops reading the socket for {@code d} (the server's writes then back up). */
+  public void pauseReading(Duration d) {
+    pauseUntil = System.nanoTime() + d.toNanos();
+  }
+
   private void readLoop() {
     ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
     java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
     try {
       while (true) {
+        long pause = pauseUntil - System.nanoTime();
+        if (pause > 0) {
+          Thread.sleep(Duration.ofNanos(pause));
+        }
         buf.clear();
         int n = ch.read(buf);
         if (n < 0) {
@@ -50,7 +61,7 @@ public final class UnixClient extends RpcClient {
           }
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | InterruptedException e) {
       // closed
     } finally {
       if (closedWith == null) {

@@ -62,6 +62,13 @@ public final class WsClient extends RpcClient {
     ws.abort();
   }
 
+  private volatile long pauseUntil;
+
+  /** Stops asking for messages for {@code d} (the JDK client then stops reading the socket). */
+  public void pauseReading(Duration d) {
+    pauseUntil = System.nanoTime() + d.toNanos();
+  }
+
   private final class Listener implements WebSocket.Listener {
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
@@ -70,7 +77,21 @@ public final class WsClient extends RpcClient {
         received(partial.toString());
         partial.setLength(0);
       }
-      webSocket.request(1);
+      long pause = pauseUntil - System.nanoTime();
+      if (pause > 0) {
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(Duration.ofNanos(pause));
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  webSocket.request(1);
+                });
+      } else {
+        webSocket.request(1);
+      }
       return null;
     }
 

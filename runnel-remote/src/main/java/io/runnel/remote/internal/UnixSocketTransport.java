@@ -114,6 +114,11 @@ final class UnixSocketTransport {
         }
         return;
       }
+      try {
+        c.setOption(java.net.StandardSocketOptions.SO_SNDBUF, WebSocketTransport.SEND_BUFFER_BYTES);
+      } catch (IOException | UnsupportedOperationException e) {
+        // the platform's default buffer then
+      }
       Connection conn = new Connection(c);
       Session s = runtime.admit(conn);
       if (s == null) {

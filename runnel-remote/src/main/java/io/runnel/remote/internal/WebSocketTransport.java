@@ -29,6 +29,9 @@ final class WebSocketTransport {
   /** An open connection with no traffic at all is closed after this long. */
   static final Duration IDLE_TIMEOUT = Duration.ofMinutes(10);
 
+  /** The kernel send buffer of each accepted connection. */
+  static final int SEND_BUFFER_BYTES = 64 * 1024;
+
   private final ServerRuntime runtime;
   private Server jetty;
   private ServerConnector connector;
@@ -51,6 +54,9 @@ final class WebSocketTransport {
     } else {
       connector = new ServerConnector(jetty);
     }
+    // a bounded kernel buffer per connection: memory stays small, a client that stops reading is
+    // noticed (its sends block) within sendTimeout rather than after megabytes of autotuned buffer
+    connector.setAcceptedSendBufferSize(SEND_BUFFER_BYTES);
     connector.setHost(c.bindHost());
     connector.setPort(c.port());
     jetty.addConnector(connector);
