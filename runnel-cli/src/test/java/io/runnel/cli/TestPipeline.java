@@ -46,6 +46,11 @@ final class TestPipeline implements AutoCloseable {
   volatile Setpoint lastSetpoint;
 
   TestPipeline(Path dir) throws IOException {
+    this(dir, b -> b);
+  }
+
+  TestPipeline(Path dir, java.util.function.UnaryOperator<RemoteServer.Builder> options)
+      throws IOException {
     store =
         HistoryStore.open(
             StoreConfig.builder(dir.resolve("store"))
@@ -109,13 +114,15 @@ final class TestPipeline implements AutoCloseable {
     socket = dir.resolve("runnel.sock");
     tokenFile = dir.resolve("tokens");
     server =
-        RemoteServer.builder(runnel)
-            .port(0)
-            .node("cli-node")
-            .unixSocket(socket)
-            .generatedTokenFile(tokenFile)
-            .history(store)
-            .writable(SETPOINT)
+        options
+            .apply(
+                RemoteServer.builder(runnel)
+                    .port(0)
+                    .node("cli-node")
+                    .unixSocket(socket)
+                    .generatedTokenFile(tokenFile)
+                    .history(store)
+                    .writable(SETPOINT))
             .build()
             .start();
     url = server.webSocketUri().orElseThrow();
