@@ -52,8 +52,8 @@ public final class SetCommand extends RemoteCommand {
       return v;
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
-      throw CliException.usage(
-          "the value for " + key + " is not valid JSON" + where + ": " + e.getOriginalMessage());
+      String why = e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source.*$", "");
+      throw CliException.usage("the value for " + key + " is not valid JSON" + where + ": " + why);
     }
   }
 }

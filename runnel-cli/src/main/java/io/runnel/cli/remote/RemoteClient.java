@@ -184,7 +184,10 @@ public final class RemoteClient implements AutoCloseable {
     return n;
   }
 
-  /** Messages from the server that were not JSON-RPC (dropped and counted). */
+  /**
+   * Messages from the server that were not JSON-RPC, and notifications dropped because the
+   * connection ended while nobody took them (both counted, never silently lost).
+   */
   public long badMessages() {
     return badMessages.get();
   }
@@ -212,6 +215,10 @@ public final class RemoteClient implements AutoCloseable {
     String message = error.path("message").asText("");
     if (message.isBlank()) {
       message = "'" + method + "' failed: " + reason;
+    }
+    String detail = data == null ? "" : data.path("detail").asText("");
+    if (!detail.isBlank() && !message.contains(detail)) {
+      message += " (" + detail + ")"; // where a value failed to decode, e.g. $.celsius
     }
     return new RemoteException(code, reason, message, data);
   }
@@ -304,9 +311,19 @@ public final class RemoteClient implements AutoCloseable {
       RemoteException gone =
           RemoteException.transport(RemoteException.CLOSED_CONNECTION, closedWhy);
       pending.values().forEach(f -> f.completeExceptionally(gone));
-      // after every notification; if the queue is full, the reader still ends: drop the oldest
+      // the end goes after every notification; a reader that takes none for a second while the
+      // queue is full loses the oldest one, counted, rather than never learning of the end
+      try {
+        if (notifications.offer(END, 1, TimeUnit.SECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       while (!notifications.offer(END)) {
-        notifications.poll();
+        if (notifications.poll() != null) {
+          badMessages.incrementAndGet();
+        }
       }
     }
   }
