@@ -12,7 +12,6 @@ module io.runnel.cli {
   requires java.net.http;
   requires io.modelcontextprotocol.sdk.mcp.core;
   requires io.modelcontextprotocol.sdk.mcp.json.jackson2;
-  requires reactor.core;
 
   exports io.runnel.cli;
   exports io.runnel.cli.remote;

@@ -44,9 +44,6 @@ public final class GraphCommand extends RemoteCommand {
   }
 
   private static String edge(JsonNode e) {
-    String from = Render.text(e, "from", Render.text(e, "source", "?"));
-    String to = Render.text(e, "to", Render.text(e, "target", "?"));
-    String via = Render.text(e, "task", Render.text(e, "via", null));
-    return from + " -> " + to + (via == null ? "" : "  (" + via + ")");
+    return Render.text(e, "from", "?") + " -> " + Render.text(e, "to", "?");
   }
 }

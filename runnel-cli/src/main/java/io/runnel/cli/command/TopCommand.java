@@ -36,7 +36,7 @@ public final class TopCommand extends RemoteCommand {
   int run(RemoteClient client) throws RemoteException, CliException {
     Duration every = TimeArgs.duration("--interval", interval);
     long limit = once ? 1 : frames == null ? Long.MAX_VALUE : frames;
-    boolean clear = !once && !json;
+    boolean clear = !once && !json && System.console() != null; // a terminal, not a pipe
     for (long i = 0; i < limit; i++) {
       JsonNode snapshot = client.call("inspect", null);
       if (clear) {
@@ -127,13 +127,22 @@ public final class TopCommand extends RemoteCommand {
     if (connectors.size() > 0) {
       out.println();
       Render.Table c =
-          new Render.Table("CONNECTOR", "CONNECTED", ">BACKLOG", ">RETRIES", "LAST ERROR");
+          new Render.Table(
+              "CONNECTOR",
+              "KIND",
+              "CONNECTED",
+              ">BACKLOG",
+              ">RETRIES",
+              ">DEAD LETTERS",
+              "LAST ERROR");
       for (JsonNode x : connectors) {
         c.row(
-            Render.text(x, "name", Render.text(x, "id", "?")),
-            Render.text(x, "connected", "-"),
+            Render.text(x, "name", "?"),
+            Render.text(x, "kind", ""),
+            x.path("connected").asBoolean() ? "yes" : "NO",
             Render.text(x, "backlog", "-"),
             Render.text(x, "retries", "-"),
+            Render.text(x, "deadLetters", "-"),
             Render.text(x, "lastError", ""));
       }
       c.print(out);
