@@ -159,9 +159,18 @@ class BadInputTest {
       long expected = -1;
       long values = 0;
       long missed = 0;
+      JsonNode previous = null;
+      StringBuilder excerpt = new StringBuilder();
       while (values < 3000 || missed == 0) {
         JsonNode n = c.notification();
         JsonNode p = n.get("params");
+        if (excerpt.length() > 0 && excerpt.toString().split("\n").length < 3) {
+          excerpt.append("< ").append(n).append('\n');
+        }
+        if (n.get("method").asText().equals("watch.missed") && excerpt.length() == 0) {
+          excerpt.append("< ").append(previous).append('\n').append("< ").append(n).append('\n');
+        }
+        previous = n;
         if (n.get("method").asText().equals("watch.missed")) {
           assertThat(p.get("count").asLong()).isPositive();
           missed += p.get("count").asLong();
@@ -181,6 +190,8 @@ class BadInputTest {
       }
       assertThat(missed).isPositive();
       assertThat(f.server.stats().watchMissed()).isGreaterThanOrEqualTo(missed);
+      java.nio.file.Files.writeString(
+          Path.of("target", "remote-slow-client-" + kind + ".txt"), excerpt);
     }
     assertPipelineLostNothing();
   }

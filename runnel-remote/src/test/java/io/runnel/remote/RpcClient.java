@@ -28,8 +28,28 @@ public abstract class RpcClient implements AutoCloseable {
   /** Sends one raw message. */
   public abstract void sendRaw(String text) throws IOException;
 
+  /** When set, every message sent ("> ") and received ("< ") is appended here. */
+  public volatile StringBuilder transcript;
+
+  /** Sends a message, recording it in the transcript. */
+  public void send(String text) throws IOException {
+    StringBuilder t = transcript;
+    if (t != null) {
+      synchronized (t) {
+        t.append("> ").append(text).append('\n');
+      }
+    }
+    sendRaw(text);
+  }
+
   /** Received a message (called by the transport's reading side). */
   protected void received(String text) {
+    StringBuilder t = transcript;
+    if (t != null) {
+      synchronized (t) {
+        t.append("< ").append(text).append('\n');
+      }
+    }
     try {
       inbox.add(JSON.readTree(text));
     } catch (IOException e) {
@@ -48,7 +68,7 @@ public abstract class RpcClient implements AutoCloseable {
             + "\""
             + (paramsJson == null ? "" : ",\"params\":" + paramsJson)
             + "}";
-    sendRaw(msg);
+    send(msg);
     return response(id);
   }
 

@@ -132,10 +132,12 @@ final class Outbox implements Runnable {
               break;
             }
             any = true;
-            for (String m : s.render(item)) {
+            List<String> messages = s.render(item);
+            s.sent(
+                item); // counted once handed to the transport: a send failure ends the connection
+            for (String m : messages) {
               send(m);
             }
-            s.sent(item);
           }
         }
         if (!any) {
