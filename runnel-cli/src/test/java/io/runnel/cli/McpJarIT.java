@@ -102,6 +102,13 @@ class McpJarIT {
       assertThat(unknown.isError()).isTrue();
       assertThat(text(unknown)).startsWith("not_found").contains("no.such.key");
 
+      McpSchema.CallToolResult graph =
+          c.callTool(new McpSchema.CallToolRequest("graph", Map.of("format", "dot")));
+      assertThat(JSON.readTree(text(graph)).get("text").asText()).contains("digraph");
+      McpSchema.CallToolResult inspect =
+          c.callTool(new McpSchema.CallToolRequest("inspect", Map.of()));
+      assertThat(JSON.readTree(text(inspect)).get("tasks").size()).isPositive();
+
       await(() -> p.store.durableSequence() > 20);
       McpSchema.CallToolResult page =
           c.callTool(

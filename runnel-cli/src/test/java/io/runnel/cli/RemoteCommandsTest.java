@@ -131,6 +131,16 @@ class RemoteCommandsTest {
   }
 
   @Test
+  void echoOfSeveralKeysPrefixesEachValueWithItsKey() throws Exception {
+    CliRun r = run("unix", "echo", "cli.tick", "cli.state", "-n", "6");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.lines())
+        .hasSize(6)
+        .allMatch(l -> l.startsWith("cli.tick {") || l.startsWith("cli.state {"));
+    assertThat(r.lines()).anyMatch(l -> l.startsWith("cli.state {")); // a latest value comes first
+  }
+
+  @Test
   void echoSinceReadsTheHistoryWithSequences() throws Exception {
     await(() -> p.store.durableSequence() > 40, "40 durable readings");
     CliRun r = run("ws", "echo", "cli.temp", "--since", "0", "-n", "30");
@@ -303,6 +313,9 @@ class RemoteCommandsTest {
     assertThat(r.code()).isEqualTo(3);
     assertThat(r.err().lines()).hasSize(1);
     assertThat(r.err()).contains("connection refused");
+    CliRun path = CliRun.of("ls", "--url", p.url.replace("/v1", "/v2"), "--timeout", "2s");
+    assertThat(path.code()).isEqualTo(3);
+    assertThat(path.err()).contains("HTTP 404");
     CliRun unix = CliRun.of("ls", "--socket", dir.resolve("nothing.sock").toString());
     assertThat(unix.code()).isEqualTo(3);
     assertThat(unix.err()).contains("no such file");

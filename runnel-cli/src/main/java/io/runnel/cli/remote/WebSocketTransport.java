@@ -77,9 +77,15 @@ final class WebSocketTransport implements Transport {
       t = t.getCause();
     }
     if (t instanceof WebSocketHandshakeException h) {
-      return "the server refused the WebSocket upgrade (HTTP "
-          + h.getResponse().statusCode()
-          + "): is this a Runnel remote endpoint (…/v1)?";
+      int status = h.getResponse().statusCode();
+      return switch (status) {
+        case 503 -> "the server refuses more connections (HTTP 503: too many open)";
+        case 404 -> "no Runnel remote endpoint at this path (HTTP 404; it is /v1)";
+        default ->
+            "the server refused the WebSocket upgrade (HTTP "
+                + status
+                + "): is this a Runnel remote endpoint (…/v1)?";
+      };
     }
     if (t instanceof HttpConnectTimeoutException || t instanceof HttpTimeoutException) {
       return "timed out";
