@@ -321,6 +321,26 @@ class RemoteCommandsTest {
     assertThat(unix.err()).contains("no such file");
   }
 
+  @Test
+  void aServerThatNeverAnswersIsATimeoutWithExitCode3() throws Exception {
+    Path silent = dir.resolve("silent.sock");
+    try (java.nio.channels.ServerSocketChannel unix =
+            java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        ServerSocket tcp = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      unix.bind(java.net.UnixDomainSocketAddress.of(silent)); // accepts (backlog), never answers
+      long t0 = System.nanoTime();
+      CliRun u = CliRun.of("ls", "--socket", silent.toString(), "--timeout", "1s");
+      assertThat(u.code()).as(u.toString()).isEqualTo(3);
+      assertThat(u.err()).contains("no answer to 'hello'").contains("within 1 s");
+      CliRun w =
+          CliRun.of(
+              "ls", "--url", "ws://127.0.0.1:" + tcp.getLocalPort() + "/v1", "--timeout", "1s");
+      assertThat(w.code()).as(w.toString()).isEqualTo(3);
+      assertThat(w.err().lines()).hasSize(1);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ws", "unix"})
   void aWrongTokenIsExitCode3(String transport) throws Exception {

@@ -11,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,6 +23,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * receiver that blocks holds back reading.
  */
 final class UnixSocketTransport implements Transport {
+
+  /** Closes a channel whose write outlasts its timeout; one daemon thread for every connection. */
+  private static final ScheduledExecutorService WRITE_GUARD =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("runnel-cli-write-guard").unstarted(r));
 
   private final Path path;
   private final SocketChannel channel;
@@ -68,15 +77,27 @@ final class UnixSocketTransport implements Transport {
     }
     byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.wrap(bytes);
-    try {
-      synchronized (this) {
+    synchronized (this) {
+      // a server that stops reading would block the write for ever: the guard closes the channel
+      ScheduledFuture<?> guard =
+          WRITE_GUARD.schedule(
+              () -> closeQuietly(channel), timeout.toNanos(), TimeUnit.NANOSECONDS);
+      try {
         while (b.hasRemaining()) {
           channel.write(b);
         }
+      } catch (AsynchronousCloseException e) {
+        throw RemoteException.transport(
+            guard.isDone() ? RemoteException.TIMEOUT : RemoteException.CLOSED_CONNECTION,
+            guard.isDone()
+                ? "the server did not take a message within " + timeout + "; connection closed"
+                : "the connection to " + path + " closed");
+      } catch (IOException e) {
+        throw RemoteException.transport(
+            RemoteException.CLOSED_CONNECTION, "sending to " + path + " failed: " + e.getMessage());
+      } finally {
+        guard.cancel(false);
       }
-    } catch (IOException e) {
-      throw RemoteException.transport(
-          RemoteException.CLOSED_CONNECTION, "sending to " + path + " failed: " + e.getMessage());
     }
   }
 
