@@ -19,11 +19,11 @@ class CliJarIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path dir;
-  static TestPipeline p;
+  static ServedPipeline p;
 
   @BeforeAll
   static void start() throws Exception {
-    p = new TestPipeline(dir);
+    p = new ServedPipeline(dir);
   }
 
   @AfterAll

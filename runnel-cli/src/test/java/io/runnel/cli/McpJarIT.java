@@ -78,7 +78,7 @@ class McpJarIT {
 
   @Test
   void bridgesRecordsGetAndQueryToARunningPipeline(@TempDir Path dir) throws Exception {
-    try (TestPipeline p = new TestPipeline(dir)) {
+    try (ServedPipeline p = new ServedPipeline(dir)) {
       McpSyncClient c =
           start(List.of("mcp", "--url", p.url, "--token-file", p.tokenFile.toString()));
       clients.add(c);
@@ -90,7 +90,7 @@ class McpJarIT {
       assertThat(r.get("records").findValuesAsText("key"))
           .containsExactlyInAnyOrder("cli.tick", "cli.state", "cli.setpoint", "cli.temp");
 
-      await(() -> p.produced(TestPipeline.STATE) > 0);
+      await(() -> p.produced(ServedPipeline.STATE) > 0);
       McpSchema.CallToolResult get =
           c.callTool(new McpSchema.CallToolRequest("get", Map.of("key", "cli.state")));
       JsonNode g = JSON.readTree(text(get));
@@ -130,7 +130,7 @@ class McpJarIT {
 
   @Test
   void setWithAllowSetWritesThroughTheServer(@TempDir Path dir) throws Exception {
-    try (TestPipeline p = new TestPipeline(dir)) {
+    try (ServedPipeline p = new ServedPipeline(dir)) {
       McpSyncClient c =
           start(
               List.of(

@@ -29,11 +29,11 @@ class RemoteCommandsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path dir;
-  static TestPipeline p;
+  static ServedPipeline p;
 
   @BeforeAll
   static void start() throws Exception {
-    p = new TestPipeline(dir);
+    p = new ServedPipeline(dir);
   }
 
   @AfterAll
@@ -95,7 +95,7 @@ class RemoteCommandsTest {
   @ParameterizedTest
   @ValueSource(strings = {"ws", "unix"})
   void getPrintsTheCurrentValue(String transport) throws Exception {
-    await(() -> p.produced(TestPipeline.STATE) > 0, "a state");
+    await(() -> p.produced(ServedPipeline.STATE) > 0, "a state");
     CliRun json = run(transport, "get", "cli.state", "--json");
     assertThat(json.code()).as(json.toString()).isZero();
     JsonNode r = JSON.readTree(json.out());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class TlsTest {
   @TempDir static Path dir;
-  static TestPipeline p;
+  static ServedPipeline p;
   static Path cert;
 
   @BeforeAll
@@ -56,7 +56,7 @@ class TlsTest {
         "changeit",
         "-file",
         cert.toString());
-    p = new TestPipeline(dir, b -> b.tls(keyStore, "changeit"));
+    p = new ServedPipeline(dir, b -> b.tls(keyStore, "changeit"));
   }
 
   private static void run(String... cmd) throws Exception {

@@ -22,7 +22,7 @@ import java.util.List;
  * cli.state}), an external writable set-point ({@code cli.setpoint}) and a persisted reading
  * ({@code cli.temp}) in a real history store.
  */
-final class TestPipeline implements AutoCloseable {
+final class ServedPipeline implements AutoCloseable {
   static final RecordKey TICK = RecordKey.of("cli.tick");
   static final RecordKey STATE = RecordKey.of("cli.state");
   static final RecordKey SETPOINT = RecordKey.of("cli.setpoint");
@@ -45,11 +45,11 @@ final class TestPipeline implements AutoCloseable {
   final String url;
   volatile Setpoint lastSetpoint;
 
-  TestPipeline(Path dir) throws IOException {
+  ServedPipeline(Path dir) throws IOException {
     this(dir, b -> b);
   }
 
-  TestPipeline(Path dir, java.util.function.UnaryOperator<RemoteServer.Builder> options)
+  ServedPipeline(Path dir, java.util.function.UnaryOperator<RemoteServer.Builder> options)
       throws IOException {
     store =
         HistoryStore.open(
