@@ -435,4 +435,36 @@ class ProtocolTest {
       }
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void watchSinceTimeStartsAtThatInstant(Kind kind) throws Exception {
+    try (RpcClient c = f.connect(kind)) {
+      c.hello(f.readToken);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (f.demo.store.durableSequence() < 40 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      JsonNode page = c.call("query", "{\"key\":\"demo.temp\",\"limit\":30}").get("result");
+      JsonNode pick = page.get("entries").get(20);
+      c.call(
+          "watch",
+          "{\"keys\":[\"demo.temp\"],\"since\":{\"time\":\"" + pick.get("time").asText() + "\"}}");
+      JsonNode first = c.notification().get("params");
+      assertThat(first.get("seq").asLong()).isEqualTo(pick.get("seq").asLong());
+      assertThat(first.get("value")).isEqualTo(pick.get("value"));
+      JsonNode second = c.notification().get("params");
+      assertThat(second.get("value").get("n").asLong())
+          .isEqualTo(pick.get("value").get("n").asLong() + 1);
+      JsonNode both =
+          c.call(
+              "watch",
+              "{\"keys\":[\"demo.temp\"],\"since\":{\"seq\":1,\"time\":\"2026-01-01T00:00:00Z\"}}");
+      assertThat(code(both)).isEqualTo("invalid_params");
+      assertThat(code(c.call("watch", "{\"keys\":[\"demo.temp\"],\"since\":{\"seq\":-1}}")))
+          .isEqualTo("invalid_params");
+      assertThat(code(c.call("watch", "{\"keys\":[\"demo.temp\"],\"since\":{\"time\":\"soon\"}}")))
+          .isEqualTo("invalid_params");
+    }
+  }
 }

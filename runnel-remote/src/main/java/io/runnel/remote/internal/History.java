@@ -18,6 +18,9 @@ interface History {
   /** Whether {@code key}'s values are persisted into the store. */
   boolean persisted(String key);
 
+  /** Like {@link #persisted(String)}, given the record's hook counters from a snapshot. */
+  boolean persisted(String key, java.util.Map<String, Long> hookCounters);
+
   /**
    * Entries of {@code key} with {@code seq >= fromSeq} and {@code fromMicros <= time < toMicros},
    * at most {@code limit}, decoded.

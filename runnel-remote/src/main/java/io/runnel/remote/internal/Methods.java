@@ -117,7 +117,9 @@ final class Methods {
       o.put("capacity", ri.capacity());
       o.put("origin", ri.origin().name().toLowerCase(java.util.Locale.ROOT));
       o.put("writable", server.writes().writable(ri.key()));
-      o.put("persisted", server.history() != null && server.history().persisted(ri.key()));
+      o.put(
+          "persisted",
+          server.history() != null && server.history().persisted(ri.key(), ri.hookCounters()));
       o.put("producers", ri.producers());
       o.put("consumers", ri.consumers());
       o.put("produced", ri.produced());

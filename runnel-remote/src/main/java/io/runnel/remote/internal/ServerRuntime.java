@@ -37,7 +37,7 @@ public final class ServerRuntime {
   private final String pipelineName;
   private final String version;
   private volatile Tokens tokens;
-  private ScheduledThreadPoolExecutor timers;
+  private volatile ScheduledThreadPoolExecutor timers;
   private WebSocketTransport webSocket;
   private UnixSocketTransport unix;
   private Path generatedTokenFile;
@@ -235,7 +235,15 @@ public final class ServerRuntime {
 
   /** Runs {@code r} once after {@code d} on the timer thread. */
   ScheduledFuture<?> schedule(Runnable r, Duration d) {
-    return timers.schedule(r, d.toNanos(), TimeUnit.NANOSECONDS);
+    ScheduledThreadPoolExecutor t = timers;
+    if (t == null) {
+      return null; // closed: nothing is scheduled any more
+    }
+    try {
+      return t.schedule(r, d.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      return null;
+    }
   }
 
   public RemoteStats stats() {

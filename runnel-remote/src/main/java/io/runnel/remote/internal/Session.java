@@ -104,6 +104,13 @@ final class Session {
       if (rawId != null && (rawId.isTextual() || rawId.isIntegralNumber())) {
         id = rawId;
       }
+      // every message costs a token, malformed or not (parsing is bounded by maxMessageBytes)
+      if (!bucket.tryAcquire()) {
+        throw new RpcException(
+            Reason.RATE_LIMITED,
+            "more than " + server.config().limits().requestsPerSecond() + " requests a second",
+            Map.of("limit", server.config().limits().requestsPerSecond()));
+      }
       for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
         String f = it.next();
         if (!ENVELOPE.contains(f)) {
@@ -130,12 +137,6 @@ final class Session {
       JsonNode params = n.get("params");
       if (params != null && !params.isNull() && !params.isObject()) {
         throw RpcException.invalidParam("params", "params must be an object");
-      }
-      if (!bucket.tryAcquire()) {
-        throw new RpcException(
-            Reason.RATE_LIMITED,
-            "more than " + server.config().limits().requestsPerSecond() + " requests a second",
-            Map.of("limit", server.config().limits().requestsPerSecond()));
       }
       server.counters().request(Methods.NAMES.contains(method) ? method : "unknown");
       ObjectNode p = params == null || params.isNull() ? null : (ObjectNode) params;

@@ -3,7 +3,6 @@ package io.runnel.remote.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.runnel.Runnel;
 import io.runnel.codec.Codec;
-import io.runnel.inspect.RecordInfo;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Query;
 import io.runnel.store.StoreException;
@@ -30,16 +29,15 @@ final class StoreHistory implements History {
 
   @Override
   public boolean persisted(String key) {
-    if (configured.containsKey(key)) {
-      return true;
-    }
+    return configured.containsKey(key)
+        || runnel.inspect().record(key).map(r -> persisted(key, r.hookCounters())).orElse(false);
+  }
+
+  @Override
+  public boolean persisted(String key, Map<String, Long> hookCounters) {
     // a Persist hook reports its counters as persist.<counter>
-    return runnel
-        .inspect()
-        .record(key)
-        .map(RecordInfo::hookCounters)
-        .map(c -> c.keySet().stream().anyMatch(k -> k.startsWith("persist.")))
-        .orElse(false);
+    return configured.containsKey(key)
+        || hookCounters.keySet().stream().anyMatch(k -> k.startsWith("persist."));
   }
 
   @Override

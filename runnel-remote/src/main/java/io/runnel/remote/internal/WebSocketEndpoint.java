@@ -22,14 +22,21 @@ public final class WebSocketEndpoint implements Session.Listener.AutoDemanding, 
 
   private final ServerRuntime runtime;
 
+  /** How long a closing connection may take to answer the close frame. */
+  static final java.time.Duration CLOSE_GRACE = java.time.Duration.ofSeconds(2);
+
   WebSocketEndpoint(ServerRuntime runtime, String remote) {
     this.runtime = runtime;
     this.remote = remote;
   }
 
+  /** Whether Jetty opened the connection (an upgrade can still fail after it was admitted). */
+  volatile boolean opened;
+
   @Override
   public void onWebSocketOpen(Session ws) {
     this.ws = ws;
+    opened = true;
     session.open(principal);
   }
 
@@ -94,6 +101,8 @@ public final class WebSocketEndpoint implements Session.Listener.AutoDemanding, 
           WebSocketTransport.closeCode(reason),
           WebSocketTransport.closeText(reason, message),
           Callback.NOOP);
+      // a client that never answers the close frame must not keep its slot: hard close soon
+      runtime.schedule(s::disconnect, CLOSE_GRACE);
     }
   }
 

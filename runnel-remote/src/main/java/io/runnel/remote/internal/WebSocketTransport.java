@@ -131,6 +131,14 @@ final class WebSocketTransport {
     }
     endpoint.session = session;
     endpoint.principal = principal;
+    // an admitted upgrade that Jetty never opens (a failed handshake) must not keep its slot
+    runtime.schedule(
+        () -> {
+          if (!endpoint.opened) {
+            session.ended();
+          }
+        },
+        runtime.config().limits().authTimeout());
     return endpoint;
   }
 
