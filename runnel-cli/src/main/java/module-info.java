@@ -7,8 +7,8 @@
 module io.runnel.cli {
   requires io.runnel.core;
   requires io.runnel.store;
-  requires info.picocli;
-  requires com.fasterxml.jackson.databind;
+  requires transitive info.picocli; // RunnelCli.commandLine() returns a CommandLine
+  requires transitive com.fasterxml.jackson.databind; // RemoteClient speaks JsonNode
   requires java.net.http;
   requires io.modelcontextprotocol.sdk.mcp.core;
   requires io.modelcontextprotocol.sdk.mcp.json.jackson2;

@@ -79,6 +79,9 @@ public final class RunnelCli implements Runnable {
 
   @Spec CommandSpec spec;
 
+  /** The top-level command; picocli creates it (see {@link #commandLine}). */
+  public RunnelCli() {}
+
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command");

@@ -41,8 +41,8 @@ public final class CsvOut {
 
   private static void flatten(String prefix, JsonNode n, Map<String, String> cells) {
     if (n != null && n.isObject() && n.size() > 0) {
-      n.fields()
-          .forEachRemaining(
+      n.properties()
+          .forEach(
               x ->
                   flatten(
                       prefix.isEmpty() ? x.getKey() : prefix + "." + x.getKey(),

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -138,9 +137,7 @@ public final class Render {
   /** Prints a JSON object as {@code path value} lines (nested objects as dotted paths). */
   public static void flat(PrintWriter out, String prefix, JsonNode n) {
     if (n.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : n.properties()) {
         flat(out, prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue());
       }
     } else {

@@ -137,11 +137,7 @@ final class RemoteBridge implements AutoCloseable {
   private SyncToolSpecification tool(
       McpJsonMapper json, String name, String description, String schema, Handler handler) {
     McpSchema.Tool tool =
-        McpSchema.Tool.builder()
-            .name(name)
-            .description(description)
-            .inputSchema(json, schema)
-            .build();
+        McpSchema.Tool.builder(name, json, schema).description(description).build();
     return SyncToolSpecification.builder()
         .tool(tool)
         .callHandler(
