@@ -192,6 +192,22 @@ class RemoteCommandsTest {
   }
 
   @Test
+  void setReadsTheValueFromStdinWithDash() throws Exception {
+    java.io.InputStream in = System.in;
+    try {
+      System.setIn(
+          new java.io.ByteArrayInputStream(
+              "{\"celsius\": 17.75,\n \"mode\": \"stdin\"}\n".getBytes()));
+      CliRun r = run("ws", "set", "cli.setpoint", "-");
+      assertThat(r.code()).as(r.toString()).isZero();
+    } finally {
+      System.setIn(in);
+    }
+    await(() -> p.lastSetpoint != null && "stdin".equals(p.lastSetpoint.mode()), "the set-point");
+    assertThat(p.lastSetpoint.celsius()).isEqualTo(17.75);
+  }
+
+  @Test
   void setWithBadJsonIsAUsageError() {
     CliRun r = run("ws", "set", "cli.setpoint", "{celsius: 21");
     assertThat(r.code()).isEqualTo(2);

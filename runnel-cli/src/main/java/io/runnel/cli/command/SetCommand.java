@@ -22,7 +22,9 @@ public final class SetCommand extends RemoteCommand {
   @Parameters(
       index = "1",
       paramLabel = "JSON",
-      description = "the value, e.g. '{\"celsius\":21.5}' or 42 (quote it for the shell)")
+      description =
+          "the value, e.g. '{\"celsius\":21.5}' or 42 (quote it for the shell); - reads it from"
+              + " stdin")
   String value;
 
   @Override
@@ -32,7 +34,7 @@ public final class SetCommand extends RemoteCommand {
 
   @Override
   public int run(RemoteClient client) throws RemoteException, CliException {
-    JsonNode v = parse(key, value);
+    JsonNode v = parse(key, value.equals("-") ? stdin() : value);
     JsonNode result =
         client.call("set", Render.JSON.createObjectNode().put("key", key).set("value", v));
     if (json) {
@@ -41,6 +43,18 @@ public final class SetCommand extends RemoteCommand {
       out().println(key + ": accepted");
     }
     return 0;
+  }
+
+  private static String stdin() throws CliException {
+    try {
+      byte[] b = System.in.readNBytes(RemoteClient.MAX_MESSAGE_BYTES + 1);
+      if (b.length > RemoteClient.MAX_MESSAGE_BYTES) {
+        throw CliException.usage("the value on stdin is larger than 16 MiB");
+      }
+      return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw CliException.failure("cannot read the value from stdin: " + e.getMessage());
+    }
   }
 
   static JsonNode parse(String key, String value) throws CliException {
