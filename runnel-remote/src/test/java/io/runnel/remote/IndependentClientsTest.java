@@ -30,6 +30,10 @@ class IndependentClientsTest {
         .as(
             "the Python client needs /usr/bin/python3 with python3-websockets (apt-get install python3-websockets)")
         .isExecutable();
+    Process probe = new ProcessBuilder(PYTHON.toString(), "-c", "import websockets").start();
+    assertThat(probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0)
+        .as("/usr/bin/python3 needs the websockets library: apt-get install python3-websockets")
+        .isTrue();
     Path script = tmp.resolve("python_client.py");
     try (InputStream in = getClass().getResourceAsStream("/python_client.py")) {
       Files.copy(in, script);

@@ -157,6 +157,8 @@ class ProtocolTest {
       assertThat(i.get("lanes").size()).isPositive();
       assertThat(i.has("connectors")).isTrue();
       assertThat(i.get("tasks").get(0).has("lateness")).isTrue();
+      assertThat(ProtocolTest.find(i.get("records"), "demo.state").get("lastValue").has("mode"))
+          .isTrue();
       JsonNode s = c.call("stats", null).get("result");
       assertThat(s.get("connectionsOpen").asLong()).isPositive();
       assertThat(s.get("requests").get("inspect").asLong()).isPositive();

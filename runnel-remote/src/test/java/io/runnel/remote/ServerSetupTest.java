@@ -253,10 +253,11 @@ class ServerSetupTest {
     }
   }
 
-  @Test
-  void closedPipelineEndsWatchesAndRefusesWrites() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Fixture.Kind.class)
+  void closedPipelineEndsWatchesAndRefusesWrites(Fixture.Kind kind) throws Exception {
     Fixture f = new Fixture(tmp);
-    try (RpcClient c = f.connect(Fixture.Kind.WEBSOCKET)) {
+    try (RpcClient c = f.connect(kind)) {
       c.hello(f.writeToken);
       c.call("watch", "{\"keys\":[\"demo.tick\"],\"queue\":4}");
       f.demo.runnel.close();

@@ -18,7 +18,7 @@ public final class UnixClient extends RpcClient {
 
   private UnixClient(Path path) throws IOException {
     ch = SocketChannel.open(UnixDomainSocketAddress.of(path));
-    reader = Thread.ofVirtual().start(this::readLoop);
+    reader = Thread.ofPlatform().daemon().start(this::readLoop);
   }
 
   public static UnixClient connect(Path path) throws IOException {

@@ -186,7 +186,49 @@ final class Methods {
   }
 
   private JsonNode inspect(Params p) {
-    return Json.tree(server.runnel().inspect());
+    GraphSnapshot snap = server.runnel().inspect();
+    // last values are the user's objects: render each on its own, so one that Jackson cannot
+    // render spoils only its own field
+    List<RecordInfo> bare = new ArrayList<>();
+    for (RecordInfo r : snap.records()) {
+      bare.add(
+          new RecordInfo(
+              r.key(),
+              r.name(),
+              r.type(),
+              r.origin(),
+              r.buffer(),
+              r.capacity(),
+              r.producers(),
+              r.consumers(),
+              r.produced(),
+              r.delivered(),
+              r.lagged(),
+              r.maxBacklog(),
+              r.wouldLag(),
+              r.dropped(),
+              r.closed(),
+              null,
+              r.hookCounters()));
+    }
+    ObjectNode tree =
+        (ObjectNode)
+            Json.tree(
+                new GraphSnapshot(
+                    snap.takenAt(),
+                    snap.state(),
+                    bare,
+                    snap.tasks(),
+                    snap.edges(),
+                    snap.lanes(),
+                    snap.connectors(),
+                    snap.topologicalOrder()));
+    JsonNode records = tree.get("records");
+    for (int i = 0; i < snap.records().size(); i++) {
+      Object v = snap.records().get(i).lastValue();
+      ((ObjectNode) records.get(i)).set("lastValue", v == null ? null : Subscription.value(v));
+    }
+    return tree;
   }
 
   private JsonNode stats(Params p) {

@@ -52,11 +52,7 @@ final class UnixSocketTransport {
       throw new IOException("the directory of unix socket " + path + " does not exist");
     }
     removeStale();
-    Path tmpDir =
-        Files.createTempDirectory(
-            dir,
-            ".runnel-sock-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path tmpDir = privateDirectory(dir);
     Path tmp = tmpDir.resolve("s");
     ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
@@ -72,6 +68,25 @@ final class UnixSocketTransport {
     Files.deleteIfExists(tmpDir);
     server = ch;
     acceptor = Thread.ofVirtual().name("runnel-remote-unix-accept").start(this::acceptLoop);
+  }
+
+  /**
+   * A new {@code 0700} directory in {@code dir} with a short name (a socket path is limited to
+   * about 100 bytes, and the socket is bound there first).
+   */
+  private static Path privateDirectory(Path dir) throws IOException {
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    for (int attempt = 0; ; attempt++) {
+      Path p = dir.resolve(".rs" + Integer.toHexString(random.nextInt() | 0x10000000));
+      try {
+        return Files.createDirectory(
+            p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt > 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Removes a socket file nobody accepts on; refuses a live socket or another kind of file. */
