@@ -1,0 +1,367 @@
+package io.runnel.cli.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Decodes stored payloads to JSON from nothing but the schema text the store keeps in {@code
+ * schemas.txt}, without the application's classes.
+ *
+ * <p>Two codecs can be decoded this way: {@code RecordCodec}, whose schema text ({@code
+ * com.acme.Reading(sensor:String,celsius:double,at:Instant)}) names every component and its type in
+ * encoding order, so the byte layout of {@code docs/FORMAT.md} follows from it; and {@code
+ * JsonCodec} (schema {@code json:<type>}), whose payload is JSON already. A schema is only used if
+ * the codec id is its fingerprint (the first 8 bytes of SHA-256 of {@code "record:" + schema},
+ * resp. of the schema), so a damaged or foreign {@code schemas.txt} line never misreads bytes.
+ * Everything else (custom codecs, raw bytes) has no decoder: the caller shows the payload.
+ */
+public abstract sealed class SchemaDecoder {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  SchemaDecoder() {}
+
+  /** Decodes one payload. @throws IllegalArgumentException if the bytes do not fit the schema */
+  public abstract JsonNode decode(byte[] payload);
+
+  /**
+   * The decoder for a codec id and the schema text recorded for it, if the schema is one of the two
+   * derivable kinds and the id is its fingerprint.
+   */
+  public static Optional<SchemaDecoder> forSchema(long codecId, String schema) {
+    if (schema == null) {
+      return Optional.empty();
+    }
+    if (schema.startsWith("json:") && fingerprint(schema) == codecId) {
+      return Optional.of(new Json());
+    }
+    if (fingerprint("record:" + schema) == codecId) {
+      try {
+        return Optional.of(new Binary(new Parser(schema).root()));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The first 8 bytes of SHA-256, big-endian: how derived codec ids are made. */
+  static long fingerprint(String text) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      long v = 0;
+      for (int i = 0; i < 8; i++) {
+        v = (v << 8) | (h[i] & 0xff);
+      }
+      return v;
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError("SHA-256 is required of every JDK", e);
+    }
+  }
+
+  private static final class Json extends SchemaDecoder {
+    @Override
+    public JsonNode decode(byte[] payload) {
+      try {
+        return JSON.readTree(payload);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("not JSON: " + e.getMessage());
+      }
+    }
+  }
+
+  private static final class Binary extends SchemaDecoder {
+    private final Type root;
+
+    Binary(Type root) {
+      this.root = root;
+    }
+
+    @Override
+    public JsonNode decode(byte[] payload) {
+      In in = new In(payload);
+      JsonNode v = ((RecordType) root).fields(in);
+      if (in.pos != payload.length) {
+        throw new IllegalArgumentException(
+            (payload.length - in.pos) + " bytes left over after the value");
+      }
+      return v;
+    }
+  }
+
+  // ---------------------------------------------------------------- the schema's types
+
+  private interface Type {
+    JsonNode read(In in);
+  }
+
+  private record Prim(String name) implements Type {
+    @Override
+    public JsonNode read(In in) {
+      return switch (name) {
+        case "int", "long", "short" -> F.numberNode(in.varLong());
+        case "byte" -> F.numberNode((byte) in.b());
+        case "boolean" -> F.booleanNode(in.b() != 0);
+        case "char" -> F.textNode(String.valueOf((char) in.fixed(2)));
+        case "float" -> F.numberNode(Float.intBitsToFloat((int) in.fixed(4)));
+        case "double" -> F.numberNode(Double.longBitsToDouble(in.fixed(8)));
+        case "String" -> {
+          int n = in.length();
+          yield n < 0 ? F.nullNode() : F.textNode(new String(in.bytes(n), StandardCharsets.UTF_8));
+        }
+        case "bytes" -> {
+          int n = in.length();
+          yield n < 0 ? F.nullNode() : F.textNode(Base64.getEncoder().encodeToString(in.bytes(n)));
+        }
+        case "Instant" -> {
+          long s = in.varLong();
+          long nanos = in.varLong();
+          yield F.textNode(Instant.ofEpochSecond(s, nanos).toString());
+        }
+        default -> throw new IllegalStateException(name);
+      };
+    }
+  }
+
+  /** A presence byte (0 null, 1 present), then the value. */
+  private record Nullable(Type inner) implements Type {
+    @Override
+    public JsonNode read(In in) {
+      int flag = in.b();
+      if (flag == 0) {
+        return F.nullNode();
+      }
+      if (flag != 1) {
+        throw in.error("bad presence byte " + flag);
+      }
+      return inner.read(in);
+    }
+  }
+
+  private record EnumType(List<String> constants) implements Type {
+    @Override
+    public JsonNode read(In in) {
+      long k = in.varLong() - 1;
+      if (k < 0) {
+        return F.nullNode();
+      }
+      if (k >= constants.size()) {
+        throw in.error("no enum constant with ordinal " + k);
+      }
+      return F.textNode(constants.get((int) k));
+    }
+  }
+
+  private record ListType(Type element) implements Type {
+    @Override
+    public JsonNode read(In in) {
+      int n = in.length();
+      if (n < 0) {
+        return F.nullNode();
+      }
+      ArrayNode a = F.arrayNode();
+      for (int i = 0; i < n; i++) {
+        a.add(element.read(in));
+      }
+      return a;
+    }
+  }
+
+  private record RecordType(List<String> names, List<Type> types) implements Type {
+    @Override
+    public JsonNode read(In in) {
+      return fields(in);
+    }
+
+    ObjectNode fields(In in) {
+      ObjectNode o = F.objectNode();
+      for (int i = 0; i < names.size(); i++) {
+        o.set(names.get(i), types.get(i).read(in));
+      }
+      return o;
+    }
+  }
+
+  /** Recursive descent over the schema text RecordCodec writes. */
+  private static final class Parser {
+    private final String s;
+    private int i;
+
+    Parser(String s) {
+      this.s = s;
+    }
+
+    Type root() {
+      Type t = record(name());
+      if (i != s.length()) {
+        throw error("text after the record");
+      }
+      return t;
+    }
+
+    private RecordType record(String typeName) {
+      expect('(');
+      List<String> names = new ArrayList<>();
+      List<Type> types = new ArrayList<>();
+      if (peek() != ')') {
+        do {
+          names.add(name());
+          expect(':');
+          types.add(type());
+        } while (accept(','));
+      }
+      expect(')');
+      return new RecordType(names, types);
+    }
+
+    private Type type() {
+      if (s.startsWith("enum ", i)) {
+        i += 5;
+        name();
+        expect('[');
+        List<String> constants = new ArrayList<>();
+        if (peek() != ']') {
+          do {
+            constants.add(name());
+          } while (accept(','));
+        }
+        expect(']');
+        return new EnumType(constants);
+      }
+      if (s.startsWith("List<", i)) {
+        i += 5;
+        Type element = type();
+        expect('>');
+        return new ListType(element);
+      }
+      String n = name();
+      if (peek() == '(') {
+        return new Nullable(record(n));
+      }
+      return switch (n) {
+        case "int",
+            "long",
+            "short",
+            "byte",
+            "boolean",
+            "char",
+            "float",
+            "double",
+            "String",
+            "bytes" ->
+            new Prim(n);
+        case "Integer" -> new Nullable(new Prim("int"));
+        case "Long" -> new Nullable(new Prim("long"));
+        case "Short" -> new Nullable(new Prim("short"));
+        case "Byte" -> new Nullable(new Prim("byte"));
+        case "Boolean" -> new Nullable(new Prim("boolean"));
+        case "Character" -> new Nullable(new Prim("char"));
+        case "Float" -> new Nullable(new Prim("float"));
+        case "Double" -> new Nullable(new Prim("double"));
+        case "Instant" -> new Nullable(new Prim("Instant"));
+        default -> throw error("unknown type '" + n + "'");
+      };
+    }
+
+    private String name() {
+      int start = i;
+      while (i < s.length() && "(),<>[]: ".indexOf(s.charAt(i)) < 0) {
+        i++;
+      }
+      if (i == start) {
+        throw error("a name expected");
+      }
+      return s.substring(start, i);
+    }
+
+    private char peek() {
+      return i < s.length() ? s.charAt(i) : '\0';
+    }
+
+    private boolean accept(char c) {
+      if (peek() == c) {
+        i++;
+        return true;
+      }
+      return false;
+    }
+
+    private void expect(char c) {
+      if (!accept(c)) {
+        throw error("'" + c + "' expected");
+      }
+    }
+
+    private IllegalArgumentException error(String what) {
+      return new IllegalArgumentException("schema '" + s + "' at " + i + ": " + what);
+    }
+  }
+
+  // ---------------------------------------------------------------- bytes (docs/FORMAT.md)
+
+  private static final class In {
+    private final byte[] b;
+    int pos;
+
+    In(byte[] b) {
+      this.b = b;
+    }
+
+    IllegalArgumentException error(String what) {
+      return new IllegalArgumentException("at byte " + pos + " of " + b.length + ": " + what);
+    }
+
+    int b() {
+      if (pos >= b.length) {
+        throw error("unexpected end of data");
+      }
+      return b[pos++] & 0xff;
+    }
+
+    long fixed(int width) {
+      long v = 0;
+      for (int k = 0; k < width; k++) {
+        v = (v << 8) | b();
+      }
+      return v;
+    }
+
+    long varLong() {
+      long z = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int x = b();
+        z |= (long) (x & 0x7F) << shift;
+        if ((x & 0x80) == 0) {
+          return (z >>> 1) ^ -(z & 1);
+        }
+      }
+      throw error("varint longer than 10 bytes");
+    }
+
+    int length() {
+      long v = varLong();
+      if (v < 0 || v - 1 > b.length - pos) {
+        throw error("bad length " + (v - 1));
+      }
+      return (int) v - 1;
+    }
+
+    byte[] bytes(int n) {
+      byte[] r = java.util.Arrays.copyOfRange(b, pos, pos + n);
+      pos += n;
+      return r;
+    }
+  }
+}
