@@ -1,15 +1,17 @@
 package io.runnel.store.wal;
 
 /**
- * The {@link HandoffQueue}'s three cursors and the writer's park flag, each on its own pair of
- * cache lines (128 bytes of padding on both sides, as the JDK's {@code @Contended} and the
- * Disruptor's {@code Sequence} do, so that adjacent-line prefetch does not pair them up either).
+ * The {@link HandoffQueue}'s three cursors, the writer's park flag and the queued-bytes count, each
+ * on its own pair of cache lines (128 bytes of padding on both sides, as the JDK's
+ * {@code @Contended} and the Disruptor's {@code Sequence} do, so that adjacent-line prefetch does
+ * not pair them up either).
  *
  * <p>Why they are apart: {@code tail} is written by every producer (one CAS per append); {@code
  * released} is written by the writer once per batch and read by every producer; {@code head} is
  * written by the writer and, rarely, by a producer making room under drop-oldest; the park flag is
- * written by the writer once per poll. On one line, each append would invalidate the writer's view
- * of its own cursor and each batch the producers' view of the tail.
+ * written by the writer once per poll; the bytes count by every producer and, once per batch, the
+ * writer. On one line, each append would invalidate the writer's view of its own cursor and each
+ * batch the producers' view of the tail.
  *
  * <p>The padding is a chain of superclasses because the JVM lays out a superclass's fields before a
  * subclass's and does not reorder across that boundary; fields of one class it may reorder freely.
@@ -59,6 +61,19 @@ final class HandoffCursors {
   }
 
   abstract static class Pad4 extends WriterParked {
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+  }
+
+  /**
+   * Bytes the queued entries account for (their size estimates plus bookkeeping). Added to by every
+   * producer (one CAS per append), subtracted by the writer once per batch and by a producer that
+   * evicts under drop-oldest.
+   */
+  abstract static class QueuedBytes extends Pad4 {
+    volatile long queuedBytes;
+  }
+
+  abstract static class Pad5 extends QueuedBytes {
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
   }
 }
