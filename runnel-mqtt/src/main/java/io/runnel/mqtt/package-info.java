@@ -66,6 +66,34 @@
  *       persisted with: {@code start()} fails if the store's newest entry of the key says
  *       otherwise, and an entry in another codec met later holds the route before it (visible in
  *       the backlog, the last error and {@code codecMismatch}).
+ *   <li><b>Through a broker, to its subscribers</b>: what Runnel can promise ends at the broker.
+ *       <em>At least once to the broker</em>: every history entry is PUBACKed by a broker that then
+ *       stayed alive for the replay window. Whether a subscriber gets it is the broker's doing, and
+ *       a stock Mosquitto drops QoS 1 messages for a subscriber silently (it still PUBACKs them to
+ *       the link) once that subscriber has {@code max_inflight_messages} (default 20; an MQTT 5
+ *       subscriber's receive maximum) in flight and {@code max_queued_messages} (default 1000)
+ *       queued, online or offline (measured with a stock Mosquitto 2.0 and a persistent subscriber
+ *       taking ~1000 messages/s: an unpaced resend of 4000 readings left it 1020, the broker
+ *       counting the rest in {@code $SYS/broker/publish/messages/dropped}). For delivery end to
+ *       end:
+ *       <ul>
+ *         <li>pace the resend with {@link io.runnel.mqtt.MqttLink.Builder#historyRate} below the
+ *             slowest subscriber's rate: at most a burst (50 ms worth) then waits at the broker,
+ *             and a subscriber that keeps up at that rate loses nothing, even with the broker's
+ *             default queue (tested: 4000 readings paced at 400/s to that subscriber, all arrived,
+ *             nothing dropped);
+ *         <li>on the broker, make each subscriber's queue hold what it can miss: {@code
+ *             max_queued_messages} (and {@code max_queued_bytes}) at least the messages published
+ *             for it while it is away or behind (0 means unlimited, bounded by memory), {@code
+ *             persistence true} so that the queue survives a broker restart, and subscribers with
+ *             persistent sessions (clean start off, a session expiry longer than their outages)
+ *             subscribing at QoS 1;
+ *         <li>what can still be lost, and Runnel cannot see: messages for a subscriber slower than
+ *             the pace, or offline for longer than its broker queue lasts (queue size divided by
+ *             the pace), or whose session expired; and anything a broker without persistence held
+ *             when it went down after the replay window. Remove duplicates by the {@code
+ *             runnel-seq} user property.
+ *       </ul>
  *   <li><b>Inbound</b> ({@link io.runnel.mqtt.MqttLink#subscribe}): what the broker delivers to a
  *       persistent session. Messages are handed to the source through a queue bounded in messages
  *       and payload bytes ({@code inboundQueue}, {@code inboundQueueBytes}; the oldest dropped and
@@ -107,7 +135,7 @@
  * connects}, {@code sessionLosses}, {@code subscribed}, {@code subscribeFailures}, and per history
  * route {@code history.<cursor>.sent/acked/
  * rejected/retried/skipped/codecMismatch/rewinds/resentAcked/resentAckedLastOutage/probes/
- * position/backlog}.
+ * paced/position/backlog}.
  *
  * <h2>Inside</h2>
  *
@@ -117,8 +145,8 @@
  * LiveSender} and {@code InboundRoutes} with its {@code Subscription}s, each handing over through a
  * {@code DropOldestQueue} (bounded in messages and bytes); {@code HistoryRoute} behind the narrow
  * {@code RouteLink}, reading through the store's {@code HistoryReader}, with its {@code
- * ConfirmationGate} (the rule above); {@code LinkErrors} (last error, rate-limited log), and {@code
- * Lifecycle}. Arguments are checked with the core's {@link io.runnel.spi.Checks}, so the messages
- * match every other builder.
+ * ConfirmationGate} (the rule above) and its {@code Pacer} (the rate); {@code LinkErrors} (last
+ * error, rate-limited log), and {@code Lifecycle}. Arguments are checked with the core's {@link
+ * io.runnel.spi.Checks}, so the messages match every other builder.
  */
 package io.runnel.mqtt;
