@@ -161,6 +161,33 @@ class HandoffByteBoundTest {
   }
 
   @Test
+  void onAQueueFullOfEntriesAFrameReplacesASmallValueOnlyIfTheBytesAllow() throws Exception {
+    GateCodec gate = new GateCodec();
+    OverflowPolicy drop = OverflowPolicy.dropOldest();
+    byte[] small = new byte[1000];
+    try (HistoryStore store =
+        stalled(
+            gate, StoreConfig.builder(dir).queueCapacity(4).queueBytes(FRAME_ENTRY + 8 * 1064L))) {
+      for (int i = 0; i < 4; i++) {
+        store.append(FRAMES, small, BLOB, drop); // full of entries, few bytes
+      }
+      long first = store.append(FRAMES, FRAME, BLOB, drop); // replaces the oldest small one
+      assertThat(first).isNotNegative();
+      assertThat(store.stats().droppedOverBytes()).isZero();
+      // now a second frame would replace a small one too, but the bytes cannot take it
+      assertThat(store.append(FRAMES, FRAME, BLOB, drop)).isEqualTo(-1);
+      StoreStats s = store.stats();
+      assertThat(s.droppedOldest()).isEqualTo(2);
+      assertThat(s.droppedOverBytes()).isEqualTo(1);
+      assertThat(s.queuedBytes()).isEqualTo(FRAME_ENTRY + 3 * (small.length + 64L));
+      gate.release.countDown();
+      assertThat(store.awaitDurable(store.sync(), Duration.ofSeconds(10))).isTrue();
+      assertThat(store.stats().queuedBytes()).isZero();
+      assertThat(store.query(Query.all().key(FRAMES))).hasSize(4);
+    }
+  }
+
+  @Test
   void aValueLargerThanTheWholeBoundIsRefusedAtOnceUnderEveryPolicy() throws Exception {
     try (HistoryStore store =
         HistoryStore.open(StoreConfig.builder(dir).queueBytes(FRAME.length / 2).build())) {

@@ -83,16 +83,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>The byte bound.</b> {@code queuedBytes} (padded like the cursors) is the sum of {@link
  * Pending#bytes()} over the entries claimed and not yet taken, plus reservations in progress. A
  * producer reserves its entry's bytes with one CAS <em>before</em> it claims a position, only if
- * the sum stays within {@code maxBytes} (so it never passes the bound), and gives them back if it
- * then finds the queue full of entries and does not insert by compaction; the writer subtracts a
- * batch's bytes after copying it out, before it moves {@code released}. Under drop-oldest, a queue
- * full by bytes is made room in by <em>eviction</em>, a compaction like the one above that inserts
- * nothing: holding {@code COMPACTING}, the producer picks the oldest droppable entries among the
- * oldest 64 until their bytes make room (if they cannot, it drops its new value instead and evicts
- * nothing), moves the other entries of that range up past them (order and sequences kept), nulls
- * the freed slots at the bottom and releases them; then it claims as usual. The count-bound
- * compaction is unchanged (it evicts one entry and inserts the new one in its place; the new
- * entry's bytes are reserved before, the victim's given back).
+ * the sum stays within {@code maxBytes} (so it never passes the bound), and gives them back if the
+ * entries' room is gone when it tries to claim; the writer subtracts a batch's bytes after copying
+ * it out, before it moves {@code released}. Under drop-oldest, a queue full by bytes is made room
+ * in by <em>eviction</em>, a compaction like the one above that inserts nothing: holding {@code
+ * COMPACTING}, the producer picks the oldest droppable entries among the oldest 64 until their
+ * bytes make room (if they cannot, it drops its new value instead and evicts nothing), moves the
+ * other entries of that range up past them (order and sequences kept), nulls the freed slots at the
+ * bottom and releases them; then it claims as usual. The count-bound compaction is unchanged but
+ * for the bytes: it evicts one entry, inserts the new one in its place and adds the difference of
+ * their bytes (if that would pass the bound, the new value is dropped instead). A producer reserves
+ * bytes only once it saw room for an entry, so a drop from a queue full of entries costs no atomic
+ * operation on the bytes.
  *
  * <p>{@code waitUpTo} is the only path that blocks: on a full queue a producer waits on a condition
  * that the writer signals after a batch if some producer is waiting (a counter, checked with a full
@@ -305,40 +307,40 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
         }
         throw new StoreException(closedReason);
       }
-      if (!reserved) {
-        bytesNow = reserve(n);
-        if (bytesNow < 0) { // the byte bound
-          switch (policy) {
-            case OverflowPolicy.Fail f -> {
-              rejected.increment();
-              rejectedOverBytes.increment();
-              throw bytesFull(n, "value rejected (policy fail)");
-            }
-            case OverflowPolicy.DropOldest d -> {
-              long seq = dropOldest(p, true);
-              if (seq != RETRY) {
-                return seq;
-              }
-            }
-            case OverflowPolicy.Wait w -> {
-              if (!counted) {
-                counted = true;
-                waited.increment();
-                deadline = deadline(w);
-              }
-              if (!countedBytes) {
-                countedBytes = true;
-                waitedOverBytes.increment();
-              }
-              awaitRoom(w, deadline, n);
-            }
-          }
-          continue;
-        }
-        reserved = true;
-      }
       long r = (long) RELEASED.getAcquire(this);
       if (t - r < capacity) {
+        if (!reserved) {
+          bytesNow = reserve(n);
+          if (bytesNow < 0) { // the byte bound
+            switch (policy) {
+              case OverflowPolicy.Fail f -> {
+                rejected.increment();
+                rejectedOverBytes.increment();
+                throw bytesFull(n, "value rejected (policy fail)");
+              }
+              case OverflowPolicy.DropOldest d -> {
+                long seq = dropOldest(p, true);
+                if (seq != RETRY) {
+                  return seq;
+                }
+              }
+              case OverflowPolicy.Wait w -> {
+                if (!counted) {
+                  counted = true;
+                  waited.increment();
+                  deadline = deadline(w);
+                }
+                if (!countedBytes) {
+                  countedBytes = true;
+                  waitedOverBytes.increment();
+                }
+                awaitRoom(w, deadline, n);
+              }
+            }
+            continue;
+          }
+          reserved = true;
+        }
         if (TAIL.compareAndSet(this, t, t + 1)) {
           publish(p, t);
           if ((t + 1 - r >= (capacity >> 1) || bytesNow >= halfBytes) && writerParked != 0) {
@@ -348,9 +350,13 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
         }
         continue; // another producer claimed t: try t + 1 (the bytes stay reserved)
       }
-      switch (policy) { // the entry bound
+      // The entry bound. The bytes are reserved only if room vanished since: give them back.
+      if (reserved) {
+        unreserve(n);
+        reserved = false;
+      }
+      switch (policy) {
         case OverflowPolicy.Fail f -> {
-          unreserve(n);
           rejected.increment();
           throw new StoreFullException(
               "history queue full ("
@@ -361,23 +367,12 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
               false);
         }
         case OverflowPolicy.DropOldest d -> {
-          long seq;
-          try {
-            seq = dropOldest(p, false);
-          } catch (StoreException closed) {
-            unreserve(n);
-            throw closed;
-          }
-          if (seq == DROPPED) {
-            unreserve(n);
-          }
+          long seq = dropOldest(p, false); // settles the bytes of p and its victim itself
           if (seq != RETRY) {
             return seq;
           }
         }
         case OverflowPolicy.Wait w -> {
-          unreserve(n); // a waiter holds no bytes: others may use them meanwhile
-          reserved = false;
           if (!counted) {
             counted = true;
             waited.increment();
@@ -459,9 +454,10 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
 
   /**
    * Drop-oldest on a full queue: compaction (see the class comment), or the new value dropped.
-   * {@code forBytes}: the queue is full by bytes ({@code p}'s are not reserved): evict old entries
-   * and return {@link #RETRY}, or drop {@code p}; otherwise full by entries ({@code p}'s bytes are
-   * reserved): evict one and insert {@code p} in its place.
+   * {@code forBytes}: the queue is full by bytes: evict old entries and return {@link #RETRY}, or
+   * drop {@code p}; otherwise full by entries: evict one and insert {@code p} in its place, adding
+   * the difference of their bytes (or, if that would pass the byte bound, drop {@code p}). Neither
+   * expects {@code p}'s bytes reserved.
    *
    * @return the new value's sequence, {@link #DROPPED}, or {@link #RETRY}
    */
@@ -521,16 +517,25 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
       if (victim < 0) {
         return droppedOnArrival(p, false);
       }
+      Pending gone = ring[(int) (h + victim) & mask];
+      long delta = p.bytes - gone.bytes; // what replacing the victim by p adds to the bytes
+      if (delta > 0 && reserve(delta) < 0) {
+        return droppedOnArrival(p, true); // p is larger, and the bytes left cannot take it
+      }
       // t == h + capacity and no one else can claim it (the queue is full); only close races us
       if (!TAIL.compareAndSet(this, t, t + 1)) {
+        if (delta > 0) {
+          unreserve(delta);
+        }
         throw new StoreException(closedReason);
       }
-      Pending gone = ring[(int) (h + victim) & mask];
+      if (delta < 0) {
+        unreserve(-delta);
+      }
       for (int k = victim; k > 0; k--) {
         ring[(int) (h + k) & mask] = ring[(int) (h + k - 1) & mask];
       }
       dropped(gone.key, false);
-      unreserve(gone.bytes);
       p.sequence = t;
       ring[(int) h & mask] = p; // the slot of t; published by the release of head below
       h++;
