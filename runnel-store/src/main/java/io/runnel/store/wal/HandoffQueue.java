@@ -80,21 +80,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * slots of {@code [released, head)} only by the writer; {@link #TAKING} and {@link #COMPACTING} are
  * never both set. Entries are consumed exactly once, in position order, which is sequence order.
  *
- * <p><b>The byte bound.</b> {@code queuedBytes} (padded like the cursors) is the sum of {@link
- * Pending#bytes()} over the entries claimed and not yet taken, plus reservations in progress. A
- * producer reserves its entry's bytes with one CAS <em>before</em> it claims a position, only if
- * the sum stays within {@code maxBytes} (so it never passes the bound), and gives them back if the
- * entries' room is gone when it tries to claim; the writer subtracts a batch's bytes after copying
- * it out, before it moves {@code released}. Under drop-oldest, a queue full by bytes is made room
- * in by <em>eviction</em>, a compaction like the one above that inserts nothing: holding {@code
- * COMPACTING}, the producer picks the oldest droppable entries among the oldest 64 until their
- * bytes make room (if they cannot, it drops its new value instead and evicts nothing), moves the
- * other entries of that range up past them (order and sequences kept), nulls the freed slots at the
- * bottom and releases them; then it claims as usual. The count-bound compaction is unchanged but
- * for the bytes: it evicts one entry, inserts the new one in its place and adds the difference of
- * their bytes (if that would pass the bound, the new value is dropped instead). A producer reserves
- * bytes only once it saw room for an entry, so a drop from a queue full of entries costs no atomic
- * operation on the bytes.
+ * <p><b>The byte bound.</b> Two more counters, kept beside the cursors producers touch anyway so
+ * that an append reads and writes no other cache line: {@code claimedBytes} (beside {@code tail})
+ * is the sum of {@link Pending#bytes()} producers ever reserved less what they gave back; {@code
+ * releasedBytes} (beside {@code released}) the sum of the entries' bytes taken out or evicted. The
+ * queue holds {@code claimedBytes - releasedBytes}. A producer reserves its entry's bytes with one
+ * CAS on {@code claimedBytes} <em>before</em> it claims a position, only if the difference then
+ * stays within {@code maxBytes} (reading {@code releasedBytes} first: a stale value only
+ * overestimates), and gives them back if the entries' room is gone when it tries to claim. The
+ * writer adds a batch's bytes to {@code releasedBytes} after copying it out, before it moves {@code
+ * released}; a compacting producer adds what it evicts. Both hold a flag of {@code head} then, so
+ * {@code releasedBytes} has one writer at a time. Under drop-oldest, a queue full by bytes is made
+ * room in by <em>eviction</em>, a compaction like the one above that inserts nothing: holding
+ * {@code COMPACTING}, the producer picks the oldest droppable entries among the oldest 64 until
+ * their bytes make room (if they cannot, it drops its new value instead and evicts nothing), moves
+ * the other entries of that range up past them (order and sequences kept), nulls the freed slots at
+ * the bottom and releases them; then it claims as usual. The count-bound compaction is unchanged
+ * but for the bytes: it evicts one entry, inserts the new one in its place and adds the difference
+ * of their bytes (if that would pass the bound, the new value is dropped instead). A producer
+ * reserves bytes only once it saw room for an entry, so a drop from a queue full of entries costs
+ * no atomic operation on the bytes.
  *
  * <p>{@code waitUpTo} is the only path that blocks: on a full queue a producer waits on a condition
  * that the writer signals after a batch if some producer is waiting (a counter, checked with a full
@@ -103,7 +108,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * bytes), so appends do not pay for thread wake-ups (the writer polls). Counters of rare events are
  * adders; the count of appends is the tail itself.
  */
-public final class HandoffQueue extends HandoffCursors.Pad5 {
+public final class HandoffQueue extends HandoffCursors.Pad4 {
 
   /**
    * What {@link #offer} returns for a value dropped on arrival (drop-oldest, nothing older to
@@ -197,7 +202,8 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
   private static final VarHandle HEAD;
   private static final VarHandle RELEASED;
   private static final VarHandle WRITER_PARKED;
-  private static final VarHandle QUEUED_BYTES;
+  private static final VarHandle CLAIMED_BYTES;
+  private static final VarHandle RELEASED_BYTES;
   private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Pending[].class);
 
   static {
@@ -207,7 +213,8 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
       HEAD = l.findVarHandle(HandoffCursors.Head.class, "head", long.class);
       RELEASED = l.findVarHandle(HandoffCursors.Released.class, "released", long.class);
       WRITER_PARKED = l.findVarHandle(HandoffCursors.WriterParked.class, "writerParked", int.class);
-      QUEUED_BYTES = l.findVarHandle(HandoffCursors.QueuedBytes.class, "queuedBytes", long.class);
+      CLAIMED_BYTES = l.findVarHandle(HandoffCursors.Tail.class, "claimedBytes", long.class);
+      RELEASED_BYTES = l.findVarHandle(HandoffCursors.Released.class, "releasedBytes", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -395,20 +402,43 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
    * @return the queued bytes with {@code n}, or -1 (nothing added) if that would pass the bound
    */
   private long reserve(long n) {
+    return reserve(n, 0);
+  }
+
+  /**
+   * Like {@link #reserve(long)} for an entry that replaces one of {@code credit} bytes (which the
+   * caller then adds to {@code releasedBytes}).
+   */
+  private long reserve(long n, long credit) {
     while (true) {
-      long b = (long) QUEUED_BYTES.getVolatile(this);
-      long after = b + n;
+      long rb = (long) RELEASED_BYTES.getAcquire(this); // first: a stale value only overestimates
+      long cb = (long) CLAIMED_BYTES.getVolatile(this);
+      long after = cb + n - rb - credit;
       if (after > maxBytes) {
         return -1;
       }
-      if (QUEUED_BYTES.compareAndSet(this, b, after)) {
+      if (CLAIMED_BYTES.compareAndSet(this, cb, cb + n)) {
         return after;
       }
     }
   }
 
   private void unreserve(long n) {
-    QUEUED_BYTES.getAndAdd(this, -n);
+    CLAIMED_BYTES.getAndAdd(this, -n);
+  }
+
+  /** Bytes the queue holds now, never more than it did (claimed first, then released). */
+  private long queuedBytes() {
+    long cb = (long) CLAIMED_BYTES.getVolatile(this);
+    return Math.max(0, cb - (long) RELEASED_BYTES.getVolatile(this));
+  }
+
+  /**
+   * {@code n} more bytes left the queue; by the holder of {@link #TAKING} or {@link #COMPACTING}
+   * only, so there is one writer at a time (published with the release of {@code head}).
+   */
+  private void released(long n) {
+    RELEASED_BYTES.setRelease(this, (long) RELEASED_BYTES.get(this) + n);
   }
 
   /** A value larger than the whole byte bound: it can never fit, so it is refused at once. */
@@ -489,7 +519,11 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
         throw new StoreException(closedReason);
       }
       if (forBytes) {
-        long over = (long) QUEUED_BYTES.getVolatile(this) + p.bytes - maxBytes;
+        long over =
+            (long) CLAIMED_BYTES.getVolatile(this)
+                + p.bytes
+                - (long) RELEASED_BYTES.getVolatile(this)
+                - maxBytes;
         if (over <= 0) {
           return RETRY; // the writer (or a producer giving its bytes back) made room meanwhile
         }
@@ -518,20 +552,15 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
         return droppedOnArrival(p, false);
       }
       Pending gone = ring[(int) (h + victim) & mask];
-      long delta = p.bytes - gone.bytes; // what replacing the victim by p adds to the bytes
-      if (delta > 0 && reserve(delta) < 0) {
+      if (reserve(p.bytes, gone.bytes) < 0) {
         return droppedOnArrival(p, true); // p is larger, and the bytes left cannot take it
       }
       // t == h + capacity and no one else can claim it (the queue is full); only close races us
       if (!TAIL.compareAndSet(this, t, t + 1)) {
-        if (delta > 0) {
-          unreserve(delta);
-        }
+        unreserve(p.bytes);
         throw new StoreException(closedReason);
       }
-      if (delta < 0) {
-        unreserve(-delta);
-      }
+      released(gone.bytes);
       for (int k = victim; k > 0; k--) {
         ring[(int) (h + k) & mask] = ring[(int) (h + k - 1) & mask];
       }
@@ -588,7 +617,7 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
     for (int k = 0; k < victims; k++) {
       ring[(int) (h + k) & mask] = null; // freed: reused once released moves past it
     }
-    unreserve(freed);
+    released(freed);
     return victims;
   }
 
@@ -675,7 +704,7 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
     if (t - (long) RELEASED.getVolatile(this) >= capacity) {
       return FULL_ENTRIES;
     }
-    return (long) QUEUED_BYTES.getVolatile(this) + n > maxBytes ? FULL_BYTES : 0;
+    return queuedBytes() + n > maxBytes ? FULL_BYTES : 0;
   }
 
   /** Values of {@code key} dropped under drop-oldest so far. */
@@ -756,7 +785,7 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
       ring[idx] = null; // plain: producers reuse it only after the release of `released` below
     }
     long end = h + n;
-    QUEUED_BYTES.getAndAdd(this, -bytes);
+    released(bytes); // published by the full fence below
     RELEASED.setVolatile(this, end); // full fence before reading waiters (see awaitRoom)
     HEAD.setRelease(this, end); // clears TAKING
     if (waiters.get() > 0) {
@@ -836,7 +865,7 @@ public final class HandoffQueue extends HandoffCursors.Pad5 {
     out[3] = droppedOldest.sum();
     out[4] = rejected.sum();
     out[5] = Math.max(0, t - r);
-    out[6] = Math.max(0, (long) QUEUED_BYTES.getVolatile(this));
+    out[6] = queuedBytes();
     out[7] = waitedOverBytes.sum();
     out[8] = waitTimeoutsOverBytes.sum();
     out[9] = droppedOverBytes.sum();
