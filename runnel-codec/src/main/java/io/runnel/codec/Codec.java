@@ -38,8 +38,8 @@ public interface Codec<T> {
    * encoding, or {@code -1} if this codec cannot tell cheaply (the default). The history store
    * calls it on the producer's thread to bound its hand-off queue in bytes ({@code
    * StoreConfig.queueBytes}), so it must be cheap: no encoding, no allocation, constant work per
-   * component where it can. A value whose codec says {@code -1} is bounded by the queue's entry
-   * count only.
+   * component where it can; and it should not throw (the store counts a failing estimate as
+   * unknown). A value whose codec says {@code -1} is bounded by the queue's entry count only.
    *
    * <p>Runnel's codecs: {@link #bytes} is exact; {@link RecordCodec} counts each number and length
    * prefix at its largest and each {@code String} as one byte per {@code char} (so it is never

@@ -155,10 +155,19 @@ public final class HandoffQueue extends HandoffCursors.Pad4 {
       this.bytes = bytes;
     }
 
-    /** What a value accounts for: its codec's size estimate plus the entry's bookkeeping. */
+    /**
+     * What a value accounts for: its codec's size estimate plus the entry's bookkeeping. A codec
+     * whose estimate fails counts as unknown: the producer is not the place to learn that a value
+     * cannot be encoded (the writer meets the same problem, counts and logs it).
+     */
     @SuppressWarnings("unchecked")
     public static long sizeOf(Codec<?> codec, Object value) {
-      long hint = codec == null ? -1 : ((Codec<Object>) codec).sizeHint(value);
+      long hint;
+      try {
+        hint = codec == null ? -1 : ((Codec<Object>) codec).sizeHint(value);
+      } catch (RuntimeException e) {
+        hint = -1;
+      }
       return ENTRY_OVERHEAD_BYTES + Math.max(0, hint);
     }
 
@@ -301,7 +310,7 @@ public final class HandoffQueue extends HandoffCursors.Pad4 {
     if (n > maxBytes) {
       return oversized(p, policy);
     }
-    boolean reserved = false; // n is added to queuedBytes
+    boolean reserved = false; // n is added to claimedBytes
     long bytesNow = 0;
     boolean counted = false; // waitUpTo counts one wait per offer
     boolean countedBytes = false;
