@@ -86,10 +86,11 @@
  *             away 1.5 s, then taking up to 1000/s: all arrived, nothing dropped);
  *         <li>on the broker, make each subscriber's queue hold what it can miss: {@code
  *             max_queued_messages} (and {@code max_queued_bytes}) at least the messages published
- *             for it while it is away or behind (0 means unlimited, bounded by the broker's
- *             memory), {@code persistence true} so that the queues survive a broker restart, and
- *             subscribers with persistent sessions (clean start off, a session expiry longer than
- *             their outages) subscribing at QoS 1;
+ *             for it while it is away or behind (0 means unlimited, bounded by the broker's memory;
+ *             {@code max_inflight_messages} adds to it only while the subscriber is online, so it
+ *             is a throughput setting, not a safety one), {@code persistence true} so that the
+ *             queues survive a broker restart, and subscribers with persistent sessions (clean
+ *             start off, a session expiry longer than their outages) subscribing at QoS 1;
  *         <li>what can still be lost, and Runnel cannot see: messages for a subscriber slower than
  *             the pace, or away for longer than its queue lasts at the pace (tested: away 4 s at
  *             400/s, ~600 of 4000 dropped), or whose session expired; and what a broker without
