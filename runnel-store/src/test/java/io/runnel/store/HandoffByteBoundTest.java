@@ -238,6 +238,19 @@ class HandoffByteBoundTest {
   }
 
   @Test
+  void queueBytesDefaultsTo64MiBAndIsCheckedLikeEveryOption() {
+    StoreConfig.Builder template = StoreConfig.builder(dir);
+    assertThat(template.build().queueBytes()).isEqualTo(64L << 20);
+    StoreConfig.Builder changed = template.queueBytes(1L << 30);
+    assertThat(changed).isNotSameAs(template);
+    assertThat(changed.build().queueBytes()).isEqualTo(1L << 30);
+    assertThat(template.build().queueBytes()).isEqualTo(64L << 20); // the receiver is unchanged
+    assertThatThrownBy(() -> template.queueBytes(1000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("queueBytes");
+  }
+
+  @Test
   void manyProducersNeverHoldMoreThanTheBound() throws Exception {
     // Four producers of mixed sizes, under every policy, against the real writer: the queue's
     // bytes never pass the bound, and every value is stored, or counted as dropped or refused.
