@@ -251,6 +251,50 @@ class HandoffByteBoundTest {
   }
 
   @Test
+  void persistCountsWhatTheByteBoundRejectedAndDroppedApart() throws Exception {
+    GateCodec gate = new GateCodec();
+    try (HistoryStore store =
+        stalled(
+            gate, StoreConfig.builder(dir).queueCapacity(1024).queueBytes(2 * FRAME_ENTRY + 100))) {
+      Persist<byte[]> failing = Persist.to(store, BLOB).overflow(OverflowPolicy.fail());
+      failing.attach(FRAMES, byte[].class, io.runnel.LaneSpec.virtual());
+      // a dedicated lane's record defaults to drop-oldest
+      Persist<byte[]> dropping = Persist.to(store, BLOB);
+      RecordKey other = RecordKey.of("camera.other");
+      dropping.attach(other, byte[].class, io.runnel.LaneSpec.dedicated());
+      failing.produced(FRAME);
+      dropping.produced(FRAME);
+      assertThatThrownBy(() -> failing.produced(FRAME)).isInstanceOf(StoreFullException.class);
+      dropping.produced(FRAME); // full by bytes: its own older frame is evicted for it
+      assertThat(failing.counters())
+          .containsEntry("rejected", 1L)
+          .containsEntry("rejectedOverBytes", 1L)
+          .containsEntry("dropped", 0L);
+      assertThat(dropping.counters())
+          .containsEntry("dropped", 1L)
+          .containsEntry("droppedOverBytes", 1L)
+          .containsEntry("rejected", 0L);
+      gate.release.countDown();
+    }
+  }
+
+  @Test
+  void aCodecWhoseEstimateFailsCountsAsUnknownAndNeverFailsTheProducer() throws Exception {
+    Codec<String> broken =
+        new HistoryStoreTest.TextCodec() {
+          @Override
+          public long sizeHint(String value) {
+            throw new IllegalStateException("estimate bug");
+          }
+        };
+    try (HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build())) {
+      long seq = store.append(GATE, "still stored", broken);
+      assertThat(store.awaitDurable(seq, Duration.ofSeconds(5))).isTrue();
+      assertThat(store.query(Query.all())).hasSize(1);
+    }
+  }
+
+  @Test
   void manyProducersNeverHoldMoreThanTheBound() throws Exception {
     // Four producers of mixed sizes, under every policy, against the real writer: the queue's
     // bytes never pass the bound, and every value is stored, or counted as dropped or refused.
