@@ -33,6 +33,23 @@ public interface Codec<T> {
    */
   T decode(byte[] bytes);
 
+  /**
+   * An estimate of how many bytes {@link #encode} makes of {@code value}, computed without
+   * encoding, or {@code -1} if this codec cannot tell cheaply (the default). The history store
+   * calls it on the producer's thread to bound its hand-off queue in bytes ({@code
+   * StoreConfig.queueBytes}), so it must be cheap: no encoding, no allocation, constant work per
+   * component where it can; and it should not throw (the store counts a failing estimate as
+   * unknown). A value whose codec says {@code -1} is bounded by the queue's entry count only.
+   *
+   * <p>Runnel's codecs: {@link #bytes} is exact; {@link RecordCodec} counts each number and length
+   * prefix at its largest and each {@code String} as one byte per {@code char} (so it is never
+   * below the encoded size for ASCII text, and at most 3 times below for other text); {@link
+   * JsonCodec} says {@code -1}.
+   */
+  default long sizeHint(T value) {
+    return -1;
+  }
+
   /** A compact binary codec derived from the record's components; see {@link RecordCodec}. */
   static <R extends Record> Codec<R> forRecord(Class<R> type) {
     return RecordCodec.of(type);
@@ -67,6 +84,11 @@ public interface Codec<T> {
       @Override
       public byte[] decode(byte[] bytes) {
         return bytes;
+      }
+
+      @Override
+      public long sizeHint(byte[] value) {
+        return value.length;
       }
     };
   }

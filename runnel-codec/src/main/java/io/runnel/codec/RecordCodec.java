@@ -89,6 +89,18 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
     return o.toArray();
   }
 
+  /**
+   * An upper-bound estimate of the encoded size, without encoding: every varint at its largest
+   * (computed once per record type for components of fixed size, so a record of numbers, enums and
+   * instants costs nothing per value), exact length prefixes, {@code byte[]} exact, and a {@code
+   * String} as one byte per {@code char} (exact for ASCII; UTF-8 may take up to 3 bytes per {@code
+   * char}). Reads only the components of variable size. {@code null} gives 0.
+   */
+  @Override
+  public long sizeHint(T value) {
+    return value == null ? 0 : root.sizeOfFields(value);
+  }
+
   @Override
   public T decode(byte[] bytes) {
     In in = new In(bytes, type);
@@ -117,37 +129,56 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
     Object read(In in);
 
     String describe();
+
+    /** The most bytes any value takes, or -1 if that depends on the value. */
+    int fixedSize();
+
+    /** An upper-bound estimate of {@code v}'s bytes (see {@link RecordCodec#sizeHint}). */
+    long size(Object v);
+  }
+
+  /** Bytes of {@code v} as a zig-zag varint ({@link Out#varLong}). */
+  static int varLongSize(long v) {
+    long z = (v << 1) ^ (v >> 63);
+    return z == 0 ? 1 : (64 - Long.numberOfLeadingZeros(z) + 6) / 7;
+  }
+
+  /** Bytes of a length prefix (length + 1, or 0 for null) and the body of {@code n} bytes. */
+  private static long counted(long n) {
+    return varLongSize(n + 1) + n;
   }
 
   private static Node node(Type t, String where, Set<Class<?>> visiting) {
     if (t instanceof Class<?> c) {
       if (c == int.class) {
-        return prim("int", (v, o) -> o.varLong((Integer) v), in -> (int) in.varLong());
+        return prim("int", 5, (v, o) -> o.varLong((Integer) v), in -> (int) in.varLong());
       }
       if (c == long.class) {
-        return prim("long", (v, o) -> o.varLong((Long) v), In::varLong);
+        return prim("long", 10, (v, o) -> o.varLong((Long) v), In::varLong);
       }
       if (c == short.class) {
-        return prim("short", (v, o) -> o.varLong((Short) v), in -> (short) in.varLong());
+        return prim("short", 3, (v, o) -> o.varLong((Short) v), in -> (short) in.varLong());
       }
       if (c == byte.class) {
-        return prim("byte", (v, o) -> o.b((Byte) v), in -> (byte) in.b());
+        return prim("byte", 1, (v, o) -> o.b((Byte) v), in -> (byte) in.b());
       }
       if (c == boolean.class) {
-        return prim("boolean", (v, o) -> o.b(((Boolean) v) ? 1 : 0), in -> in.b() != 0);
+        return prim("boolean", 1, (v, o) -> o.b(((Boolean) v) ? 1 : 0), in -> in.b() != 0);
       }
       if (c == char.class) {
-        return prim("char", (v, o) -> o.fixed((Character) v, 2), in -> (char) in.fixed(2));
+        return prim("char", 2, (v, o) -> o.fixed((Character) v, 2), in -> (char) in.fixed(2));
       }
       if (c == float.class) {
         return prim(
             "float",
+            4,
             (v, o) -> o.fixed(Float.floatToRawIntBits((Float) v), 4),
             in -> Float.intBitsToFloat((int) in.fixed(4)));
       }
       if (c == double.class) {
         return prim(
             "double",
+            8,
             (v, o) -> o.fixed(Double.doubleToRawLongBits((Double) v), 8),
             in -> Double.longBitsToDouble(in.fixed(8)));
       }
@@ -178,6 +209,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       if (c == String.class) {
         return prim(
             "String",
+            v -> v == null ? 1 : counted(((String) v).length()),
             (v, o) -> {
               if (v == null) {
                 o.varLong(0);
@@ -195,6 +227,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       if (c == byte[].class) {
         return prim(
             "bytes",
+            v -> v == null ? 1 : counted(((byte[]) v).length),
             (v, o) -> {
               if (v == null) {
                 o.varLong(0);
@@ -213,6 +246,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
         return nullable(
             prim(
                 "Instant",
+                10 + 5,
                 (v, o) -> {
                   Instant i = (Instant) v;
                   o.varLong(i.getEpochSecond());
@@ -238,6 +272,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
             String.join(",", Arrays.stream(constants).map(e -> ((Enum<?>) e).name()).toList());
         return prim(
             "enum " + c.getName() + "[" + names + "]",
+            varLongSize(constants.length),
             (v, o) -> o.varLong(v == null ? 0 : ((Enum<?>) v).ordinal() + 1L),
             in -> {
               int k = in.ordinal();
@@ -256,8 +291,23 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
     }
     if (t instanceof ParameterizedType p && p.getRawType() == List.class) {
       Node element = node(p.getActualTypeArguments()[0], where + "[]", visiting);
+      int each = element.fixedSize();
       return prim(
           "List<" + element.describe() + ">",
+          v -> {
+            if (v == null) {
+              return 1;
+            }
+            List<?> l = (List<?>) v;
+            long n = varLongSize(l.size() + 1L);
+            if (each >= 0) {
+              return n + (long) each * l.size();
+            }
+            for (Object e : l) {
+              n += element.size(e);
+            }
+            return n;
+          },
           (v, o) -> {
             if (v == null) {
               o.varLong(0);
@@ -298,7 +348,21 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
     Object read(In in);
   }
 
-  private static Node prim(String name, Writer w, Reader r) {
+  private interface Sizer {
+    long size(Object v);
+  }
+
+  /** A node whose values take at most {@code fixed} bytes each. */
+  private static Node prim(String name, int fixed, Writer w, Reader r) {
+    return prim(name, fixed, v -> fixed, w, r);
+  }
+
+  /** A node whose values' sizes depend on the value. */
+  private static Node prim(String name, Sizer sizer, Writer w, Reader r) {
+    return prim(name, -1, sizer, w, r);
+  }
+
+  private static Node prim(String name, int fixed, Sizer sizer, Writer w, Reader r) {
     return new Node() {
       @Override
       public void write(Object v, Out o) {
@@ -313,6 +377,16 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       @Override
       public String describe() {
         return name;
+      }
+
+      @Override
+      public int fixedSize() {
+        return fixed;
+      }
+
+      @Override
+      public long size(Object v) {
+        return sizer.size(v);
       }
     };
   }
@@ -345,6 +419,17 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       public String describe() {
         return name == null ? inner.describe() : name;
       }
+
+      @Override
+      public int fixedSize() {
+        int f = inner.fixedSize();
+        return f < 0 ? -1 : 1 + f;
+      }
+
+      @Override
+      public long size(Object v) {
+        return v == null ? 1 : 1 + inner.size(v);
+      }
     };
   }
 
@@ -354,6 +439,12 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
     private final MethodHandle[] accessors;
     private final MethodHandle constructor;
     private final String description;
+
+    /** The most bytes the components of fixed size take together. */
+    private final int fixedPart;
+
+    /** The components whose size depends on the value (read by {@link #sizeOfFields}). */
+    private final int[] variable;
 
     RecordNode(Class<?> type, Set<Class<?>> visiting) {
       if (!visiting.add(type)) {
@@ -393,6 +484,43 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       }
       visiting.remove(type);
       description = d.append(')').toString();
+      int fixed = 0;
+      int[] vars = new int[fields.length];
+      int nv = 0;
+      for (int i = 0; i < fields.length; i++) {
+        int f = fields[i].fixedSize();
+        if (f < 0) {
+          vars[nv++] = i;
+        } else {
+          fixed += f;
+        }
+      }
+      fixedPart = fixed;
+      variable = Arrays.copyOf(vars, nv);
+    }
+
+    @Override
+    public int fixedSize() {
+      return variable.length == 0 ? fixedPart : -1;
+    }
+
+    @Override
+    public long size(Object v) {
+      return sizeOfFields(v);
+    }
+
+    long sizeOfFields(Object v) {
+      long n = fixedPart;
+      for (int i : variable) {
+        Object f;
+        try {
+          f = accessors[i].invoke(v);
+        } catch (Throwable t) {
+          throw new CodecException("cannot read a component of " + type.getName() + ": " + t, t);
+        }
+        n += fields[i].size(f);
+      }
+      return n;
     }
 
     @Override

@@ -95,4 +95,18 @@ class CodecContractTest {
     assertThat(e.readerId()).isEqualTo(c.codec().id());
     assertThat(e.writtenId()).isEqualTo(c.codec().id() ^ 1);
   }
+
+  @ParameterizedTest
+  @MethodSource("codecs")
+  <T> void aSizeHintIsUnknownOrNotBelowTheEncodedSizeOfAsciiValues(Case<T> c) {
+    Random r = new Random(3);
+    for (int i = 0; i < 200; i++) {
+      T v = c.values().apply(r);
+      long hint = c.codec().sizeHint(v);
+      assertThat(hint).isGreaterThanOrEqualTo(-1);
+      if (hint >= 0) {
+        assertThat(hint).isGreaterThanOrEqualTo(c.codec().encode(v).length);
+      }
+    }
+  }
 }

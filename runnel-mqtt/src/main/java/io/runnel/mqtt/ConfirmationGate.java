@@ -29,8 +29,9 @@ import java.util.ArrayDeque;
  * entries)}, oldest first; PUBACKs within {@link #MARK_INTERVAL_NANOS} of a mark's first, on one
  * connection, share it (so the deque stays small at any rate), and the window counts from its last.
  * At most one probe is outstanding; it is due once the oldest unconfirmed mark is older than the
- * window. Its answer confirms every mark at least a window older than the probe's send time, on the
- * probe's connection.
+ * window, and at least {@link #MIN_PROBE_INTERVAL_NANOS} after the previous probe. Its answer
+ * confirms every mark at least a window older than the probe's send time, on the probe's
+ * connection.
  */
 final class ConfirmationGate {
 
@@ -41,11 +42,19 @@ final class ConfirmationGate {
    */
   static final long PROBE_TIMEOUT_NANOS = 30_000_000_000L;
 
+  /**
+   * Least time between two probes: a steady stream (a paced resend, a record persisted at a steady
+   * rate) would otherwise probe once per mark, a hundred round trips a second. The cursor commits
+   * every 200 ms anyway ({@code HistoryRoute.COMMIT_INTERVAL}).
+   */
+  static final long MIN_PROBE_INTERVAL_NANOS = 100_000_000L;
+
   private final long windowNanos;
   // {first PUBACK's nanos, last PUBACK's nanos, end, connection, entries}
   private final ArrayDeque<long[]> marks = new ArrayDeque<>();
   private long unconfirmedEntries;
   private long probeSentAt;
+  private boolean probed; // probeSentAt is meaningful
   private long probeConnection = -1; // -1: no probe outstanding
 
   ConfirmationGate(long windowNanos) {
@@ -78,13 +87,27 @@ final class ConfirmationGate {
     return -1;
   }
 
+  /**
+   * Whether a probe would confirm something now, the least interval between probes aside (closing
+   * waits that out).
+   */
+  boolean probeWanted(long now) {
+    if (probeConnection >= 0) {
+      return now - probeSentAt >= PROBE_TIMEOUT_NANOS;
+    }
+    long[] first = marks.peekFirst();
+    return first != null && now - first[1] >= windowNanos;
+  }
+
   /** Whether a probe should be sent now. */
   boolean probeDue(long now) {
     if (probeConnection >= 0) {
       return now - probeSentAt >= PROBE_TIMEOUT_NANOS;
     }
     long[] first = marks.peekFirst();
-    return first != null && now - first[1] >= windowNanos;
+    return first != null
+        && now - first[1] >= windowNanos
+        && (!probed || now - probeSentAt >= MIN_PROBE_INTERVAL_NANOS);
   }
 
   boolean probeOutstanding() {
@@ -93,6 +116,7 @@ final class ConfirmationGate {
 
   void probeSent(long now, long connection) {
     probeSentAt = now;
+    probed = true;
     probeConnection = connection;
   }
 

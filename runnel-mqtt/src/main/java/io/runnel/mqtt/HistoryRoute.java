@@ -57,7 +57,12 @@ import java.util.function.Function;
  *
  * <p><b>Pacing.</b> At most {@code maxInflight} messages are unacknowledged, counting those of the
  * window before a rewind that the client may still send (HiveMQ republishes them after a reconnect
- * with session): a replay after an outage goes out no faster than the broker acknowledges it.
+ * with session): a replay after an outage goes out no faster than the broker acknowledges it. A
+ * broker acknowledges at its own speed, not its subscribers', and drops for a subscriber whose
+ * queue is full (Mosquitto: {@code max_queued_messages}, 1000 by default); so with a {@linkplain
+ * MqttLink.Builder#historyRate rate} the route also sends at most that many messages per second
+ * (its {@link Pacer}: bursts of at most 50 ms worth), retries included, counting each time it held
+ * back ({@code paced}).
  *
  * <p><b>PUBACK codes</b> ({@link Transport#isTransient}). A transient one (quota exceeded, packet
  * identifier in use) sends the entry again after a {@link Backoff} delay (capped exponential with
@@ -116,6 +121,11 @@ final class HistoryRoute<T> implements Runnable {
 
   private final ConfirmationGate gate;
 
+  /** The resend pace ({@link MqttLink.Builder#historyRate}); unlimited by default. */
+  private final Pacer pacer;
+
+  private final LongAdder paced = new LongAdder();
+
   /** How long a route held by a codec mismatch waits before it reads again. */
   static final long HOLD_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -142,8 +152,10 @@ final class HistoryRoute<T> implements Runnable {
       Function<? super T, String> topicOf,
       String cursorName,
       int maxInflight,
-      java.time.Duration replayWindow) {
+      java.time.Duration replayWindow,
+      int rate) {
     this.gate = new ConfirmationGate(replayWindow.toNanos());
+    this.pacer = new Pacer(rate, System.nanoTime());
     this.link = link;
     this.store = store;
     this.keys = List.copyOf(keys);
@@ -189,6 +201,7 @@ final class HistoryRoute<T> implements Runnable {
     counters.put(p + "resentAcked", resentAcked.sum());
     counters.put(p + "resentAckedLastOutage", resentAckedLastOutage);
     counters.put(p + "probes", probes.sum());
+    counters.put(p + "paced", paced.sum());
     counters.put(p + "position", position());
     long b = backlog();
     counters.put(p + "backlog", b);
@@ -246,14 +259,20 @@ final class HistoryRoute<T> implements Runnable {
       boolean progress = reap(window);
       progress |= retryHead(window);
       progress |= confirm(window);
+      boolean pacedOut = false;
       if (link.isConnected()
           && window.size() + draining.size() < maxInflight
           && System.nanoTime() - heldUntil >= 0) {
-        try {
-          progress |= fill(window);
-        } catch (Exception e) {
-          link.error("history '" + label + "': cannot read the store", e);
-          pause(500);
+        int permits = pacer.permits(System.nanoTime());
+        if (permits == 0) {
+          pacedOut = true;
+        } else {
+          try {
+            progress |= fill(window, permits);
+          } catch (Exception e) {
+            link.error("history '" + label + "': cannot read the store", e);
+            pause(500);
+          }
         }
       }
       windowSize = window.size();
@@ -263,14 +282,18 @@ final class HistoryRoute<T> implements Runnable {
         lastCommit = now;
       }
       if (!progress) {
-        idle(window);
+        if (pacedOut) {
+          awaitPace(window);
+        } else {
+          idle(window);
+        }
       }
     }
     // Closing: give outstanding messages until the close deadline to be acknowledged, and what is
     // old enough one last probe; commit only what is confirmed.
     while (System.nanoTime() - link.closeDeadline() < 0
         && link.connection() == seenConnection
-        && (!window.isEmpty() || gate.probeOutstanding() || gate.probeDue(System.nanoTime()))) {
+        && (!window.isEmpty() || gate.probeOutstanding() || gate.probeWanted(System.nanoTime()))) {
       reap(window);
       confirm(window);
       if (!window.isEmpty() && window.peekFirst().acked != null) {
@@ -279,6 +302,8 @@ final class HistoryRoute<T> implements Runnable {
         waitFor(probe, 20);
       } else if (!window.isEmpty()) {
         pause(20);
+      } else {
+        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // the next probe's turn
       }
     }
     windowSize = window.size();
@@ -425,9 +450,14 @@ final class HistoryRoute<T> implements Runnable {
   /** Sends the head again once its transient refusal's delay has passed. */
   private boolean retryHead(ArrayDeque<Pending> window) {
     Pending p = window.peekFirst();
-    if (p == null || p.acked != null || System.nanoTime() - p.retryAt < 0 || !link.isConnected()) {
+    long now = System.nanoTime();
+    if (p == null || p.acked != null || now - p.retryAt < 0 || !link.isConnected()) {
       return false;
     }
+    if (pacer.permits(now) == 0) {
+      return false; // the pace holds retries back too
+    }
+    pacer.sent(1, now);
     retried.increment();
     p.acked = send(p);
     return true;
@@ -464,11 +494,12 @@ final class HistoryRoute<T> implements Runnable {
    * Publishes the next page of durable entries from {@code next} while the window has room; true if
    * the read position moved (entries published, or only other keys' entries and gaps passed).
    */
-  private boolean fill(ArrayDeque<Pending> window) throws Exception {
+  private boolean fill(ArrayDeque<Pending> window, int permits) throws Exception {
     long from = next;
-    int room = maxInflight - window.size() - draining.size();
+    int room = Math.min(maxInflight - window.size() - draining.size(), permits);
     HistoryReader.Page page = reader.read(from, Math.min(READ_LIMIT, room));
     long end = page.end();
+    int published = 0;
     for (int i = 0; i < page.size(); i++) {
       StoredEntry e = page.entries().get(i);
       String mismatch = codecMismatch(e);
@@ -478,7 +509,9 @@ final class HistoryRoute<T> implements Runnable {
         break;
       }
       window.addLast(publish(e));
+      published++;
     }
+    pacer.sent(published, System.nanoTime());
     next = end;
     if (end != from && window.isEmpty()) {
       // only other keys' entries and gaps: acknowledged by definition
@@ -644,6 +677,30 @@ final class HistoryRoute<T> implements Runnable {
         link.error("history '" + label + "': store unavailable", e);
         pause(500);
       }
+    }
+  }
+
+  /**
+   * The pace holds the next publish back: waits until it may go (at most 20 ms), or for the head's
+   * acknowledgement if that comes first.
+   */
+  private void awaitPace(ArrayDeque<Pending> window) {
+    paced.increment();
+    long nanos = Math.min(pacer.nanosToNext(System.nanoTime()), 20_000_000L);
+    if (nanos <= 0) {
+      return;
+    }
+    Pending head = window.peekFirst();
+    if (head != null && head.acked != null && !head.acked.isDone()) {
+      try {
+        head.acked.get(nanos, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        // handled by reap()
+      }
+    } else {
+      java.util.concurrent.locks.LockSupport.parkNanos(nanos);
     }
   }
 

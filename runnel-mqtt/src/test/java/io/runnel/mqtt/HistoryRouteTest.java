@@ -61,6 +61,7 @@ class HistoryRouteTest {
     volatile boolean stopping;
     volatile long closeDeadline;
     final List<Long> published = new CopyOnWriteArrayList<>();
+    final List<Long> publishedAt = new CopyOnWriteArrayList<>();
     final Map<Long, AtomicInteger> attempts = new ConcurrentHashMap<>();
     final List<String> errors = new CopyOnWriteArrayList<>();
     volatile BiFunction<Long, Integer, CompletableFuture<Void>> broker =
@@ -122,6 +123,7 @@ class HistoryRouteTest {
     public CompletableFuture<Void> publish(
         String topic, byte[] payload, Qos qos, boolean retain, long sequence) {
       published.add(sequence);
+      publishedAt.add(System.nanoTime());
       int attempt = attempts.computeIfAbsent(sequence, s -> new AtomicInteger()).incrementAndGet();
       return broker.apply(sequence, attempt);
     }
@@ -145,13 +147,18 @@ class HistoryRouteTest {
 
   private HistoryRoute<Reading> route(int entries, Duration replayWindow, int maxInflight)
       throws Exception {
+    return route(entries, replayWindow, maxInflight, 0);
+  }
+
+  private HistoryRoute<Reading> route(int entries, Duration replayWindow, int maxInflight, int rate)
+      throws Exception {
     store = HistoryStore.open(StoreConfig.builder(tmp.resolve("store")).build());
     for (long i = 0; i < entries; i++) {
       store.append(READINGS, new Reading("h", i), JSON);
     }
     store.awaitDurable(store.sync(), Duration.ofSeconds(5));
     return new HistoryRoute<>(
-        link, store, List.of(READINGS), JSON, "t", null, "route", maxInflight, replayWindow);
+        link, store, List.of(READINGS), JSON, "t", null, "route", maxInflight, replayWindow, rate);
   }
 
   private void start(HistoryRoute<?> route) {
@@ -224,5 +231,36 @@ class HistoryRouteTest {
         () -> route.position() == 100,
         () -> counters(route) + " published " + link.published.size());
     assertThat(counter(route, "rewinds")).isEqualTo(1);
+  }
+
+  @Test
+  void aRateSpacesTheResendSoThatNoSpanCarriesMoreThanABurstBeyondTheRate() throws Exception {
+    link = new FakeLink(); // acknowledges at once: only the pace holds the route back
+    int rate = 200;
+    int entries = 300;
+    HistoryRoute<Reading> route = route(entries, Duration.ZERO, 256, rate);
+    long t0 = System.nanoTime();
+    start(route);
+    await("all published", WAIT, () -> link.published.size() >= entries, () -> counters(route));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    List<Long> at = link.publishedAt;
+    int burst = Pacer.burstOf(rate); // 10
+    // any span of d ns holds at most burst + d * rate / 1 s publishes (+1 for rounding)
+    for (int i = 0; i < at.size(); i++) {
+      for (int j = i + 1; j < at.size(); j++) {
+        long d = at.get(j) - at.get(i);
+        assertThat(j - i + 1L)
+            .as("publishes %d..%d within %d us", i, j, d / 1000)
+            .isLessThanOrEqualTo(burst + d * rate / 1_000_000_000L + 1);
+      }
+    }
+    // and the route keeps the pace, not slower: (300 - 10) / 200 s = 1.45 s, well under 3 s
+    assertThat(millis).isBetween(1_400L, 3_000L);
+    assertThat(counter(route, "paced")).isPositive();
+    await(
+        "everything committed",
+        WAIT,
+        () -> counter(route, "position") == entries,
+        () -> counters(route));
   }
 }

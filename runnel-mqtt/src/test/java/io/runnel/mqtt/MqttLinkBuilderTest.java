@@ -81,6 +81,7 @@ class MqttLinkBuilderTest {
     o.put("offlineQueueBytes(long)", b -> b.offlineQueueBytes(7));
     o.put("inboundQueueBytes(long)", b -> b.inboundQueueBytes(7));
     o.put("maxInflight(int)", b -> b.maxInflight(7));
+    o.put("historyRate(int)", b -> b.historyRate(7));
     o.put("sessionExpiry(Duration)", b -> b.sessionExpiry(Duration.ofMinutes(7)));
     o.put("keepAlive(Duration)", b -> b.keepAlive(Duration.ofSeconds(7)));
     o.put("replayWindow(Duration)", b -> b.replayWindow(Duration.ofSeconds(7)));
@@ -163,6 +164,7 @@ class MqttLinkBuilderTest {
         iae("offlineQueueBytes must be positive, got 0", () -> template().offlineQueueBytes(0)),
         iae("inboundQueueBytes must be positive, got -1", () -> template().inboundQueueBytes(-1)),
         iae("maxInflight must be positive, got 0", () -> template().maxInflight(0)),
+        iae("historyRate must not be negative, got -1", () -> template().historyRate(-1)),
         npe("sessionExpiry", () -> template().sessionExpiry(null)),
         iae(
             "sessionExpiry must not be negative, got PT-1S",

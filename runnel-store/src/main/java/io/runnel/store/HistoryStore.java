@@ -41,8 +41,11 @@ import java.util.function.BooleanSupplier;
  *
  * <ul>
  *   <li><b>Append</b> ({@link #append}) is thread-safe and costs the producer one hand-off into a
- *       bounded queue (no I/O, no encoding); it returns the value's sequence. When the queue is
- *       full the {@link OverflowPolicy} decides; each outcome is counted in {@link #stats()}.
+ *       bounded queue (no I/O, no encoding; the codec's {@link Codec#sizeHint size estimate}); it
+ *       returns the value's sequence. The queue is bounded in entries and in bytes ({@link
+ *       StoreConfig#queueCapacity()}, {@link StoreConfig#queueBytes()}); when either is reached the
+ *       {@link OverflowPolicy} decides; each outcome is counted in {@link #stats()}, those of the
+ *       byte bound also on their own.
  *   <li><b>Sequences</b> increase in append order. They are contiguous except where a value was
  *       dropped ({@link OverflowPolicy#dropOldest()}) or could not be encoded.
  *   <li><b>Durability</b>: {@link #durableSequence()} is the highest sequence such that every entry
@@ -112,7 +115,7 @@ public final class HistoryStore implements AutoCloseable {
     }
     this.segments = new SegmentList(recovered.segments());
     long next = recovered.nextSequence();
-    this.queue = new HandoffQueue(config.queueCapacity(), next);
+    this.queue = new HandoffQueue(config.queueCapacity(), next, config.queueBytes());
     this.durable = new DurableSequence(dir, next - 1);
     cursors.load();
     this.retention =
@@ -256,6 +259,11 @@ public final class HistoryStore implements AutoCloseable {
     return queue.droppedFor(key.id());
   }
 
+  /** Of {@link #droppedFor}, the values dropped because of the queue's byte bound. */
+  public long droppedOverBytesFor(RecordKey key) {
+    return queue.droppedOverBytesFor(key.id());
+  }
+
   /** The highest sequence the writer has handed to the OS (visible to queries). */
   public long writtenSequence() {
     return writer.writtenSequence();
@@ -368,7 +376,7 @@ public final class HistoryStore implements AutoCloseable {
 
   /** The store's counters now. */
   public StoreStats stats() {
-    long[] q = new long[6];
+    long[] q = new long[HandoffQueue.STATS];
     queue.fillStats(q);
     long total = 0;
     List<Segment> segs = segments.current();
@@ -394,7 +402,12 @@ public final class HistoryStore implements AutoCloseable {
         recovery.damagedBytes(),
         recovery.tornTailBytes(),
         retention.segmentsDeleted(),
-        retention.cursorOverruns());
+        retention.cursorOverruns(),
+        q[6],
+        q[7],
+        q[8],
+        q[9],
+        q[10]);
   }
 
   /** The store's directory. */

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What {@link HistoryStore#append} does when the hand-off queue is full. Every outcome other than
- * success is counted in {@link StoreStats}; none blocks without bound.
+ * What {@link HistoryStore#append} does when the hand-off queue is full: when the value would pass
+ * either of its bounds, entries ({@link StoreConfig#queueCapacity()}) or bytes ({@link
+ * StoreConfig#queueBytes()}). The policies act alike on both bounds. Every outcome other than
+ * success is counted in {@link StoreStats} (those of the byte bound also on their own); none blocks
+ * without bound.
  */
 public sealed interface OverflowPolicy {
 
@@ -25,7 +28,10 @@ public sealed interface OverflowPolicy {
    * a batch out of the queue (the room it makes is not reusable yet; microseconds) or while another
    * producer has been making room for ~10 µs. A dropped queued value's sequence becomes a gap in
    * the history; every drop is counted ({@code droppedOldest} in {@link StoreStats}, and per key by
-   * {@link HistoryStore#droppedFor}).
+   * {@link HistoryStore#droppedFor}). When the byte bound is what is full, as many of the oldest
+   * droppable values (among the oldest 64) go as make room for the new one; if they cannot, only
+   * the new value is dropped (counted as well as {@code droppedOverBytes}, per key by {@link
+   * HistoryStore#droppedOverBytesFor}).
    */
   static OverflowPolicy dropOldest() {
     return DropOldest.INSTANCE;

@@ -38,7 +38,11 @@ import java.util.concurrent.atomic.LongAdder;
  *       counted as {@code persist.rejected}.
  * </ul>
  *
- * <p>{@link OverflowPolicy#fail()} throws at once.
+ * <p>{@link OverflowPolicy#fail()} throws at once. The queue is full when either of its bounds is
+ * reached, entries or bytes ({@link StoreConfig#queueBytes}: large values such as camera frames
+ * reach it first); the counters {@code persist.rejectedOverBytes} and {@code
+ * persist.droppedOverBytes} say how many of {@code rejected} and {@code dropped} the byte bound
+ * caused.
  *
  * <p><b>A failing store degrades the history, never the pipeline.</b> When the store cannot take a
  * value for another reason than a full queue (it was closed, or its writer failed: disk full, I/O
@@ -74,6 +78,7 @@ public final class Persist<T> implements RecordHook<T> {
   private volatile HistoryStore.Appender<T> appender;
   private final LongAdder appended = new LongAdder();
   private final LongAdder rejected = new LongAdder();
+  private final LongAdder rejectedOverBytes = new LongAdder();
   private final LongAdder failed = new LongAdder();
 
   /** A failed or closed store is logged 3 times at once, then once a minute. */
@@ -177,6 +182,9 @@ public final class Persist<T> implements RecordHook<T> {
       a.append(value);
     } catch (StoreFullException e) {
       rejected.increment(); // fail() or waitUpTo: the producer is told, as documented
+      if (e.overBytes()) {
+        rejectedOverBytes.increment();
+      }
       throw e;
     } catch (StoreException e) {
       failed.increment();
@@ -203,13 +211,18 @@ public final class Persist<T> implements RecordHook<T> {
   public Map<String, Long> counters() {
     HistoryStore.Appender<T> a = appender;
     long dropped = a == null ? 0 : store.droppedFor(a.key());
+    long droppedOverBytes = a == null ? 0 : store.droppedOverBytesFor(a.key());
     return Map.of(
         "appended",
         appended.sum(),
         "rejected",
         rejected.sum(),
+        "rejectedOverBytes",
+        rejectedOverBytes.sum(),
         "dropped",
         dropped,
+        "droppedOverBytes",
+        droppedOverBytes,
         "failed",
         failed.sum());
   }

@@ -20,10 +20,14 @@ public final class StoreConfig {
   /** The default overflow wait: 100 ms, then {@link StoreFullException}. */
   public static final Duration DEFAULT_WAIT = Duration.ofMillis(100);
 
+  /** The default byte bound of the hand-off queue: 64 MiB. */
+  public static final long DEFAULT_QUEUE_BYTES = 64L << 20;
+
   private final Path directory;
   private final Durability durability;
   private final OverflowPolicy overflow;
   private final int queueCapacity;
+  private final long queueBytes;
   private final long segmentBytes;
   private final int indexInterval;
   private final Retention retention;
@@ -35,6 +39,7 @@ public final class StoreConfig {
     this.durability = b.durability;
     this.overflow = b.overflow;
     this.queueCapacity = b.queueCapacity;
+    this.queueBytes = b.queueBytes;
     this.segmentBytes = b.segmentBytes;
     this.indexInterval = b.indexInterval;
     this.retention = b.retention;
@@ -60,6 +65,11 @@ public final class StoreConfig {
 
   public int queueCapacity() {
     return queueCapacity;
+  }
+
+  /** The hand-off queue's byte bound; see {@link Builder#queueBytes(long)}. */
+  public long queueBytes() {
+    return queueBytes;
   }
 
   public long segmentBytes() {
@@ -91,6 +101,7 @@ public final class StoreConfig {
     private Durability durability = Durability.everyBatch();
     private OverflowPolicy overflow = OverflowPolicy.waitUpTo(DEFAULT_WAIT);
     private int queueCapacity = 8192;
+    private long queueBytes = DEFAULT_QUEUE_BYTES;
     private long segmentBytes = 64L << 20;
     private int indexInterval = 64;
     private Retention retention = Retention.keepAll();
@@ -106,6 +117,7 @@ public final class StoreConfig {
       this.durability = o.durability;
       this.overflow = o.overflow;
       this.queueCapacity = o.queueCapacity;
+      this.queueBytes = o.queueBytes;
       this.segmentBytes = o.segmentBytes;
       this.indexInterval = o.indexInterval;
       this.retention = o.retention;
@@ -131,12 +143,33 @@ public final class StoreConfig {
 
     /**
      * Entries the hand-off queue holds; rounded up to a power of two; default 8192, at most 2^24.
+     * The queue is bounded in bytes too ({@link #queueBytes}): whichever bound is reached first
+     * makes it full.
      */
     public Builder queueCapacity(int capacity) {
       Checks.positive("queueCapacity", capacity);
       Checks.notAbove("queueCapacity", capacity, "2^24", 1 << 24);
       Builder b = new Builder(this);
       b.queueCapacity = capacity;
+      return b;
+    }
+
+    /**
+     * Bytes the hand-off queue holds at most (default 64 MiB, at least 64 KiB): values are queued
+     * unencoded, so this bounds the memory that large values (camera frames, blobs) can pin while
+     * the writer is behind. Each queued value accounts for its codec's size estimate ({@link
+     * io.runnel.codec.Codec#sizeHint}, taken on the producer's thread: exact for {@code byte[]}, an
+     * upper bound for {@link io.runnel.codec.RecordCodec} but for non-ASCII text, nothing for a
+     * codec that cannot tell, such as {@code JsonCodec}) plus 64 bytes of bookkeeping. When a value
+     * would pass the bound the overflow policy acts as for a full queue of entries; each such
+     * outcome is also counted on its own ({@code ...OverBytes} in {@link StoreStats}). A value
+     * larger than the whole bound is refused at once (dropped under drop-oldest): keep the bound
+     * above the largest value (the store takes entries up to 16 MiB).
+     */
+    public Builder queueBytes(long bytes) {
+      Checks.atLeast("queueBytes", bytes, 64 << 10);
+      Builder b = new Builder(this);
+      b.queueBytes = bytes;
       return b;
     }
 

@@ -20,7 +20,8 @@
  *   <tr><th>class</th><th>thread</th><th>owns</th></tr>
  *   <tr><td>{@link io.runnel.store.wal.HandoffQueue}</td><td>producers (any thread, lock-free:
  *       a CAS on the tail) and the writer (a CAS on the head), cursors padded apart in {@code
- *       HandoffCursors}</td><td>the queued values, sequence assignment, overflow policy</td></tr>
+ *       HandoffCursors}</td><td>the queued values and their bytes (two bounds), sequence
+ *       assignment, overflow policy</td></tr>
  *   <tr><td>{@link io.runnel.store.wal.SegmentWriter}</td><td>the writer thread (one per
  *       store)</td><td>the active segment file and position, the frame buffer, group commit and
  *       the fsync policy, segment rolls</td></tr>
@@ -61,9 +62,12 @@
  *       directory the store creates is followed by a directory force before anything relies on it.
  *   <li>Retention never deletes the active segment, and deletes a segment a cursor has not passed
  *       only when the size limit forces it (counted and logged).
- *   <li>The append path is one {@link io.runnel.store.wal.HandoffQueue#offer}: no lock, no I/O, no
- *       encoding, no thread wake-up (except when the queue is half full); a producer never waits
- *       for the writer (only {@code waitUpTo} on a full queue waits, for room).
+ *   <li>The append path is the codec's size estimate and one {@link
+ *       io.runnel.store.wal.HandoffQueue#offer}: no lock, no I/O, no encoding, no thread wake-up
+ *       (except when the queue is half full, by entries or bytes); a producer never waits for the
+ *       writer (only {@code waitUpTo} on a full queue waits, for room).
+ *   <li>The queue never holds more than its entry bound, nor more bytes (as the entries account for
+ *       them) than its byte bound.
  * </ul>
  */
 package io.runnel.store.wal;
