@@ -29,9 +29,9 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * and the one it evicts.
  *
  * <p>Every entry states its bytes ({@code Pending(key, ts, value, codec, bytes)}), so the bounds
- * are small numbers; the entry bound is out of the way except in scenario 2 of {@link
- * MakeRoomVsDrain}. Each value has a key of its own, so the per-key counters tell what happened to
- * that very value. Its status, computed by the arbiter after it drained the rest:
+ * are small numbers; the entry bound is out of the way except in scenario 2 of {@link MakeRoom}.
+ * Each value has a key of its own, so the per-key counters tell what happened to that very value.
+ * Its status, computed by the arbiter after it drained the rest:
  *
  * <ul>
  *   <li>1: consumed (taken by a drain) exactly once;
@@ -63,10 +63,10 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * </ul>
  *
  * <p>Two tests: {@link ReserveVsReserve} (two producers' reservations vs the writer's release) and
- * {@link MakeRoomVsDrain} (drop-oldest's eviction and compaction vs the writer's drain). Every
- * non-zero accounting field is FORBIDDEN. Two actors (see the package comment): a producer, and the
- * "writer", which drains once (and in {@link ReserveVsReserve} then offers too); the arbiter drains
- * what is left.
+ * {@link MakeRoom} (drop-oldest's eviction and compaction vs the writer's drain or a second
+ * dropper). Every non-zero accounting field is FORBIDDEN. Two actors (see the package comment): a
+ * producer, and the "writer", which drains once (and in {@link ReserveVsReserve} then offers too);
+ * the arbiter drains what is left.
  */
 public class HandoffBytesVsDrain {
 
@@ -313,12 +313,14 @@ public class HandoffBytesVsDrain {
   }
 
   /**
-   * Drop-oldest making room vs the writer's drain, for either bound. Two scenarios in one test (a
-   * state picks the next one, alternately): each jcstress test costs a fixed ~25 s in CI's quick
-   * mode, whatever it checks, and both share their actors. The producer offers 4 under drop-oldest
-   * while the writer samples the queued bytes, drains once and samples again. The values that are
-   * not droppable are never dropped, the survivors keep their order, and the queued bytes never
-   * pass 100. Result: (scenario, statuses of 0..4, the writer's batch, byte accounting).
+   * Drop-oldest making room, racing the writer's drain or a second dropper. Three scenarios in one
+   * test (each state takes the next one, in turn): every jcstress test costs a fixed ~25 s in CI's
+   * quick mode whatever it checks, and the scenarios share their actors. In scenarios 1 and 2 the
+   * producer offers 4 under drop-oldest while the writer samples the queued bytes, drains once and
+   * samples again; in scenario 3 the second actor offers a value instead of draining. The values
+   * that are not droppable are never dropped, the oldest droppable ones go first, the survivors
+   * keep their order, and the queued bytes never pass 100. Result: (scenario, statuses of 0..4, the
+   * writer's batch, byte accounting).
    *
    * <p>Scenario 1, <b>eviction under the byte bound</b>: capacity 8, bound 100 bytes; queued: 0 (20
    * bytes, drop-oldest), 1 (20, waitUpTo), 2 (20, drop-oldest), 3 (20, waitUpTo): 80 bytes; 4
@@ -332,17 +334,24 @@ public class HandoffBytesVsDrain {
    * exactly with 1's bytes credited (80 + 40 - 20 = 100); or the writer makes room first; or 4 is
    * dropped on arrival while the writer takes its batch out.
    *
+   * <p>Scenario 3, <b>two droppers under the byte bound</b>, no writer: capacity 8, bound 100
+   * bytes; queued: 0, 1, 2 (30 bytes each, drop-oldest): 90 bytes. The producer offers 3 and the
+   * other actor 4 (30 each, drop-oldest): each needs 20 bytes more, so each arrival evicts the
+   * oldest droppable value (two evictions in all: 0 and 1, never 2), whichever order the
+   * reservations and evictions interleave in; a dropper that finds the other one compacting for
+   * long (~256 spins) drops its own value instead, and then only 0 goes.
+   *
    * <p><b>Fails on the store as of commit ea1b99e (a store bug, not a test bug):</b> {@code 2, 1,
-   * 2, 1, 1, 1, 4, 32}, in roughly 0.5% of the samples of scenario 2 in a quick run (never seen in
-   * sanity mode). The compaction reserves the new value's bytes ({@code claimedBytes += 40},
-   * checked with the victim's 20 credited) but adds the victim's bytes to {@code releasedBytes}
-   * only after its claim of the tail, so in between the count is 120 of a 100-byte bound, and
-   * {@code fillStats} ({@code StoreStats.queuedBytes}) shows it: the transient overshoot that
-   * decision 014 says the CAS loop was chosen to avoid. The entries themselves never pass the bound
-   * (the victim is gone before the new value is in). A fix in {@code HandoffQueue.dropOldest}:
-   * settle the difference in the one CAS ({@code claimedBytes += p.bytes - gone.bytes}, adding
-   * nothing to {@code releasedBytes}), or add the victim's bytes to {@code releasedBytes} before
-   * reserving and take them back if the reservation fails.
+   * 2, 1, 1, 1, 4, 32}, in about 2% of scenario 2's samples in a quick run (0.8% of the test's;
+   * never in sanity mode). The compaction reserves the new value's bytes ({@code claimedBytes +=
+   * 40}, checked with the victim's 20 credited) but adds the victim's bytes to {@code
+   * releasedBytes} only after its claim of the tail, so in between the count is 120 of a 100-byte
+   * bound, and {@code fillStats} ({@code StoreStats.queuedBytes}) shows it: the transient overshoot
+   * that decision 014 says the CAS loop was chosen to avoid. The entries themselves never pass the
+   * bound (the victim is gone before the new value is in). A fix in {@code
+   * HandoffQueue.dropOldest}: settle the difference in the one CAS ({@code claimedBytes += p.bytes
+   * - gone.bytes}, adding nothing to {@code releasedBytes}), or add the victim's bytes to {@code
+   * releasedBytes} before reserving and take them back if the reservation fails.
    */
   @JCStressTest
   @Outcome(
@@ -370,6 +379,14 @@ public class HandoffBytesVsDrain {
       expect = ACCEPTABLE_INTERESTING,
       desc = "entries: 4 dropped on arrival: the writer was taking its batch out")
   @Outcome(
+      id = "3, 3, 3, 1, 1, 1, 0, 0",
+      expect = ACCEPTABLE,
+      desc = "droppers: each evicted the oldest droppable value (0, then 1); 2, 3, 4 kept")
+  @Outcome(
+      id = {"3, 3, 1, 1, 3, 1, 0, 0", "3, 3, 1, 1, 1, 3, 0, 0"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc = "droppers: one gave up on the other's long compaction and dropped its own value")
+  @Outcome(
       id = "2, 1, 2, 1, 1, 1, 4, 32",
       expect = FORBIDDEN,
       desc = "STORE BUG: queued bytes passed the bound inside the compaction (see javadoc)")
@@ -378,39 +395,64 @@ public class HandoffBytesVsDrain {
       desc =
           "wrong or too few dropped, both fates, lost, miscounted, torn, order, bytes passed or left")
   @State
-  public static class MakeRoomVsDrain extends Harness {
+  public static class MakeRoom extends Harness {
     static final int BYTES = 1;
     static final int ENTRIES = 2;
+    static final int DROPPERS = 3;
     private static final AtomicInteger NEXT = new AtomicInteger();
 
     final int scenario;
-    final long newBytes;
+    final int mine;
+    final long myBytes;
 
-    public MakeRoomVsDrain() {
-      this((NEXT.getAndIncrement() & 1) == 0 ? BYTES : ENTRIES);
+    public MakeRoom() {
+      this(1 + Math.floorMod(NEXT.getAndIncrement(), 3));
     }
 
-    private MakeRoomVsDrain(int scenario) {
-      super(scenario == BYTES ? 8 : 4, 100, 5);
+    private MakeRoom(int scenario) {
+      super(scenario == ENTRIES ? 4 : 8, 100, 5);
       this.scenario = scenario;
-      for (int i = 0; i < 4; i++) {
-        boolean droppable = scenario == BYTES ? i % 2 == 0 : i == 1;
-        offer(i, 20, droppable ? DROP : WAIT);
+      switch (scenario) {
+        case BYTES -> {
+          for (int i = 0; i < 4; i++) {
+            offer(i, 20, i % 2 == 0 ? DROP : WAIT);
+          }
+          mine = 4;
+          myBytes = 50;
+        }
+        case ENTRIES -> {
+          for (int i = 0; i < 4; i++) {
+            offer(i, 20, i == 1 ? DROP : WAIT);
+          }
+          mine = 4;
+          myBytes = 40;
+        }
+        default -> {
+          for (int i = 0; i < 3; i++) {
+            offer(i, 30, DROP);
+          }
+          mine = 3;
+          myBytes = 30;
+        }
       }
-      newBytes = scenario == BYTES ? 50 : 40;
     }
 
     @Actor
     public void producer() {
-      offer(4, newBytes, DROP);
+      offer(mine, myBytes, DROP);
       sampleA();
     }
 
     @Actor
     public void writer() {
-      sampleB();
-      drainOnce();
-      sampleB();
+      if (scenario == DROPPERS) {
+        offer(4, 30, DROP);
+        sampleB();
+      } else {
+        sampleB();
+        drainOnce();
+        sampleB();
+      }
     }
 
     @Arbiter
