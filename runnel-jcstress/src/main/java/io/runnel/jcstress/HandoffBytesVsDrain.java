@@ -265,9 +265,10 @@ public class HandoffBytesVsDrain {
    * Bound 100 bytes; X (value 0, 60 bytes, policy fail) is queued. The producer offers A (value 1,
    * 60 bytes, fail); the writer drains once (X), then offers B (value 2, 60 bytes, drop-oldest). A
    * fits only after the writer released X's bytes, and then B does not; B cannot evict A (A is not
-   * droppable), so it is dropped on arrival. Neither may be refused when the other is not in the
-   * queue: B follows the writer's own release, so B is refused only if A holds the bytes. Result:
-   * (status of X, of A, of B, the writer's batch, byte accounting).
+   * droppable), so it is dropped on arrival. Both turned away is forbidden: B follows the writer's
+   * own release of X, so B is dropped only if A holds the bytes; both accepted (120 bytes queued at
+   * once) is forbidden too, and so is X sharing the writer's batch with A. Result: (status of X, of
+   * A, of B, the writer's batch, byte accounting).
    */
   @JCStressTest
   @Outcome(
