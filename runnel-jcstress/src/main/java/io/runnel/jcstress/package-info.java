@@ -7,11 +7,14 @@
  * recv} and {@code ReaderGroup.await}: {@link io.runnel.jcstress.RecvVsProduce}, {@link
  * io.runnel.jcstress.RecvVsClose}, {@link io.runnel.jcstress.GroupAwait}).
  *
- * <p>One white-box test reaches into a module's internals: {@link
+ * <p>Two white-box test classes reach into a module's internals: {@link
  * io.runnel.jcstress.HandoffVsDrain} checks the history store's lock-free hand-off queue ({@code
  * io.runnel.store.wal.HandoffQueue}: claims, publication, the writer's batch take, drop-oldest
  * compaction) directly, because through {@code HistoryStore} a writer thread and a disk would stand
- * between the racing steps. {@code ModuleBoundaryTest} allows exactly that use.
+ * between the racing steps; {@link io.runnel.jcstress.HandoffBytesVsDrain} checks its byte bound
+ * (the producers' byte reservations, the writer's release of them, eviction and compaction under
+ * the bound, and that the byte count ends at exactly 0). {@code ModuleBoundaryTest} allows exactly
+ * that use.
  *
  * <p>Every test produces values that carry their sequence number ({@link io.runnel.jcstress.Val}),
  * so a reader's observations can be checked against the known production order; {@link
