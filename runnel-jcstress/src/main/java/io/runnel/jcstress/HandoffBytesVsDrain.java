@@ -342,17 +342,13 @@ public class HandoffBytesVsDrain {
    * reservations and evictions interleave in; a dropper that finds the other one compacting for
    * long (~256 spins) drops its own value instead, and then only 0 goes.
    *
-   * <p><b>Fails on the store as of commit ea1b99e (a store bug, not a test bug):</b> {@code 2, 1,
-   * 2, 1, 1, 1, 4, 32}, in about 2% of scenario 2's samples in a quick run (0.8% of the test's;
-   * never in sanity mode). The compaction reserves the new value's bytes ({@code claimedBytes +=
-   * 40}, checked with the victim's 20 credited) but adds the victim's bytes to {@code
-   * releasedBytes} only after its claim of the tail, so in between the count is 120 of a 100-byte
-   * bound, and {@code fillStats} ({@code StoreStats.queuedBytes}) shows it: the transient overshoot
-   * that decision 014 says the CAS loop was chosen to avoid. The entries themselves never pass the
-   * bound (the victim is gone before the new value is in). A fix in {@code
-   * HandoffQueue.dropOldest}: settle the difference in the one CAS ({@code claimedBytes += p.bytes
-   * - gone.bytes}, adding nothing to {@code releasedBytes}), or add the victim's bytes to {@code
-   * releasedBytes} before reserving and take them back if the reservation fails.
+   * <p><b>Found a store bug</b> (fixed): {@code 2, 1, 2, 1, 1, 1, 4, 32}, in about 2% of scenario
+   * 2's samples in a quick run (never in sanity mode). The compaction reserved the new value's
+   * bytes ({@code claimedBytes += 40}, checked with the victim's 20 credited) but added the
+   * victim's bytes to {@code releasedBytes} only after its claim of the tail, so in between the
+   * count was 120 of a 100-byte bound, and {@code fillStats} ({@code StoreStats.queuedBytes})
+   * showed it. The compaction now settles the difference in its one CAS ({@code claimedBytes +=
+   * p.bytes - gone.bytes}); the outcome stays FORBIDDEN.
    */
   @JCStressTest
   @Outcome(
@@ -390,7 +386,7 @@ public class HandoffBytesVsDrain {
   @Outcome(
       id = "2, 1, 2, 1, 1, 1, 4, 32",
       expect = FORBIDDEN,
-      desc = "STORE BUG: queued bytes passed the bound inside the compaction (see javadoc)")
+      desc = "queued bytes passed the bound inside the compaction (a fixed store bug, see javadoc)")
   @Outcome(
       expect = FORBIDDEN,
       desc =

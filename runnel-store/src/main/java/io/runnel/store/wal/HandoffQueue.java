@@ -97,7 +97,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * the other entries of that range up past them (order and sequences kept), nulls the freed slots at
  * the bottom and releases them; then it claims as usual. The count-bound compaction is unchanged
  * but for the bytes: it evicts one entry, inserts the new one in its place and adds the difference
- * of their bytes (if that would pass the bound, the new value is dropped instead). A producer
+ * of their bytes to {@code claimedBytes} in one CAS (if that would pass the bound, the new value is
+ * dropped instead); the evicted entry's bytes never reach {@code releasedBytes}. A producer
  * reserves bytes only once it saw room for an entry, so a drop from a queue full of entries costs
  * no atomic operation on the bytes.
  *
@@ -415,8 +416,11 @@ public final class HandoffQueue extends HandoffCursors.Pad4 {
   }
 
   /**
-   * Like {@link #reserve(long)} for an entry that replaces one of {@code credit} bytes (which the
-   * caller then adds to {@code releasedBytes}).
+   * Like {@link #reserve(long)} for an entry that replaces one of {@code credit} bytes: adds the
+   * difference {@code n - credit} to {@code claimedBytes} in one step (the replaced entry's bytes
+   * are not added to {@code releasedBytes}), so the queued bytes go from the old total straight to
+   * the new one and are never seen above the bound in between (jcstress {@code
+   * HandoffBytesVsDrain.MakeRoom}, scenario 2).
    */
   private long reserve(long n, long credit) {
     while (true) {
@@ -426,7 +430,7 @@ public final class HandoffQueue extends HandoffCursors.Pad4 {
       if (after > maxBytes) {
         return -1;
       }
-      if (CLAIMED_BYTES.compareAndSet(this, cb, cb + n)) {
+      if (CLAIMED_BYTES.compareAndSet(this, cb, cb + n - credit)) {
         return after;
       }
     }
@@ -566,10 +570,9 @@ public final class HandoffQueue extends HandoffCursors.Pad4 {
       }
       // t == h + capacity and no one else can claim it (the queue is full); only close races us
       if (!TAIL.compareAndSet(this, t, t + 1)) {
-        unreserve(p.bytes);
+        unreserve(p.bytes - gone.bytes);
         throw new StoreException(closedReason);
       }
-      released(gone.bytes);
       for (int k = victim; k > 0; k--) {
         ring[(int) (h + k) & mask] = ring[(int) (h + k - 1) & mask];
       }
