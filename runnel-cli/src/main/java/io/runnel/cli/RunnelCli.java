@@ -89,8 +89,13 @@ public final class RunnelCli implements Runnable {
 
   /** Runs the CLI and exits with its exit code. */
   public static void main(String[] args) {
+    // on the file descriptor, not on System.out: a PrintStream hides a closed pipe (`| head`)
+    // from PrintWriter.checkError, and the streaming commands stop on it
     PrintWriter out =
-        new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        new PrintWriter(
+            new java.io.OutputStreamWriter(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), StandardCharsets.UTF_8),
+            true);
     PrintWriter err =
         new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     int code = execute(args, out, err);

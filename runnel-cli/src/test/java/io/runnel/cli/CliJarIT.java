@@ -60,6 +60,31 @@ class CliJarIT {
   }
 
   @Test
+  void echoEndsWhenItsReaderGoesAway() throws Exception {
+    // `runnel echo cli.tick | head -2`: the pipe closes, echo must not run on for ever
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            JarProcess.command(
+                java.util.List.of(
+                    "echo", "cli.tick", "--url", p.url, "--token-file", p.tokenFile.toString())));
+    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process echo = pb.start();
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(new java.io.InputStreamReader(echo.getInputStream()));
+      assertThat(lines.readLine()).contains("\"n\"");
+      assertThat(lines.readLine()).contains("\"n\"");
+      echo.getInputStream().close();
+      assertThat(echo.waitFor(20, java.util.concurrent.TimeUnit.SECONDS))
+          .as("echo ended after its stdout closed")
+          .isTrue();
+      assertThat(echo.exitValue()).isZero();
+    } finally {
+      echo.destroyForcibly();
+    }
+  }
+
+  @Test
   void errorsAreOneLineWithTheirExitCode() throws Exception {
     CliRun badKey =
         JarProcess.run(

@@ -104,7 +104,9 @@ public final class EchoCommand extends RemoteCommand {
           // a notification of a later protocol revision: not for this command
         }
       }
-      out().flush();
+      if (out().checkError()) {
+        return 0; // the reader of our output went away (`| head`): stop like any Unix filter
+      }
     }
     try {
       client.call("unwatch", Render.JSON.createObjectNode().set("sub", sub));

@@ -69,7 +69,9 @@ public final class HzCommand extends RemoteCommand {
       long now = System.nanoTime();
       if (now >= next) {
         out().println(report(missed));
-        out().flush();
+        if (out().checkError()) {
+          return 0; // the reader of our output went away
+        }
         printed++;
         next += every.toNanos();
         continue;

@@ -91,7 +91,9 @@ public final class QueryCommand extends RemoteCommand {
         }
         printed++;
       }
-      out().flush();
+      if (out().checkError()) {
+        return 0; // the reader of our output went away: fetch no more pages
+      }
       JsonNode next = result.get("next");
       if (next == null || next.isNull()) {
         return 0;

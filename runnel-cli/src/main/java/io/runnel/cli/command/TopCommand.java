@@ -47,7 +47,9 @@ public final class TopCommand extends RemoteCommand {
       } else {
         frame(out(), client.hello(), snapshot);
       }
-      out().flush();
+      if (out().checkError()) {
+        return 0; // the reader of our output went away
+      }
       if (i + 1 < limit) {
         try {
           Thread.sleep(every); // the refresh period itself, not a synchronisation

@@ -54,6 +54,13 @@ public final class RemoteClient implements AutoCloseable {
       new ArrayBlockingQueue<>(NOTIFICATION_QUEUE);
   private final AtomicLong badMessages = new AtomicLong();
   private volatile String closedWhy;
+
+  private final java.util.concurrent.CountDownLatch closedLatch =
+      new java.util.concurrent.CountDownLatch(1);
+
+  /** The message of an error without id, which the server sends just before it closes. */
+  private volatile String lastNotice;
+
   private volatile Transport transport;
   private JsonNode hello;
 
@@ -138,7 +145,15 @@ public final class RemoteClient implements AutoCloseable {
       if (why != null) {
         throw RemoteException.transport(RemoteException.CLOSED_CONNECTION, why);
       }
-      transport.send(req.toString(), wait);
+      try {
+        transport.send(req.toString(), wait);
+      } catch (RemoteException e) {
+        // a server that refuses us writes why and closes: say why, not that the write failed
+        if (closedLatch.await(1, TimeUnit.SECONDS) && closedWhy != null) {
+          throw RemoteException.transport(RemoteException.CLOSED_CONNECTION, closedWhy);
+        }
+        throw e;
+      }
       JsonNode response = answer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
       JsonNode error = response.get("error");
       if (error != null && !error.isNull()) {
@@ -280,15 +295,14 @@ public final class RemoteClient implements AutoCloseable {
         CompletableFuture<JsonNode> f = id.canConvertToLong() ? pending.get(id.asLong()) : null;
         if (f != null) {
           f.complete(m);
-        } else if (id.isNull() || !id.canConvertToLong()) {
-          badMessages.incrementAndGet();
+        } else if (!id.canConvertToLong()) {
+          badMessages.incrementAndGet(); // this client only sends numeric ids
         }
         // else: the answer to a request whose caller gave up waiting
         return;
       }
-      if (m.has("error")) { // an error without id, e.g. message_too_big before a close
-        JsonNode e = m.get("error");
-        closedWhy = e.path("message").asText("the server reported an error");
+      if (m.has("error")) { // an error without id (too_many_connections, ...): a close follows
+        lastNotice = m.get("error").path("message").asText("the server reported an error");
         return;
       }
       JsonNode method = m.get("method");
@@ -306,8 +320,10 @@ public final class RemoteClient implements AutoCloseable {
     @Override
     public void closed(String why) {
       if (closedWhy == null) {
-        closedWhy = why;
+        String notice = lastNotice;
+        closedWhy = notice == null ? why : notice + " (" + why + ")";
       }
+      closedLatch.countDown();
       RemoteException gone =
           RemoteException.transport(RemoteException.CLOSED_CONNECTION, closedWhy);
       pending.values().forEach(f -> f.completeExceptionally(gone));

@@ -92,6 +92,9 @@ final class UnixSocketTransport implements Transport {
             guard.isDone()
                 ? "the server did not take a message within " + timeout + "; connection closed"
                 : "the connection to " + path + " closed");
+      } catch (java.nio.channels.ClosedChannelException e) {
+        throw RemoteException.transport(
+            RemoteException.CLOSED_CONNECTION, "the connection to " + path + " is closed");
       } catch (IOException e) {
         throw RemoteException.transport(
             RemoteException.CLOSED_CONNECTION, "sending to " + path + " failed: " + e.getMessage());

@@ -121,7 +121,9 @@ public final class StoreDumpCommand implements Callable<Integer> {
           }
           printed++;
         }
-        out.flush();
+        if (out.checkError()) {
+          return 0; // the reader of our output went away
+        }
         if (page.size() < PAGE) {
           break;
         }
