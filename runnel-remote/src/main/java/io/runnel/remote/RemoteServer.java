@@ -148,6 +148,7 @@ public final class RemoteServer implements AutoCloseable {
     private int maxPageEntries = 10_000;
     private Duration authTimeout = Duration.ofSeconds(5);
     private Duration sendTimeout = Duration.ofSeconds(10);
+    private Duration idleTimeout = Duration.ofMinutes(10);
     private int outboundQueue = 64;
     private List<HttpEndpoint> httpEndpoints = List.of();
 
@@ -177,6 +178,7 @@ public final class RemoteServer implements AutoCloseable {
       b.maxPageEntries = maxPageEntries;
       b.authTimeout = authTimeout;
       b.sendTimeout = sendTimeout;
+      b.idleTimeout = idleTimeout;
       b.outboundQueue = outboundQueue;
       b.httpEndpoints = httpEndpoints;
       return b;
@@ -377,6 +379,18 @@ public final class RemoteServer implements AutoCloseable {
       return b;
     }
 
+    /**
+     * How long a WebSocket may go without a frame in either direction before it is closed (default
+     * 10 min): what frees the slot of a client that vanished without closing. {@code hello}
+     * announces it ({@code limits.idleTimeoutMillis}) so that a client on a quiet watch can ping in
+     * time, as {@code runnel cli} does at a third of it.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      Builder b = copy();
+      b.idleTimeout = Checks.positive("idleTimeout", timeout);
+      return b;
+    }
+
     /** Responses queued per connection before the client counts as not reading (default 64). */
     public Builder outboundQueue(int n) {
       Builder b = copy();
@@ -473,7 +487,8 @@ public final class RemoteServer implements AutoCloseable {
                   maxPageEntries,
                   authTimeout,
                   sendTimeout,
-                  outboundQueue),
+                  outboundQueue,
+                  idleTimeout),
               httpEndpoints);
       return new RemoteServer(new ServerRuntime(runnel, config));
     }

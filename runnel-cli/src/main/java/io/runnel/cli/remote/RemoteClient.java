@@ -94,6 +94,11 @@ public final class RemoteClient implements AutoCloseable {
       if (rps > 0) {
         c.pacer = new Pacer(rps);
       }
+      long idle = c.hello.path("limits").path("idleTimeoutMillis").asLong(0);
+      if (idle > 0) {
+        // a quiet watch sends nothing for long: ping well before the server's idle timeout
+        c.transport.keepAlive(Duration.ofMillis(Math.max(100, idle / 3)));
+      }
     } catch (RemoteException e) {
       c.close();
       throw e;

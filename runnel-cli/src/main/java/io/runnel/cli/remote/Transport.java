@@ -25,6 +25,13 @@ interface Transport extends AutoCloseable {
    */
   void send(String text, Duration timeout) throws RemoteException;
 
+  /**
+   * Keeps the connection alive while it may carry nothing for long (a quiet watch): from now on,
+   * sends a keep-alive every {@code interval} until closed. The default does nothing (a Unix socket
+   * has no idle timeout).
+   */
+  default void keepAlive(Duration interval) {}
+
   /** Closes the connection (idempotent); the receiver's {@code closed} follows. */
   @Override
   void close();

@@ -30,6 +30,7 @@ final class WebSocketTransport implements Transport {
   private final HttpClient http;
   private final WebSocket socket;
   private final Listener listener;
+  private volatile Thread keepAlive;
 
   private WebSocketTransport(HttpClient http, WebSocket socket, Listener listener) {
     this.http = http;
@@ -122,7 +123,36 @@ final class WebSocketTransport implements Transport {
   }
 
   @Override
+  public void keepAlive(Duration interval) {
+    Thread t =
+        Thread.ofVirtual()
+            .name("runnel-cli-keepalive")
+            .start(
+                () -> {
+                  try {
+                    while (!socket.isOutputClosed()) {
+                      Thread.sleep(interval);
+                      synchronized (this) { // one outstanding send at a time, as for text
+                        socket
+                            .sendPing(ByteBuffer.allocate(0))
+                            .get(interval.toMillis(), TimeUnit.MILLISECONDS);
+                      }
+                    }
+                  } catch (InterruptedException e) {
+                    // closed
+                  } catch (ExecutionException | TimeoutException e) {
+                    // the connection is failing: the receiver hears of it from the listener
+                  }
+                });
+    keepAlive = t;
+  }
+
+  @Override
   public void close() {
+    Thread k = keepAlive;
+    if (k != null) {
+      k.interrupt();
+    }
     if (!socket.isOutputClosed()) {
       try {
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(1, TimeUnit.SECONDS);

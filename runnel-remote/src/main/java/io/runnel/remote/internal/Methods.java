@@ -97,6 +97,7 @@ final class Methods {
     lim.put("requestsPerSecond", l.requestsPerSecond());
     lim.put("watchQueue", l.watchQueue());
     lim.put("maxPageEntries", l.maxPageEntries());
+    lim.put("idleTimeoutMillis", l.idleTimeout().toMillis());
     return r;
   }
 

@@ -52,7 +52,8 @@ public record ServerConfig(
       int maxPageEntries,
       Duration authTimeout,
       Duration sendTimeout,
-      int outboundQueue) {}
+      int outboundQueue,
+      Duration idleTimeout) {}
 
   /** One origin of tokens. */
   public sealed interface TokenSource {

@@ -1,7 +1,6 @@
 package io.runnel.remote.internal;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Response;
@@ -27,7 +26,6 @@ final class WebSocketTransport {
   static final String PATH = "/v1";
 
   /** An open connection with no traffic at all is closed after this long. */
-  static final Duration IDLE_TIMEOUT = Duration.ofMinutes(10);
 
   /** The kernel send buffer of each accepted connection. */
   static final int SEND_BUFFER_BYTES = 64 * 1024;
@@ -68,7 +66,7 @@ final class WebSocketTransport {
               container.setMaxTextMessageSize(max);
               container.setMaxBinaryMessageSize(max);
               container.setMaxFrameSize(max);
-              container.setIdleTimeout(IDLE_TIMEOUT);
+              container.setIdleTimeout(c.limits().idleTimeout());
               container.addMapping(PATH, this::upgrade);
             });
     ws.setHandler(new HttpRoutes(runtime));
