@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "runnel example DriftCheck",
     mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description = "Timer drift over a real run: Runnel ticker vs a sleep loop.")
 public final class DriftCheck implements Callable<Integer> {
 

@@ -53,6 +53,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "runnel example RobotController",
     mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description = "1 kHz control loop + 10 ms sensor fusion + allocation/disk-I/O storm.")
 public final class RobotController implements Callable<Integer> {
 

@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "runnel example SyncGateway",
     mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description = "Sensors -> history -> batched HTTP sync to a (local, faulty) cloud endpoint.")
 public final class SyncGateway implements Callable<Integer> {
 

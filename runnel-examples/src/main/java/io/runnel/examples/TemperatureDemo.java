@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "runnel demo",
     mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description =
         "Two simulated temperature sensors, an alert transform, a join and a logging tap.")
 public final class TemperatureDemo implements Callable<Integer> {
