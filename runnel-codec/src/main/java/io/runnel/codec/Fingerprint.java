@@ -9,11 +9,15 @@ import java.security.NoSuchAlgorithmException;
  * own class (not a method of {@link JsonCodec}) so that {@link RecordCodec} never loads a class
  * that refers to Jackson, which is optional.
  */
-final class Fingerprint {
+public final class Fingerprint {
   private Fingerprint() {}
 
-  /** The first 8 bytes of the SHA-256 of the text, big-endian. */
-  static long of(String text) {
+  /**
+   * The first 8 bytes of the SHA-256 of the text, big-endian: how derived codec ids are made (a
+   * {@code RecordCodec}'s id is {@code of("record:" + schema)}, a {@code JsonCodec}'s {@code
+   * of(schema)}), so a tool holding only a stored schema text can check it against an entry's id.
+   */
+  public static long of(String text) {
     try {
       byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       long v = 0;

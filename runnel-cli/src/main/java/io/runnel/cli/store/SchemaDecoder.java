@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.runnel.codec.Fingerprint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -44,10 +43,10 @@ public abstract sealed class SchemaDecoder {
     if (schema == null) {
       return Optional.empty();
     }
-    if (schema.startsWith("json:") && fingerprint(schema) == codecId) {
+    if (schema.startsWith("json:") && Fingerprint.of(schema) == codecId) {
       return Optional.of(new Json());
     }
-    if (fingerprint("record:" + schema) == codecId) {
+    if (Fingerprint.of("record:" + schema) == codecId) {
       try {
         return Optional.of(new Binary(new Parser(schema).root()));
       } catch (IllegalArgumentException e) {
@@ -55,20 +54,6 @@ public abstract sealed class SchemaDecoder {
       }
     }
     return Optional.empty();
-  }
-
-  /** The first 8 bytes of SHA-256, big-endian: how derived codec ids are made. */
-  static long fingerprint(String text) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      long v = 0;
-      for (int i = 0; i < 8; i++) {
-        v = (v << 8) | (h[i] & 0xff);
-      }
-      return v;
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("SHA-256 is required of every JDK", e);
-    }
   }
 
   private static final class Json extends SchemaDecoder {
