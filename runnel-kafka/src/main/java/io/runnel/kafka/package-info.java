@@ -1,0 +1,2 @@
+/** The Kafka link. */
+package io.runnel.kafka;
