@@ -12,6 +12,34 @@ const req = createRequire(path.join(prefix, "noop.js"));
 const { McapIndexedReader, McapStreamReader } = req("@mcap/core");
 const { crc32 } = req("@foxglove/crc");
 
+// The rules Foxglove and Lichtblick apply when they turn a JSON Schema into message fields
+// (parseJsonSchema in their mcap-support package): the root and every nested object has
+// "type": "object" and "properties"; every field has exactly one "type" among boolean, string
+// (contentEncoding none or base64), number, integer, object, array (items of one of those types).
+// Returns null when the schema passes, else why not.
+function foxgloveFieldProblem(schema, path) {
+  if (schema.type !== "object") return path + ": type is " + JSON.stringify(schema.type) + ", not \"object\"";
+  for (const [name, f] of Object.entries(schema.properties ?? {})) {
+    const p = path + "." + name;
+    switch (f.type) {
+      case "boolean": case "number": case "integer": break;
+      case "string":
+        if (f.contentEncoding !== undefined && f.contentEncoding !== "base64") return p + ": contentEncoding " + f.contentEncoding;
+        break;
+      case "object": { const r = foxgloveFieldProblem(f, p); if (r) return r; break; }
+      case "array": {
+        const it = f.items ?? {};
+        if (it.type === "object") { const r = foxgloveFieldProblem(it, p + "[]"); if (r) return r; }
+        else if (!["boolean", "string", "number", "integer"].includes(it.type) || (it.type === "string" && it.contentEncoding !== undefined))
+          return p + "[]: item type " + JSON.stringify(it.type);
+        break;
+      }
+      default: return p + ": type " + JSON.stringify(f.type);
+    }
+  }
+  return null;
+}
+
 const dec = new TextDecoder();
 const big = (k, v) => (typeof v === "bigint" ? v.toString() : v);
 
@@ -42,7 +70,8 @@ async function main() {
   const out = { indexed: {}, stream: {} };
   out.indexed.header = reader.header;
   out.indexed.schemas = [...reader.schemasById.values()].map((s) => ({
-    id: s.id, name: s.name, encoding: s.encoding, schema: JSON.parse(dec.decode(s.data)) }));
+    id: s.id, name: s.name, encoding: s.encoding, schema: JSON.parse(dec.decode(s.data)),
+    foxgloveProblem: foxgloveFieldProblem(JSON.parse(dec.decode(s.data)), s.name) }));
   out.indexed.channels = [...reader.channelsById.values()].map((c) => ({
     id: c.id, topic: c.topic, schemaId: c.schemaId, messageEncoding: c.messageEncoding,
     metadata: Object.fromEntries(c.metadata) }));

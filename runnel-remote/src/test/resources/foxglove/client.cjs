@@ -9,6 +9,34 @@ const req = createRequire(path.join(prefix, "noop.js"));
 const { FoxgloveClient } = req("@foxglove/ws-protocol");
 const WebSocket = req("ws");
 
+// The rules Foxglove and Lichtblick apply when they turn a JSON Schema into message fields
+// (parseJsonSchema in their mcap-support package): the root and every nested object has
+// "type": "object" and "properties"; every field has exactly one "type" among boolean, string
+// (contentEncoding none or base64), number, integer, object, array (items of one of those types).
+// Returns null when the schema passes, else why not.
+function foxgloveFieldProblem(schema, path) {
+  if (schema.type !== "object") return path + ": type is " + JSON.stringify(schema.type) + ", not \"object\"";
+  for (const [name, f] of Object.entries(schema.properties ?? {})) {
+    const p = path + "." + name;
+    switch (f.type) {
+      case "boolean": case "number": case "integer": break;
+      case "string":
+        if (f.contentEncoding !== undefined && f.contentEncoding !== "base64") return p + ": contentEncoding " + f.contentEncoding;
+        break;
+      case "object": { const r = foxgloveFieldProblem(f, p); if (r) return r; break; }
+      case "array": {
+        const it = f.items ?? {};
+        if (it.type === "object") { const r = foxgloveFieldProblem(it, p + "[]"); if (r) return r; }
+        else if (!["boolean", "string", "number", "integer"].includes(it.type) || (it.type === "string" && it.contentEncoding !== undefined))
+          return p + "[]: item type " + JSON.stringify(it.type);
+        break;
+      }
+      default: return p + ": type " + JSON.stringify(f.type);
+    }
+  }
+  return null;
+}
+
 const out = (o) => process.stdout.write(JSON.stringify(o, (k, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n");
 const fail = (m) => { out({ event: "error", message: String(m) }); process.exit(2); };
 setTimeout(() => fail("timed out in mode " + mode), 30000).unref();
@@ -60,7 +88,9 @@ if (mode === "refused") {
   client.on("advertise", (list) => {
     for (const c of list) channels.set(c.id, c);
     out({ event: "advertise", channels: list.map((c) => ({ id: c.id, topic: c.topic, encoding: c.encoding,
-      schemaName: c.schemaName, schemaEncoding: c.schemaEncoding, schema: JSON.parse(c.schema) })) });
+      schemaName: c.schemaName, schemaEncoding: c.schemaEncoding, schema: JSON.parse(c.schema),
+      foxgloveProblem: foxgloveFieldProblem(JSON.parse(c.schema), c.topic) })) });
+    if (mode === "schemas") { client.close(); return; }
     const byTopic = (t) => list.find((c) => c.topic === t);
     if (mode === "read") {
       // a read token: no services; a call to service 1 must fail

@@ -3,6 +3,9 @@ package io.runnel.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.runnel.RecordKey;
+import io.runnel.Runnel;
+import io.runnel.buffer.BufferSpec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -62,6 +65,7 @@ class FoxgloveProtocolTest {
         assertThat(c.get("encoding").asText()).isEqualTo("json");
         assertThat(c.get("schemaEncoding").asText()).isEqualTo("jsonschema");
         assertThat(c.get("schema").isObject()).as("schema of %s parses", c).isTrue();
+        assertThat(c.get("foxgloveProblem").isNull()).as("Foxglove takes %s", c).isTrue();
         if (c.get("topic").asText().equals("demo.tick")) {
           tickSchema = c.get("schema");
           assertThat(c.get("schemaName").asText()).endsWith("Tick");
@@ -116,18 +120,70 @@ class FoxgloveProtocolTest {
       assertThat(bad.get("message").asText())
           .startsWith("decode_failed: value does not decode to Setpoint")
           .contains("$.celsius");
-      assertThat(f.demo.setpointsTapped.get()).isEqualTo(1);
 
       // client publishing on the writable record's topic is a set too
       node.await("done");
       await(() -> new Demo.Setpoint(19.25, "idle").equals(f.demo.lastSetpoint));
       assertThat(node.exit()).isZero();
+      // exactly the two accepted writes reached the pipeline; the bad one produced nothing
+      assertThat(f.demo.setpointsTapped.get()).isEqualTo(2);
       RemoteStats s = f.server.stats();
       assertThat(s.writesAccepted()).isEqualTo(2);
       assertThat(s.writesRefused()).isEqualTo(1);
       assertThat(s.watchDelivered()).isGreaterThanOrEqualTo(52);
       assertThat(s.requests()).containsKeys("foxglove connect", "foxglove subscribe");
       await(() -> f.server.stats().connectionsOpen() == 0 && f.server.stats().watchesOpen() == 0);
+    }
+  }
+
+  enum Mode {
+    IDLE,
+    RUNNING
+  }
+
+  record Point(double x, double y) {}
+
+  record Tree(String name, List<Tree> children) {}
+
+  record Segment(
+      Point from, Point to, List<Point> path, Mode mode, Instant at, String label, Tree tree) {}
+
+  /** Repeated and recursive types become $defs and $refs in JSON Schema; Foxglove resolves none. */
+  @Test
+  void schemasAreInTheShapeFoxgloveTurnsIntoFields() throws Exception {
+    RecordKey seg = RecordKey.of("geo.segment");
+    try (Runnel r =
+            Runnel.builder()
+                .configure(
+                    Segment.class,
+                    seg,
+                    x -> x.buffer(BufferSpec.latest()).external().tap("t", (ctx, v) -> {}))
+                .build()
+                .start();
+        RemoteServer server =
+            RemoteServer.builder(r)
+                .port(0)
+                .generatedTokenFile(tmp.resolve("tokens"))
+                .build()
+                .start()) {
+      String token =
+          java.nio.file.Files.readAllLines(server.tokenFile().orElseThrow()).get(1).split(" ")[2];
+      try (NodeScript node =
+          NodeScript.start(
+              script, "schemas", "ws://127.0.0.1:" + server.port() + "/foxglove?token=" + token)) {
+        JsonNode c = node.await("advertise").get("channels").get(0);
+        assertThat(c.get("foxgloveProblem").isNull()).as(c.toString()).isTrue();
+        JsonNode p = c.at("/schema/properties");
+        assertThat(c.get("schema").has("$defs")).isFalse();
+        assertThat(p.at("/from/properties/x/type").asText()).isEqualTo("number");
+        assertThat(p.at("/to/properties/y/type").asText()).isEqualTo("number");
+        assertThat(p.at("/path/items/properties/x/type").asText()).isEqualTo("number");
+        assertThat(p.at("/mode/type").asText()).isEqualTo("string");
+        assertThat(p.at("/at/format").asText()).isEqualTo("date-time");
+        assertThat(p.at("/tree/properties/children/items/properties/name/type").asText())
+            .isEqualTo("string");
+        assertThat(c.toString()).doesNotContain("$ref");
+      }
     }
   }
 

@@ -124,6 +124,12 @@ public abstract sealed class SchemaDecoder {
       ObjectNode o = F.objectNode();
       o.put("$schema", DRAFT);
       o.put("title", type);
+      o.put(
+          "description",
+          "Runnel RecordCodec value "
+              + type
+              + "; a component of a reference type (String, Instant, a boxed number, an enum, a"
+              + " nested record, a list, bytes) may be null");
       o.setAll(root.schema());
       return o;
     }
@@ -155,12 +161,6 @@ public abstract sealed class SchemaDecoder {
     return F.objectNode().put("type", type);
   }
 
-  private static ObjectNode orNull(String type) {
-    ObjectNode o = F.objectNode();
-    o.putArray("type").add(type).add("null");
-    return o;
-  }
-
   private record Prim(String name) implements Type {
     @Override
     public ObjectNode schema() {
@@ -169,8 +169,8 @@ public abstract sealed class SchemaDecoder {
         case "boolean" -> typed("boolean");
         case "char" -> typed("string").put("minLength", 1).put("maxLength", 1);
         case "float", "double" -> typed("number");
-        case "String" -> orNull("string");
-        case "bytes" -> orNull("string").put("contentEncoding", "base64");
+        case "String" -> typed("string");
+        case "bytes" -> typed("string").put("contentEncoding", "base64");
         case "Instant" -> typed("string").put("format", "date-time");
         default -> throw new IllegalStateException(name);
       };
@@ -207,9 +207,7 @@ public abstract sealed class SchemaDecoder {
   private record Nullable(Type inner) implements Type {
     @Override
     public ObjectNode schema() {
-      ObjectNode o = F.objectNode();
-      o.putArray("anyOf").add(inner.schema()).add(typed("null"));
-      return o;
+      return inner.schema(); // may be null: see jsonSchema()
     }
 
     @Override
@@ -228,10 +226,9 @@ public abstract sealed class SchemaDecoder {
   private record EnumType(List<String> constants) implements Type {
     @Override
     public ObjectNode schema() {
-      ObjectNode o = F.objectNode();
+      ObjectNode o = typed("string");
       ArrayNode e = o.putArray("enum");
       constants.forEach(e::add);
-      e.addNull();
       return o;
     }
 
@@ -251,7 +248,7 @@ public abstract sealed class SchemaDecoder {
   private record ListType(Type element) implements Type {
     @Override
     public ObjectNode schema() {
-      ObjectNode o = orNull("array");
+      ObjectNode o = typed("array");
       o.set("items", element.schema());
       return o;
     }

@@ -71,7 +71,12 @@ public final class FoxgloveServer {
         continue;
       }
       Channel c =
-          new Channel(id++, ri.key(), ri.type(), type.get(), host.write(host.schema(type.get())));
+          new Channel(
+              id++,
+              ri.key(),
+              ri.type(),
+              type.get(),
+              host.write(FoxgloveSchema.of(host.schema(type.get()))));
       channels.put(c.id(), c);
       byKey.put(c.key(), c);
     }
