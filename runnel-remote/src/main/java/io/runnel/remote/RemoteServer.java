@@ -59,9 +59,11 @@ public final class RemoteServer implements AutoCloseable {
   public static final int DEFAULT_PORT = 7421;
 
   private final ServerRuntime runtime;
+  private final boolean foxglove;
 
-  private RemoteServer(ServerRuntime runtime) {
+  private RemoteServer(ServerRuntime runtime, boolean foxglove) {
     this.runtime = runtime;
+    this.foxglove = foxglove;
   }
 
   /** A builder serving {@code runnel}; see the options of {@link Builder}. */
@@ -90,6 +92,17 @@ public final class RemoteServer implements AutoCloseable {
   /** The WebSocket address, e.g. {@code ws://127.0.0.1:7421/v1}; empty without WebSocket. */
   public Optional<String> webSocketUri() {
     return runtime.webSocketUri();
+  }
+
+  /**
+   * The Foxglove WebSocket address, e.g. {@code ws://127.0.0.1:7421/foxglove} (a viewer appends
+   * {@code ?token=...}); empty without WebSocket or with {@link Builder#foxglove(boolean)} off.
+   */
+  public Optional<String> foxgloveUri() {
+    if (!foxglove) {
+      return Optional.empty();
+    }
+    return runtime.webSocketUri().map(u -> u.substring(0, u.lastIndexOf('/')) + "/foxglove");
   }
 
   /** The Unix socket file, if one is served. */
@@ -511,7 +524,7 @@ public final class RemoteServer implements AutoCloseable {
                   idleTimeout),
               httpEndpoints,
               foxglove);
-      return new RemoteServer(new ServerRuntime(runnel, config));
+      return new RemoteServer(new ServerRuntime(runnel, config), foxglove && webSocket);
     }
 
     private static boolean isLoopback(String host, List<String> problems) {

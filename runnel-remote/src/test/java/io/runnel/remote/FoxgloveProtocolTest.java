@@ -42,8 +42,16 @@ class FoxgloveProtocolTest {
             .toAbsolutePath();
   }
 
+  @Test
+  void theUriIsTheListenersWithItsPath() throws Exception {
+    try (Fixture f = new Fixture(tmp)) {
+      assertThat(f.server.foxgloveUri())
+          .contains("ws://127.0.0.1:" + f.server.port() + "/foxglove");
+    }
+  }
+
   private static String url(Fixture f) {
-    return "ws://127.0.0.1:" + f.server.port() + "/foxglove";
+    return f.server.foxgloveUri().orElseThrow();
   }
 
   @Test
@@ -216,7 +224,9 @@ class FoxgloveProtocolTest {
       assertThat(f.server.stats().connectionsOpen()).isZero();
     }
     try (Fixture f = new Fixture(tmp.resolve("off"), b -> b.foxglove(false))) {
-      assertRefused(404, null, "refused", url(f), f.readToken);
+      assertThat(f.server.foxgloveUri()).isEmpty();
+      String off = "ws://127.0.0.1:" + f.server.port() + "/foxglove";
+      assertRefused(404, null, "refused", off, f.readToken);
     }
   }
 
