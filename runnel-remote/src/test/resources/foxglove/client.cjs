@@ -91,6 +91,18 @@ if (mode === "refused") {
       schemaName: c.schemaName, schemaEncoding: c.schemaEncoding, schema: JSON.parse(c.schema),
       foxgloveProblem: foxgloveFieldProblem(JSON.parse(c.schema), c.topic) })) });
     if (mode === "schemas") { client.close(); return; }
+    if (mode === "flood") {
+      // more messages than requestsPerSecond allows: the excess is refused in status messages
+      let limited = 0;
+      client.on("status", (st) => {
+        if (st.message.startsWith("rate_limited:")) limited++;
+        if (st.message.startsWith("unknown_method:")) { out({ event: "flood", limited }); client.close(); }
+      });
+      for (let i = 0; i < 60; i++) ws.send(JSON.stringify({ op: "unsubscribe", subscriptionIds: [] }));
+      // after a second the bucket has tokens again: this one is answered (an unsupported op)
+      setTimeout(() => ws.send(JSON.stringify({ op: "getParameters", parameterNames: [] })), 1100);
+      return;
+    }
     const byTopic = (t) => list.find((c) => c.topic === t);
     if (mode === "read") {
       // a read token: no services; a call to service 1 must fail

@@ -43,6 +43,19 @@ class FoxgloveProtocolTest {
   }
 
   @Test
+  void messagesBeyondTheRateAreRefusedNotFatal() throws Exception {
+    try (Fixture f = new Fixture(tmp, b -> b.requestsPerSecond(20));
+        NodeScript node = NodeScript.start(script, "flood", url(f), f.readToken)) {
+      JsonNode r = node.await("flood");
+      // a burst of 20 passes, about 40 of the 60 are refused; the connection stays usable
+      assertThat(r.get("limited").asInt()).isBetween(30, 45);
+      assertThat(f.server.stats().rejected().get("rate_limited"))
+          .isEqualTo(r.get("limited").asLong());
+      assertThat(node.exit()).isZero();
+    }
+  }
+
+  @Test
   void theUriIsTheListenersWithItsPath() throws Exception {
     try (Fixture f = new Fixture(tmp)) {
       assertThat(f.server.foxgloveUri())
