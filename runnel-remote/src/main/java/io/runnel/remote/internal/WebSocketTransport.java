@@ -22,8 +22,8 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
  * (auto-demand), so a {@link io.runnel.remote.internal.Session} sees its messages in order on one
  * thread at a time.
  *
- * <p>Handler tree: {@code WebSocketUpgradeHandler(/v1)} → {@link HttpRoutes} (extra endpoints, e.g.
- * {@code /metrics}; later the dashboard's static assets) → Jetty's 404.
+ * <p>Handler tree: {@code WebSocketUpgradeHandler(/v1, /foxglove)} → {@link HttpRoutes} (extra
+ * endpoints, e.g. {@code /metrics}; later the dashboard's static assets) → Jetty's 404.
  */
 final class WebSocketTransport {
   static final String PATH = "/v1";
