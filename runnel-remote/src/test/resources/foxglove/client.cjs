@@ -42,6 +42,8 @@ const fail = (m) => { out({ event: "error", message: String(m) }); process.exit(
 setTimeout(() => fail("timed out in mode " + mode), 30000).unref();
 
 function open(opts) {
+  // FOXGLOVE_CA: a PEM certificate to trust (wss:// with a self-signed test certificate)
+  if (process.env.FOXGLOVE_CA) opts = { ...opts, ca: require("node:fs").readFileSync(process.env.FOXGLOVE_CA) };
   const ws = new WebSocket(url, [FoxgloveClient.SUPPORTED_SUBPROTOCOL], opts);
   ws.on("unexpected-response", (_req, res) => {
     let body = "";

@@ -6,14 +6,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.BufferSpec;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -222,6 +228,79 @@ class FoxgloveProtocolTest {
       assertThat(node.seen()).noneMatch(n -> n.path("event").asText().equals("services"));
       assertThat(node.exit()).isZero();
       assertThat(f.demo.setpointsTapped.get()).isZero();
+    }
+  }
+
+  /** Same TLS as the JSON-RPC protocol: wss:// with a certificate made now, token in the URL. */
+  @Test
+  void overTls() throws Exception {
+    Path ks = tmp.resolve("server.p12");
+    Process kt =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "remote",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "test-pass",
+                "-keypass",
+                "test-pass")
+            .redirectErrorStream(true)
+            .start();
+    String ktOut = new String(kt.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(kt.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(kt.exitValue()).as(ktOut).isZero();
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(ks)) {
+      store.load(in, "test-pass".toCharArray());
+    }
+    Path pem = tmp.resolve("server.pem");
+    Files.writeString(
+        pem,
+        "-----BEGIN CERTIFICATE-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(store.getCertificate("remote").getEncoded())
+            + "\n-----END CERTIFICATE-----\n");
+    try (Fixture f = new Fixture(tmp.resolve("tls"), b -> b.tls(ks, "test-pass"))) {
+      String uri = f.server.foxgloveUri().orElseThrow();
+      assertThat(uri).startsWith("wss://127.0.0.1:").endsWith("/foxglove");
+      try (NodeScript node =
+          NodeScript.start(
+              Map.of("FOXGLOVE_CA", pem.toString()),
+              script,
+              "read",
+              uri + "?token=" + f.readToken)) {
+        assertThat(node.await("serverInfo").at("/info/metadata/role").asText()).isEqualTo("read");
+        assertThat(node.await("advertise").get("channels")).hasSize(5);
+        node.await("callFailure");
+        assertThat(node.exit()).isZero();
+      }
+      // clear text to the TLS port does not get through
+      assertFails("ws://" + uri.substring("wss://".length()), f.readToken);
+    }
+  }
+
+  /** The client gets no serverInfo: its connection fails (reported at once, not a timeout). */
+  private static void assertFails(String uri, String token) throws Exception {
+    try (NodeScript node = NodeScript.start(script, "read", uri + "?token=" + token)) {
+      AssertionError e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              AssertionError.class, () -> node.await("serverInfo"));
+      assertThat(e).hasMessageContaining("node client failed");
     }
   }
 

@@ -59,9 +59,17 @@ final class NodeScript implements AutoCloseable {
 
   /** Starts {@code node script args...}. */
   static NodeScript start(Path script, String... args) throws IOException {
+    return start(java.util.Map.of(), script, args);
+  }
+
+  /** Starts {@code node script args...} with more environment variables. */
+  static NodeScript start(java.util.Map<String, String> env, Path script, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of("node", script.toString(), PREFIX.toString()));
     cmd.addAll(List.of(args));
-    return new NodeScript(new ProcessBuilder(cmd).start());
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    return new NodeScript(pb.start());
   }
 
   private NodeScript(Process process) {
