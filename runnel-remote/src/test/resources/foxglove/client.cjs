@@ -74,8 +74,13 @@ if (mode === "refused") {
   const services = new Map(); // name -> service
   const subs = new Map(); // subscription id -> topic
   const ticks = [];
+  let tickSub = -1;
+  let tickSub2 = -1;
+  let secondSeen = 0;
+  let firstAfterSecond = 0;
   let setpointSub = -1;
   let phase = "start";
+  let tick_channel_id = -1;
   let callId = 1;
   client.on("error", (e) => fail(e));
   client.on("close", (e) => { out({ event: "closed", code: e.code, reason: String(e.reason) }); process.exit(0); });
@@ -113,7 +118,9 @@ if (mode === "refused") {
       return;
     }
     const tick = byTopic("demo.tick");
+    tick_channel_id = tick.id;
     const id = client.subscribe(tick.id);
+    tickSub = id;
     subs.set(id, "demo.tick");
     if (mode === "end") { out({ event: "subscribed" }); return; }
     setpointSub = client.subscribe(byTopic("demo.setpoint").id);
@@ -139,10 +146,16 @@ if (mode === "refused") {
     if (topic === undefined) fail("message on unknown subscription " + m.subscriptionId);
     const value = JSON.parse(dec.decode(m.data));
     if (topic === "demo.tick") {
+      // after unsubscribe + a new subscription: once the new one delivered, the old one is silent
+      if (m.subscriptionId === tickSub2) secondSeen++;
+      else if (secondSeen > 0) firstAfterSecond++;
       if (phase !== "ticks") return;
       ticks.push({ value, logTime: m.timestamp });
       if (ticks.length === 50) {
         out({ event: "ticks", ticks });
+        client.unsubscribe(tickSub);
+        tickSub2 = client.subscribe(tick_channel_id);
+        subs.set(tickSub2, "demo.tick");
         phase = "set";
         const s = services.get("demo.setpoint/set");
         client.sendServiceCallRequest({ serviceId: s.id, callId: callId++, encoding: "json",
@@ -156,7 +169,7 @@ if (mode === "refused") {
         client.sendServiceCallRequest({ serviceId: s.id, callId: callId++, encoding: "json",
           data: enc.encode(JSON.stringify({ celsius: "warm", mode: "heat" })) });
       } else if (phase === "publish") {
-        out({ event: "done" });
+        out({ event: "done", secondSeen, firstAfterSecond });
         client.close();
       }
     }

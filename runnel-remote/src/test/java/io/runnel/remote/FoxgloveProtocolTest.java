@@ -149,7 +149,11 @@ class FoxgloveProtocolTest {
           .contains("$.celsius");
 
       // client publishing on the writable record's topic is a set too
-      node.await("done");
+      JsonNode done = node.await("done");
+      // the client unsubscribed from demo.tick and subscribed again (a new id): the new one
+      // delivered, and nothing of the old one came after it
+      assertThat(done.get("secondSeen").asInt()).isPositive();
+      assertThat(done.get("firstAfterSecond").asInt()).isZero();
       await(() -> new Demo.Setpoint(19.25, "idle").equals(f.demo.lastSetpoint));
       assertThat(node.exit()).isZero();
       // exactly the two accepted writes reached the pipeline; the bad one produced nothing
