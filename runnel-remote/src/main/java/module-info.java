@@ -20,4 +20,6 @@ module io.runnel.remote {
   // Jetty calls the WebSocket listener (WebSocketEndpoint) through method handles
   exports io.runnel.remote.internal to
       org.eclipse.jetty.websocket.common;
+  exports io.runnel.remote.internal.foxglove to
+      org.eclipse.jetty.websocket.common;
 }

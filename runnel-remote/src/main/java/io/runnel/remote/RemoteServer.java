@@ -59,9 +59,11 @@ public final class RemoteServer implements AutoCloseable {
   public static final int DEFAULT_PORT = 7421;
 
   private final ServerRuntime runtime;
+  private final boolean foxglove;
 
-  private RemoteServer(ServerRuntime runtime) {
+  private RemoteServer(ServerRuntime runtime, boolean foxglove) {
     this.runtime = runtime;
+    this.foxglove = foxglove;
   }
 
   /** A builder serving {@code runnel}; see the options of {@link Builder}. */
@@ -90,6 +92,17 @@ public final class RemoteServer implements AutoCloseable {
   /** The WebSocket address, e.g. {@code ws://127.0.0.1:7421/v1}; empty without WebSocket. */
   public Optional<String> webSocketUri() {
     return runtime.webSocketUri();
+  }
+
+  /**
+   * The Foxglove WebSocket address, e.g. {@code ws://127.0.0.1:7421/foxglove} (a viewer appends
+   * {@code ?token=...}); empty without WebSocket or with {@link Builder#foxglove(boolean)} off.
+   */
+  public Optional<String> foxgloveUri() {
+    if (!foxglove) {
+      return Optional.empty();
+    }
+    return runtime.webSocketUri().map(u -> u.substring(0, u.lastIndexOf('/')) + "/foxglove");
   }
 
   /** The Unix socket file, if one is served. */
@@ -151,6 +164,7 @@ public final class RemoteServer implements AutoCloseable {
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int outboundQueue = 64;
     private List<HttpEndpoint> httpEndpoints = List.of();
+    private boolean foxglove = true;
 
     private Builder(Runnel runnel) {
       this.runnel = runnel;
@@ -181,6 +195,7 @@ public final class RemoteServer implements AutoCloseable {
       b.idleTimeout = idleTimeout;
       b.outboundQueue = outboundQueue;
       b.httpEndpoints = httpEndpoints;
+      b.foxglove = foxglove;
       return b;
     }
 
@@ -408,9 +423,14 @@ public final class RemoteServer implements AutoCloseable {
       Checks.notBlank("path", path);
       Checks.notBlank("contentType", contentType);
       Checks.notNull("body", body);
-      if (!path.startsWith("/") || path.equals("/v1") || path.startsWith("/v1/")) {
+      if (!path.startsWith("/")
+          || path.equals("/v1")
+          || path.startsWith("/v1/")
+          || path.equals("/foxglove")) {
         throw new IllegalArgumentException(
-            "http endpoint path must start with '/' and not be /v1 (the protocol), got " + path);
+            "http endpoint path must start with '/' and not be /v1 or /foxglove (the protocols),"
+                + " got "
+                + path);
       }
       for (HttpEndpoint e : httpEndpoints) {
         if (e.path().equals(path)) {
@@ -421,6 +441,19 @@ public final class RemoteServer implements AutoCloseable {
       List<HttpEndpoint> l = new ArrayList<>(httpEndpoints);
       l.add(new HttpEndpoint(path, contentType, body));
       b.httpEndpoints = List.copyOf(l);
+      return b;
+    }
+
+    /**
+     * Whether the WebSocket listener also speaks the Foxglove WebSocket protocol (subprotocol
+     * {@code foxglove.websocket.v1}) at {@code /foxglove} (default true), so that Foxglove or
+     * Lichtblick can plot the records live and call {@code set} on the writable ones. Same
+     * listener, TLS, tokens, roles and limits as the JSON-RPC protocol; the upgrade request carries
+     * the token (see {@code docs/REMOTE.md}, "Foxglove").
+     */
+    public Builder foxglove(boolean enabled) {
+      Builder b = copy();
+      b.foxglove = enabled;
       return b;
     }
 
@@ -489,8 +522,9 @@ public final class RemoteServer implements AutoCloseable {
                   sendTimeout,
                   outboundQueue,
                   idleTimeout),
-              httpEndpoints);
-      return new RemoteServer(new ServerRuntime(runnel, config));
+              httpEndpoints,
+              foxglove);
+      return new RemoteServer(new ServerRuntime(runnel, config), foxglove && webSocket);
     }
 
     private static boolean isLoopback(String host, List<String> problems) {

@@ -36,6 +36,29 @@ public abstract sealed class SchemaDecoder {
   public abstract JsonNode decode(byte[] payload);
 
   /**
+   * A JSON Schema (draft 2020-12) of what {@link #decode} returns: a RecordCodec schema's
+   * components as properties with their types (integers, numbers, strings, {@code date-time} for
+   * Instant, base64 for bytes, enums, arrays, nested records, {@code null} where the codec allows
+   * it); for JsonCodec an object of the named type without further constraints (its schema text
+   * names only the type).
+   */
+  public abstract ObjectNode jsonSchema();
+
+  /** Whether the payload is JSON already (JsonCodec): it can be passed on as it is. */
+  public boolean payloadIsJson() {
+    return false;
+  }
+
+  /** The value type's name in the schema text: {@code com.acme.Reading}. */
+  public static String typeName(String schema) {
+    if (schema.startsWith("json:")) {
+      return schema.substring(5);
+    }
+    int p = schema.indexOf('(');
+    return p < 0 ? schema : schema.substring(0, p);
+  }
+
+  /**
    * The decoder for a codec id and the schema text recorded for it, if the schema is one of the two
    * derivable kinds and the id is its fingerprint.
    */
@@ -44,11 +67,11 @@ public abstract sealed class SchemaDecoder {
       return Optional.empty();
     }
     if (schema.startsWith("json:") && Fingerprint.of(schema) == codecId) {
-      return Optional.of(new Json());
+      return Optional.of(new Json(typeName(schema)));
     }
     if (Fingerprint.of("record:" + schema) == codecId) {
       try {
-        return Optional.of(new Binary(new Parser(schema).root()));
+        return Optional.of(new Binary(new Parser(schema).root(), typeName(schema)));
       } catch (IllegalArgumentException e) {
         return Optional.empty();
       }
@@ -57,6 +80,26 @@ public abstract sealed class SchemaDecoder {
   }
 
   private static final class Json extends SchemaDecoder {
+    private final String type;
+
+    Json(String type) {
+      this.type = type;
+    }
+
+    @Override
+    public ObjectNode jsonSchema() {
+      ObjectNode o = F.objectNode();
+      o.put("$schema", DRAFT);
+      o.put("title", type);
+      o.put("type", "object");
+      return o;
+    }
+
+    @Override
+    public boolean payloadIsJson() {
+      return true;
+    }
+
     @Override
     public JsonNode decode(byte[] payload) {
       try {
@@ -69,9 +112,26 @@ public abstract sealed class SchemaDecoder {
 
   private static final class Binary extends SchemaDecoder {
     private final Type root;
+    private final String type;
 
-    Binary(Type root) {
+    Binary(Type root, String type) {
       this.root = root;
+      this.type = type;
+    }
+
+    @Override
+    public ObjectNode jsonSchema() {
+      ObjectNode o = F.objectNode();
+      o.put("$schema", DRAFT);
+      o.put("title", type);
+      o.put(
+          "description",
+          "Runnel RecordCodec value "
+              + type
+              + "; a component of a reference type (String, Instant, a boxed number, an enum, a"
+              + " nested record, a list, bytes) may be null");
+      o.setAll(root.schema());
+      return o;
     }
 
     @Override
@@ -88,11 +148,34 @@ public abstract sealed class SchemaDecoder {
 
   // ---------------------------------------------------------------- the schema's types
 
+  private static final String DRAFT = "https://json-schema.org/draft/2020-12/schema";
+
   private interface Type {
     JsonNode read(In in);
+
+    /** The JSON Schema of what {@link #read} returns. */
+    ObjectNode schema();
+  }
+
+  private static ObjectNode typed(String type) {
+    return F.objectNode().put("type", type);
   }
 
   private record Prim(String name) implements Type {
+    @Override
+    public ObjectNode schema() {
+      return switch (name) {
+        case "int", "long", "short", "byte" -> typed("integer");
+        case "boolean" -> typed("boolean");
+        case "char" -> typed("string").put("minLength", 1).put("maxLength", 1);
+        case "float", "double" -> typed("number");
+        case "String" -> typed("string");
+        case "bytes" -> typed("string").put("contentEncoding", "base64");
+        case "Instant" -> typed("string").put("format", "date-time");
+        default -> throw new IllegalStateException(name);
+      };
+    }
+
     @Override
     public JsonNode read(In in) {
       return switch (name) {
@@ -123,6 +206,11 @@ public abstract sealed class SchemaDecoder {
   /** A presence byte (0 null, 1 present), then the value. */
   private record Nullable(Type inner) implements Type {
     @Override
+    public ObjectNode schema() {
+      return inner.schema(); // may be null: see jsonSchema()
+    }
+
+    @Override
     public JsonNode read(In in) {
       int flag = in.b();
       if (flag == 0) {
@@ -136,6 +224,14 @@ public abstract sealed class SchemaDecoder {
   }
 
   private record EnumType(List<String> constants) implements Type {
+    @Override
+    public ObjectNode schema() {
+      ObjectNode o = typed("string");
+      ArrayNode e = o.putArray("enum");
+      constants.forEach(e::add);
+      return o;
+    }
+
     @Override
     public JsonNode read(In in) {
       long k = in.varLong() - 1;
@@ -151,6 +247,13 @@ public abstract sealed class SchemaDecoder {
 
   private record ListType(Type element) implements Type {
     @Override
+    public ObjectNode schema() {
+      ObjectNode o = typed("array");
+      o.set("items", element.schema());
+      return o;
+    }
+
+    @Override
     public JsonNode read(In in) {
       int n = in.length();
       if (n < 0) {
@@ -165,6 +268,19 @@ public abstract sealed class SchemaDecoder {
   }
 
   private record RecordType(List<String> names, List<Type> types) implements Type {
+    @Override
+    public ObjectNode schema() {
+      ObjectNode o = typed("object");
+      ObjectNode props = o.putObject("properties");
+      ArrayNode req = o.putArray("required");
+      for (int i = 0; i < names.size(); i++) {
+        props.set(names.get(i), types.get(i).schema());
+        req.add(names.get(i));
+      }
+      o.put("additionalProperties", false);
+      return o;
+    }
+
     @Override
     public JsonNode read(In in) {
       return fields(in);

@@ -11,12 +11,12 @@ import picocli.CommandLine.Spec;
     description =
         "Offline commands on a history store directory (no running pipeline needed;"
             + " the store must not be open in another process).",
-    subcommands = {StoreInfoCommand.class, StoreDumpCommand.class})
+    subcommands = {StoreInfoCommand.class, StoreDumpCommand.class, StoreExportCommand.class})
 public final class StoreCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command: info or dump");
+    throw new ParameterException(spec.commandLine(), "missing command: info, dump or export");
   }
 }

@@ -13,6 +13,8 @@ import java.util.Map;
  * {@code Object} so that this class loads without {@code runnel-store} (see {@link History}).
  *
  * @param tokenSources where tokens come from, in order; empty: a generated token
+ * @param foxglove whether the WebSocket listener also serves the Foxglove protocol at {@code
+ *     /foxglove}
  */
 public record ServerConfig(
     String node,
@@ -28,7 +30,42 @@ public record ServerConfig(
     Map<String, Codec<?>> codecs,
     List<RecordKey> writable,
     Limits limits,
-    List<HttpEndpoint> httpEndpoints) {
+    List<HttpEndpoint> httpEndpoints,
+    boolean foxglove) {
+
+  /** A configuration with the Foxglove endpoint on (its default). */
+  public ServerConfig(
+      String node,
+      String bindHost,
+      int port,
+      boolean webSocket,
+      Path unixSocket,
+      Path keyStore,
+      String keyStorePassword,
+      List<TokenSource> tokenSources,
+      Path generatedTokenFile,
+      Object historyStore,
+      Map<String, Codec<?>> codecs,
+      List<RecordKey> writable,
+      Limits limits,
+      List<HttpEndpoint> httpEndpoints) {
+    this(
+        node,
+        bindHost,
+        port,
+        webSocket,
+        unixSocket,
+        keyStore,
+        keyStorePassword,
+        tokenSources,
+        generatedTokenFile,
+        historyStore,
+        codecs,
+        writable,
+        limits,
+        httpEndpoints,
+        true);
+  }
 
   public ServerConfig {
     tokenSources = List.copyOf(tokenSources);

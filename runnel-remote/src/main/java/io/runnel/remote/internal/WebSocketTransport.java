@@ -1,5 +1,6 @@
 package io.runnel.remote.internal;
 
+import io.runnel.remote.internal.foxglove.FoxgloveServer;
 import java.io.IOException;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.http.HttpHeader;
@@ -15,12 +16,14 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
  * The WebSocket listener: Jetty core (no servlets), one connector (TLS when configured), the
- * protocol at {@code /v1}, and {@link HttpRoutes} behind it for plain HTTP routes. Jetty runs its
- * tasks on virtual threads; each connection's frames are delivered one at a time (auto-demand), so
- * a {@link io.runnel.remote.internal.Session} sees its messages in order on one thread at a time.
+ * protocol at {@code /v1}, the Foxglove WebSocket protocol at {@code /foxglove} ({@link
+ * FoxgloveServer}, unless disabled), and {@link HttpRoutes} behind it for plain HTTP routes. Jetty
+ * runs its tasks on virtual threads; each connection's frames are delivered one at a time
+ * (auto-demand), so a {@link io.runnel.remote.internal.Session} sees its messages in order on one
+ * thread at a time.
  *
- * <p>Handler tree: {@code WebSocketUpgradeHandler(/v1)} → {@link HttpRoutes} (extra endpoints, e.g.
- * {@code /metrics}; later the dashboard's static assets) → Jetty's 404.
+ * <p>Handler tree: {@code WebSocketUpgradeHandler(/v1, /foxglove)} → {@link HttpRoutes} (extra
+ * endpoints, e.g. {@code /metrics}; later the dashboard's static assets) → Jetty's 404.
  */
 final class WebSocketTransport {
   static final String PATH = "/v1";
@@ -31,6 +34,7 @@ final class WebSocketTransport {
   static final int SEND_BUFFER_BYTES = 64 * 1024;
 
   private final ServerRuntime runtime;
+  private FoxgloveServer foxglove;
   private Server jetty;
   private ServerConnector connector;
 
@@ -59,6 +63,9 @@ final class WebSocketTransport {
     connector.setPort(c.port());
     jetty.addConnector(connector);
     int max = c.limits().maxMessageBytes();
+    if (c.foxglove()) {
+      foxglove = new FoxgloveServer(new ProtocolHost(runtime));
+    }
     WebSocketUpgradeHandler ws =
         WebSocketUpgradeHandler.from(
             jetty,
@@ -68,6 +75,9 @@ final class WebSocketTransport {
               container.setMaxFrameSize(max);
               container.setIdleTimeout(c.limits().idleTimeout());
               container.addMapping(PATH, this::upgrade);
+              if (foxglove != null) {
+                container.addMapping(FoxgloveServer.PATH, foxglove::upgrade);
+              }
             });
     ws.setHandler(new HttpRoutes(runtime));
     jetty.setHandler(ws);
@@ -93,6 +103,9 @@ final class WebSocketTransport {
   }
 
   void stop() {
+    if (foxglove != null) {
+      foxglove.close();
+    }
     Server j = jetty;
     if (j == null) {
       return;

@@ -1,0 +1,279 @@
+package io.runnel.remote.internal.foxglove;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.runnel.inspect.RecordInfo;
+import io.runnel.remote.internal.ProtocolHost;
+import io.runnel.remote.internal.ProtocolHost.Caller;
+import io.runnel.remote.internal.Reason;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.server.ServerUpgradeResponse;
+
+/**
+ * The Foxglove WebSocket protocol ({@code foxglove.websocket.v1}) on the remote server's listener,
+ * at {@link #PATH}: one channel per record (topic = record key, JSON messages, JSON Schema from the
+ * record type), live values as message data, and {@code set} on writable records as services and as
+ * client publishing. See {@code docs/REMOTE.md} ("Foxglove") and decision 018.
+ *
+ * <p>The protocol has no authentication of its own: the upgrade request must carry a token, in an
+ * {@code Authorization: Bearer} header or (as a browser cannot set headers) a {@code token} query
+ * parameter, which is accepted only over TLS or from loopback.
+ */
+public final class FoxgloveServer {
+  /** The path of the Foxglove endpoint. */
+  public static final String PATH = "/foxglove";
+
+  /** The subprotocol a client must offer. */
+  public static final String SUBPROTOCOL = "foxglove.websocket.v1";
+
+  static final System.Logger LOG = System.getLogger("io.runnel.remote");
+
+  /** A record offered as a channel. */
+  record Channel(int id, String key, String typeName, Class<?> type, String schema) {}
+
+  /** A writable record offered as a service. */
+  record Service(int id, String key, Channel channel) {}
+
+  private final ProtocolHost host;
+  private final String sessionId = UUID.randomUUID().toString();
+  private final Map<Integer, Channel> channels = new LinkedHashMap<>();
+  private final Map<String, Channel> byKey = new LinkedHashMap<>();
+  private final Map<Integer, Service> services = new LinkedHashMap<>();
+  private final Set<String> ended = ConcurrentHashMap.newKeySet();
+  private final Set<FoxgloveConnection> connections = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  /** Channels for every record of the pipeline, in graph order; ids stay fixed for the server. */
+  public FoxgloveServer(ProtocolHost host) {
+    this.host = host;
+    int id = 1;
+    for (RecordInfo ri : host.runnel().inspect().records()) {
+      Optional<Class<?>> type = host.runnel().recordType(ri.key());
+      if (type.isEmpty()) {
+        continue;
+      }
+      Channel c =
+          new Channel(
+              id++,
+              ri.key(),
+              ri.type(),
+              type.get(),
+              host.write(FoxgloveSchema.of(host.schema(type.get()))));
+      channels.put(c.id(), c);
+      byKey.put(c.key(), c);
+    }
+    int sid = 1;
+    for (Channel c : channels.values()) {
+      if (host.writable(c.key())) {
+        Service s = new Service(sid++, c.key(), c);
+        services.put(s.id(), s);
+      }
+    }
+    tick();
+  }
+
+  ProtocolHost host() {
+    return host;
+  }
+
+  String sessionId() {
+    return sessionId;
+  }
+
+  /** The channels not ended yet. */
+  List<Channel> liveChannels() {
+    List<Channel> out = new ArrayList<>();
+    for (Channel c : channels.values()) {
+      if (!ended.contains(c.key())) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  Channel channel(int id) {
+    return channels.get(id);
+  }
+
+  Channel channel(String key) {
+    return byKey.get(key);
+  }
+
+  Map<Integer, Service> services() {
+    return services;
+  }
+
+  /**
+   * The upgrade of a request to {@link #PATH}: the subprotocol, the token, the connection limit;
+   * 400 / 401 / 503 when refused (counted, logged).
+   *
+   * @return the connection's listener, or null (the response was written)
+   */
+  public Object upgrade(ServerUpgradeRequest req, ServerUpgradeResponse resp, Callback cb) {
+    SocketAddress peer = req.getConnectionMetaData().getRemoteSocketAddress();
+    String remote = String.valueOf(peer);
+    if (closed) {
+      Response.writeError(req, resp, cb, 503, "the server is shutting down");
+      return null;
+    }
+    if (!req.hasSubProtocol(SUBPROTOCOL)) {
+      host.rejected(
+          Reason.INVALID_REQUEST, remote, "foxglove upgrade without the subprotocol", true);
+      Response.writeError(
+          req, resp, cb, 400, "offer the WebSocket subprotocol " + SUBPROTOCOL + " on " + PATH);
+      return null;
+    }
+    Caller who;
+    String auth = req.getHeaders().get(HttpHeader.AUTHORIZATION);
+    String queryToken = queryToken(req);
+    if (auth != null) {
+      who =
+          auth.regionMatches(true, 0, "Bearer ", 0, 7)
+              ? host.authenticate(auth.substring(7).strip())
+              : null;
+    } else if (queryToken != null) {
+      if (!req.isSecure() && !isLoopback(peer)) {
+        return unauthorized(
+            req,
+            resp,
+            cb,
+            remote,
+            "a token in the URL is accepted only over TLS (wss://) or from loopback");
+      }
+      who = host.authenticate(queryToken);
+    } else {
+      return unauthorized(
+          req,
+          resp,
+          cb,
+          remote,
+          "a token is required: header 'Authorization: Bearer <token>' or ?token=<token>");
+    }
+    if (who == null) {
+      return unauthorized(req, resp, cb, remote, "wrong token");
+    }
+    if (!host.admit(remote)) {
+      Response.writeError(req, resp, cb, 503, "too many connections");
+      return null;
+    }
+    resp.setAcceptedSubProtocol(SUBPROTOCOL);
+    host.request("foxglove connect");
+    FoxgloveConnection c = new FoxgloveConnection(this, who, remote);
+    // an admitted upgrade that Jetty never opens (a failed handshake) must not keep its slot
+    host.schedule(
+        () -> {
+          if (!c.wasOpened()) {
+            c.ended();
+          }
+        },
+        host.config().limits().authTimeout());
+    return c;
+  }
+
+  private Object unauthorized(
+      Request req, Response resp, Callback cb, String remote, String message) {
+    host.rejected(Reason.UNAUTHENTICATED, remote, "foxglove: " + message, true);
+    resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+    Response.writeError(req, resp, cb, 401, message);
+    return null;
+  }
+
+  private static String queryToken(Request req) {
+    if (req.getHttpURI().getQuery() == null) {
+      return null;
+    }
+    Fields f = Request.extractQueryParameters(req);
+    Fields.Field t = f.get("token");
+    return t == null ? null : t.getValue();
+  }
+
+  private static boolean isLoopback(SocketAddress a) {
+    return a instanceof InetSocketAddress i
+        && i.getAddress() != null
+        && i.getAddress().isLoopbackAddress();
+  }
+
+  void opened(FoxgloveConnection c) {
+    connections.add(c);
+    if (closed) {
+      c.close(1001, "the server is shutting down");
+    }
+  }
+
+  void closed(FoxgloveConnection c) {
+    connections.remove(c);
+  }
+
+  /** A feed saw its record end: every connection unadvertises its channel. */
+  void recordEnded(String key) {
+    Channel c = byKey.get(key);
+    if (c != null && ended.add(key)) {
+      for (FoxgloveConnection conn : connections) {
+        conn.unadvertise(c);
+      }
+    }
+  }
+
+  boolean isEnded(String key) {
+    return ended.contains(key);
+  }
+
+  /** Once a second: pings, idle connections, records that ended without a subscriber noticing. */
+  private void tick() {
+    if (closed) {
+      return;
+    }
+    try {
+      if (!connections.isEmpty() && ended.size() < channels.size()) {
+        Set<String> closedNow = new HashSet<>();
+        for (RecordInfo ri : host.runnel().inspect().records()) {
+          if (ri.closed()) {
+            closedNow.add(ri.key());
+          }
+        }
+        closedNow.forEach(this::recordEnded);
+      }
+      long now = System.nanoTime();
+      for (FoxgloveConnection c : connections) {
+        c.tick(now);
+      }
+    } catch (RuntimeException e) {
+      host.internalError("-", "foxglove tick", e);
+    }
+    host.schedule(this::tick, Duration.ofSeconds(1));
+  }
+
+  /** Closes every Foxglove connection (going away); later upgrades get 503. */
+  public void close() {
+    closed = true;
+    for (FoxgloveConnection c : connections) {
+      c.close(1001, "the server is shutting down");
+    }
+  }
+
+  static ObjectNode object() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  static String textOf(JsonNode n) {
+    return n == null || !n.isTextual() ? null : n.asText();
+  }
+}
