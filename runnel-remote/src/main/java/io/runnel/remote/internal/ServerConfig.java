@@ -28,14 +28,23 @@ public record ServerConfig(
     Map<String, Codec<?>> codecs,
     List<RecordKey> writable,
     Limits limits,
-    List<HttpEndpoint> httpEndpoints) {
+    List<HttpEndpoint> httpEndpoints,
+    List<StaticRoute> staticRoutes) {
 
   public ServerConfig {
     tokenSources = List.copyOf(tokenSources);
     codecs = Map.copyOf(codecs);
     writable = List.copyOf(writable);
     httpEndpoints = List.copyOf(httpEndpoints);
+    staticRoutes = List.copyOf(staticRoutes);
   }
+
+  /**
+   * Files served without a token under {@code prefix} (ends with {@code /}) from {@code loader}'s
+   * resources under {@code root} (ends with {@code /}); {@code prefix} itself serves {@code
+   * index.html}.
+   */
+  public record StaticRoute(String prefix, ClassLoader loader, String root) {}
 
   /** Whether TLS is configured. */
   public boolean tls() {
