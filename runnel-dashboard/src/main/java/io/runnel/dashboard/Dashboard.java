@@ -20,10 +20,10 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>The page's files need no token (they hold no data); everything it shows comes through {@code
- * /v1} and needs one, typed into the page or passed in the URL's fragment ({@code
- * /ui/#token=...}, never sent to the server) and kept in the tab's {@code sessionStorage}. The
- * dashboard has the server's listener, limits and security rules: loopback unless configured
- * otherwise, and then only with TLS and configured tokens.
+ * /v1} and needs one, typed into the page or passed in the URL's fragment ({@code /ui/#token=...},
+ * never sent to the server) and kept in the tab's {@code sessionStorage}. The dashboard has the
+ * server's listener, limits and security rules: loopback unless configured otherwise, and then only
+ * with TLS and configured tokens.
  */
 public final class Dashboard {
 
@@ -55,7 +55,9 @@ public final class Dashboard {
         .map(
             ws -> {
               String base = ws.substring(0, ws.length() - "/v1".length());
-              return (base.startsWith("wss:") ? "https:" + base.substring(4) : "http:" + base.substring(3))
+              return (base.startsWith("wss:")
+                      ? "https:" + base.substring(4)
+                      : "http:" + base.substring(3))
                   + PATH;
             });
   }

@@ -14,6 +14,7 @@
   const RECENT_CAP = 15;         // rows of the recent-values table
   const REDRAW_MS = 200;         // plots redraw at most 5 times a second
 
+  const VIEWS = ['graph', 'values', 'lanes', 'connectors', 'write'];
   const $ = (id) => document.getElementById(id);
   const state = {
     rpc: null, hello: null, graph: null, records: new Map(), inspect: null, prevInspect: null,
@@ -76,12 +77,22 @@
     return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1';
   }
 
+  // The fragment holds an optional token (never sent to the server) and the view:
+  // #token=...&values. The token moves to sessionStorage and out of the address bar.
   function takeTokenFromFragment() {
-    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-    if (m) {
-      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-      history.replaceState(null, '', location.pathname + location.search); // out of the URL bar
+    const parts = location.hash.replace(/^#/, '').split('&').filter((x) => x);
+    let took = false;
+    const rest = [];
+    for (const x of parts) {
+      if (x.startsWith('token=')) {
+        sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(x.slice(6)));
+        took = true;
+      } else {
+        rest.push(x);
+      }
     }
+    if (took) history.replaceState(null, '', location.pathname + location.search + (rest.length ? '#' + rest.join('&') : ''));
+    return { took, view: rest.find((x) => VIEWS.includes(x)) };
   }
 
   function setConn(cls, text) {
@@ -144,8 +155,8 @@
     if (state.rpc !== rpc) return; // replaced on purpose
     state.rpc = null;
     state.sub = null;
+    if (rpc.fatal) { setConn('conn-off', 'refused'); return; } // a wrong token: the user must act
     setConn('conn-off', 'offline');
-    if (rpc.fatal) return; // a wrong token: the user must act
     const why = ev.reason ? ev.reason : 'code ' + ev.code;
     if (state.hello) showError('Disconnected from the server (' + why + '); reconnecting…');
     const delay = Math.min(10000, 1000 * 2 ** state.retry++);
@@ -843,10 +854,14 @@
   }
 
   function start() {
-    takeTokenFromFragment();
-    const view = location.hash.replace(/^#/, '');
+    const { view } = takeTokenFromFragment();
     document.querySelectorAll('nav button').forEach((b) => b.addEventListener('click', () => showView(b.dataset.tab)));
-    if (['graph', 'values', 'lanes', 'connectors', 'write'].includes(view)) showView(view);
+    if (view) showView(view);
+    window.addEventListener('hashchange', () => {
+      const f = takeTokenFromFragment();
+      if (f.view && f.view !== state.view) showView(f.view);
+      if (f.took) { $('token').value = sessionStorage.getItem(TOKEN_KEY); state.hello = null; connect(); }
+    });
     $('token').value = sessionStorage.getItem(TOKEN_KEY) || '';
     $('token-form').addEventListener('submit', (ev) => {
       ev.preventDefault();
