@@ -134,8 +134,9 @@
     setConn('conn-on', state.hello.role + ' · ' + state.hello.client);
     $('pipeline').textContent = state.hello.pipeline + ' on ' + state.hello.node + ' · Runnel ' + state.hello.server;
     try {
-      const [graph, recs] = await Promise.all([rpc.call('graph', { format: 'json' }), rpc.call('records')]);
+      const [graph, recs, insp] = await Promise.all([rpc.call('graph', { format: 'json' }), rpc.call('records'), rpc.call('inspect')]);
       state.graph = graph;
+      state.inspect = insp; // the connectors are laid out with the graph
       state.records = new Map(recs.records.map((r) => [r.key, r]));
       buildGraph();
       fillRecordSelects();
