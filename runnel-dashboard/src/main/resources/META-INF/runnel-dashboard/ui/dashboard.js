@@ -265,7 +265,7 @@
   // ------------------------------------------------------------------ graph diagram (SVG)
 
   const SVG = 'http://www.w3.org/2000/svg';
-  const NODE_W = 210, NODE_H = 46, COL_W = 270, ROW_H = 64, PAD = 20;
+  const NODE_W = 232, NODE_H = 46, COL_W = 286, ROW_H = 64, PAD = 20;
 
   function el(name, attrs, parent) {
     const e = document.createElementNS(SVG, name);
@@ -276,7 +276,10 @@
 
   // Layers by data flow: a node's column is the longest path to it from a node without inputs;
   // within a column, nodes are ordered by the mean row of their predecessors (one sweep).
+  // Records sit in odd columns and tasks in even ones: a record nothing in the graph writes
+  // (external, passive) starts in column 1, beside the records that sources write.
   function layout(nodes, edges) {
+    const kind = new Map(nodes.map((n) => [n.id, n.kind]));
     const preds = new Map(nodes.map((n) => [n.id, []]));
     for (const e of edges) if (preds.has(e.to) && preds.has(e.from)) preds.get(e.to).push(e.from);
     const layer = new Map();
@@ -285,7 +288,7 @@
       if (layer.has(id)) return layer.get(id);
       if (visiting.has(id)) return 0; // a cycle (not expected): cut it
       visiting.add(id);
-      let d = 0;
+      let d = kind.get(id) === 'record' && preds.get(id).length === 0 ? 1 : 0;
       for (const p of preds.get(id)) d = Math.max(d, depth(p) + 1);
       visiting.delete(id);
       layer.set(id, d);
@@ -357,11 +360,19 @@
     const tip = el('title', {}, gEl);
     let label;
     if (n.kind === 'record') label = n.key;
-    else if (n.kind === 'task') label = n.task + ' ' + n.id.replace(/^task:/, '');
+    else if (n.kind === 'task') label = taskLabel(n);
     else label = 'connector ' + n.name;
-    title.textContent = clip(label, 28);
+    title.textContent = clip(label, 31);
     if (n.kind === 'record') gEl.addEventListener('click', () => { selectRecord(n.key); showView('values'); });
     state.graphNodes.set(n.id, { n, gEl, sub, tip });
+  }
+
+  // a writer as "join → its record"; a tap as "tap <name>" (its record is the node on its left)
+  function taskLabel(n) {
+    const id = n.id.replace(/^task:/, '');
+    const rest = n.key && id.startsWith(n.key + '/') ? id.slice(n.key.length + 1) : id;
+    if (n.task === 'tap') return rest.replace(/^tap:/, 'tap ');
+    return n.task + ' → ' + n.key;
   }
 
   function clip(s, n) {
@@ -384,7 +395,8 @@
         const t = insp.tasks.find((x) => 'task:' + x.id === n.id);
         if (!t) continue;
         health = taskHealth(t);
-        text = 'lane ' + t.lane + ' · ' + t.state.toLowerCase() + (t.restarts ? ' · ' + t.restarts + ' restarts' : '');
+        text = 'lane ' + t.lane + ' · ' + t.state.toLowerCase() + (t.restarts ? ' · ' + t.restarts + ' restarts' : '')
+          + (t.lateness && t.lateness.ticks ? ' · p99 ' + (t.lateness.p99Nanos / 1e6).toFixed(1) + ' ms' : '');
       } else {
         const c = insp.connectors.find((x) => x.name === n.name);
         if (!c) continue;
@@ -393,7 +405,7 @@
       }
       gEl.setAttribute('class', 'node ' + n.kind + ' ' + health[0]);
       gEl.setAttribute('data-health', health[0]);
-      sub.textContent = clip(text, 34);
+      sub.textContent = clip(text, 37);
       tip.textContent = n.id + ': ' + health[1];
     }
   }
@@ -565,10 +577,16 @@
       const tr = rt.insertRow();
       tr.insertCell().textContent = new Date(t * 1000).toISOString().slice(11, 23);
       const flat = new Map(flatten(v, '', []));
-      for (const c of cols) { const td = tr.insertCell(); td.textContent = fmtValue(flat.get(c)); }
+      for (const c of cols) { const td = tr.insertCell(); td.textContent = compact(fmtValue(flat.get(c))); }
     }
     updateWatchInfo();
     $('plot-info').textContent = state.plotFields.length ? state.plotX.length + ' points (at most ' + PLOT_CAP + ' kept)' : 'no numeric field to plot';
+  }
+
+  // an ISO instant as its time of day to the millisecond (the full value is in the table above)
+  function compact(s) {
+    const m = /^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d(?:\.\d{1,3})?)\d*Z$/.exec(s);
+    return m ? m[1] : s;
   }
 
   function fmtValue(v) {
