@@ -37,6 +37,8 @@ class WatchMaxRateTest {
       throws Exception {
     try (RpcClient c = f.connect(kind)) {
       c.hello(f.readToken);
+      StringBuilder transcript = new StringBuilder();
+      c.transcript = transcript;
       JsonNode w = c.call("watch", "{\"keys\":[\"demo.tick\"],\"maxRate\":20}").get("result");
       long sub = w.get("sub").asLong();
       long t0 = System.nanoTime();
@@ -58,6 +60,18 @@ class WatchMaxRateTest {
         values++;
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
+      c.transcript = null;
+      if (kind == Kind.WEBSOCKET) { // for docs/REMOTE.md
+        synchronized (transcript) {
+          java.nio.file.Files.writeString(
+              Path.of("target/maxrate-transcript.txt"),
+              transcript
+                  .toString()
+                  .lines()
+                  .limit(5)
+                  .collect(java.util.stream.Collectors.joining("\n")));
+        }
+      }
       // 20/s asked: a few more at the start (the first value goes at once), never the 1000/s
       assertThat(values / seconds).as("values per second").isBetween(10.0, 24.0);
       assertThat(conflated).as("conflated").isGreaterThan(values * 10);
