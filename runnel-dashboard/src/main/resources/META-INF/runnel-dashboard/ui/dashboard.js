@@ -265,7 +265,7 @@
   // ------------------------------------------------------------------ graph diagram (SVG)
 
   const SVG = 'http://www.w3.org/2000/svg';
-  const NODE_W = 232, NODE_H = 46, COL_W = 286, ROW_H = 64, PAD = 20;
+  const NODE_W = 232, NODE_H = 46, COL_W = 270, ROW_H = 64, PAD = 20;
 
   function el(name, attrs, parent) {
     const e = document.createElementNS(SVG, name);
@@ -319,10 +319,13 @@
     const connectors = (state.inspect && state.inspect.connectors) || [];
     const nodes = g.nodes.slice();
     const { layer, row, cols } = layout(nodes, g.edges);
-    const maxRows = Math.max(1, connectors.length, ...cols.map((c) => c.length));
-    const ncols = cols.length + (connectors.length ? 1 : 0);
+    // connectors have no edges (they read and write records through the API): a row of their own
+    // under the graph
+    const maxRows = Math.max(1, ...cols.map((c) => c.length));
+    const ncols = Math.max(cols.length, connectors.length);
+    const rows = maxRows + (connectors.length ? 1 : 0);
     const width = PAD * 2 + (ncols - 1) * COL_W + NODE_W;
-    const height = PAD * 2 + (maxRows - 1) * ROW_H + NODE_H + 16;
+    const height = PAD * 2 + (rows - 1) * ROW_H + NODE_H + (connectors.length ? 16 : 0);
     const svg = el('svg', { width, height, viewBox: '0 0 ' + width + ' ' + height, id: 'graph-svg' }, host);
     const defs = el('defs', {}, svg);
     const marker = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
@@ -342,11 +345,14 @@
       el('path', { class: 'edge', d: `M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2 - 2} ${y2}`, 'marker-end': 'url(#arrow)' }, edgeLayer);
     }
     for (const n of nodes) addNode(svg, n, pos.get(n.id));
-    connectors.forEach((c, i) => {
-      const yOff = ((maxRows - connectors.length) * ROW_H) / 2;
-      addNode(svg, { id: 'connector:' + c.name, kind: 'connector', name: c.name, connKind: c.kind },
-        { x: PAD + cols.length * COL_W, y: PAD + yOff + i * ROW_H });
-    });
+    if (connectors.length) {
+      const y = PAD + maxRows * ROW_H + 16;
+      el('line', { x1: PAD, x2: width - PAD, y1: y - 16, y2: y - 16, stroke: '#d9dde3', 'stroke-dasharray': '4 4' }, svg);
+      connectors.forEach((c, i) => {
+        addNode(svg, { id: 'connector:' + c.name, kind: 'connector', name: c.name, connKind: c.kind },
+          { x: PAD + i * COL_W, y });
+      });
+    }
     updateGraph();
   }
 
