@@ -22,7 +22,7 @@ import org.openqa.selenium.support.ui.Select;
  * <pre>
  * ./runnel mvn -B -q -o -pl runnel-dashboard -am test -Dtest=DashboardSoakBench \
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dgroups=bench -DexcludedGroups=none \
- *     -Drunnel.dashboard.soakMinutes=10
+ *     -Drunnel.dashboard.soakMinutes=10 -Ddashboard.forkTimeout=1200
  * </pre>
  *
  * Writes {@code target/dashboard-soak.txt}.
@@ -88,6 +88,7 @@ class DashboardSoakBench {
                 (long) number(b, "runnelDashboard.missed"),
                 p.runnel.inspect().record(DemoPipeline.SIGNAL.id()).orElseThrow().produced());
         report.add(line);
+        Files.write(Path.of("target/dashboard-soak.txt"), report); // as it goes
         System.out.println("dashboard soak: " + line);
         if (m == 1) {
           first = used; // after the plot buffer filled its first minute
