@@ -136,7 +136,8 @@
     try {
       const [graph, recs, insp] = await Promise.all([rpc.call('graph', { format: 'json' }), rpc.call('records'), rpc.call('inspect')]);
       state.graph = graph;
-      state.inspect = insp; // the connectors are laid out with the graph
+      // the connectors are laid out with the graph; rates wait for two polls a second apart
+      state.layoutConnectors = insp.connectors;
       state.records = new Map(recs.records.map((r) => [r.key, r]));
       buildGraph();
       fillRecordSelects();
@@ -316,7 +317,7 @@
     host.textContent = '';
     state.graphNodes.clear();
     const g = state.graph;
-    const connectors = (state.inspect && state.inspect.connectors) || [];
+    const connectors = (state.inspect ? state.inspect.connectors : state.layoutConnectors) || [];
     const nodes = g.nodes.slice();
     const { layer, row, cols } = layout(nodes, g.edges);
     // connectors have no edges (they read and write records through the API): a row of their own
