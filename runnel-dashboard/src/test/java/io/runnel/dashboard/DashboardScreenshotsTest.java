@@ -40,7 +40,10 @@ class DashboardScreenshotsTest {
           "rates on every record",
           WAIT,
           d ->
-              d.findElements(By.cssSelector("#graph-svg g.node.record[data-rate='']")).isEmpty()
+              d.findElements(
+                          By.cssSelector(
+                              "#graph-svg g.node.record[data-rate=''], #graph-svg g.node.record:not([data-rate])"))
+                      .isEmpty()
                   && d.findElements(By.cssSelector("#graph-svg g.node.record")).size() == 6
                   && d.findElements(By.cssSelector("#graph-svg g.node.connector.ok")).size() == 1);
       b.screenshot(out.resolve("dashboard-graph.png"));
