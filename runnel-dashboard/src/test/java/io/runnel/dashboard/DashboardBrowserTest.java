@@ -169,6 +169,10 @@ class DashboardBrowserTest {
     pickRecord(DemoPipeline.OUTDOOR);
     b.await("not persisted", WAIT, d -> text("history-info").contains("not persisted"));
     assertThat(b.driver.findElement(By.id("backfill")).isEnabled()).isFalse();
+    // switching records unwatches the previous one: one watch open on the server (this page's)
+    pickRecord(DemoPipeline.SIGNAL);
+    pickRecord(DemoPipeline.DIFFERENCE);
+    b.await("one watch open", WAIT, d -> p.server.stats().watchesOpen() == 1);
   }
 
   @Test
@@ -252,7 +256,18 @@ class DashboardBrowserTest {
     assertThat(b.driver.findElements(By.cssSelector("#graph-svg g.node"))).isEmpty();
     assertThat(p.server.stats().rejected().getOrDefault("unauthenticated", 0L))
         .isGreaterThan(refused);
-    // typing the right token into the field connects
+    // a token put into the fragment of the open page is taken at once
+    b.js("location.hash = '#token=' + arguments[0];", p.readToken);
+    b.await(
+        "connected after the fragment changed",
+        WAIT,
+        d -> !d.findElements(By.cssSelector("#graph-svg g.node.record")).isEmpty());
+    assertThat(b.driver.getCurrentUrl()).doesNotContain("token");
+    // typing a token into the field connects with it
+    b.js("sessionStorage.clear();");
+    b.open("about:blank");
+    b.open(p.url() + "#token=wrong-token-0123456789abcdef");
+    b.await("refused again", WAIT, d -> text("conn").equals("refused"));
     WebElement field = b.driver.findElement(By.id("token"));
     field.clear();
     field.sendKeys(p.readToken);
