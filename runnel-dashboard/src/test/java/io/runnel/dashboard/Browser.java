@@ -34,6 +34,7 @@ final class Browser implements AutoCloseable {
       System.getProperty("runnel.chromedriver", "/usr/bin/chromedriver");
 
   final ChromeDriver driver;
+  private final Thread reaper;
   private final Path profile;
   private final List<String> consoleErrors = new ArrayList<>();
 
@@ -76,6 +77,9 @@ final class Browser implements AutoCloseable {
             .usingAnyFreePort()
             .build();
     driver = new ChromeDriver(service, o);
+    // a JVM ended early (Ctrl-C, Surefire's fork timeout) must not leave Chromium running
+    reaper = new Thread(this::quitQuietly, "browser-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
   }
@@ -127,8 +131,21 @@ final class Browser implements AutoCloseable {
     return out;
   }
 
+  private void quitQuietly() {
+    try {
+      driver.quit();
+    } catch (RuntimeException e) {
+      // already gone
+    }
+  }
+
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs
+    }
     try {
       driver.quit();
     } finally {
