@@ -6,6 +6,7 @@ module io.runnel.examples {
   requires io.runnel.http;
   requires io.runnel.remote;
   requires io.runnel.metrics;
+  requires io.runnel.dashboard;
   requires com.fasterxml.jackson.databind;
   requires info.picocli;
   requires jdk.httpserver;

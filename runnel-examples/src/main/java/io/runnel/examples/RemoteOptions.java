@@ -2,6 +2,7 @@ package io.runnel.examples;
 
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
+import io.runnel.dashboard.Dashboard;
 import io.runnel.metrics.PrometheusScrape;
 import io.runnel.remote.RemoteServer;
 import io.runnel.store.HistoryStore;
@@ -14,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The remote-access options every example shares (a picocli mixin): {@code --remote} serves the
- * remote protocol and {@code /metrics} so that {@code ./runnel cli} can watch the running example
- * from another terminal. Off unless asked for; loopback only.
+ * remote protocol, {@code /metrics} and the web dashboard ({@code /ui/}) so that {@code ./runnel
+ * cli} or a browser can watch the running example. Off unless asked for; loopback only.
  */
 final class RemoteOptions {
 
@@ -29,7 +30,8 @@ final class RemoteOptions {
       description =
           "Serve the remote protocol on ws://127.0.0.1:PORT/v1 (default PORT "
               + RemoteServer.DEFAULT_PORT
-              + ") with Prometheus /metrics; watch it with ./runnel cli (see the README).")
+              + ") with Prometheus /metrics and the web dashboard at http://127.0.0.1:PORT/ui/;"
+              + " watch it with ./runnel cli or a browser (see the README).")
   Integer port;
 
   @Option(
@@ -70,7 +72,7 @@ final class RemoteOptions {
             .writable(writable)
             .httpEndpoint("/metrics", metrics.contentType(), metrics::scrape);
     if (port != null) {
-      b = b.port(port);
+      b = Dashboard.install(b.port(port));
     }
     if (socket != null) {
       b = b.unixSocket(socket);
@@ -91,6 +93,22 @@ final class RemoteOptions {
         .ifPresent(s -> where.append(server.webSocketUri().isPresent() ? ", " : "").append(s));
     server.tokenFile().ifPresent(f -> where.append("; tokens in ").append(f));
     out.println(where);
+    // the URL carries no token: the page asks for one (or takes it from #token=... in the URL)
+    Dashboard.url(server)
+        .ifPresent(
+            u ->
+                out.println(
+                    "Dashboard: "
+                        + u
+                        + " (paste a token from "
+                        + server
+                            .tokenFile()
+                            .or(() -> Optional.ofNullable(tokens))
+                            .map(Path::toString)
+                            .orElse("your token file")
+                        + ", or open "
+                        + u
+                        + "#token=<token>)"));
     return Optional.of(server);
   }
 }

@@ -165,6 +165,7 @@ public final class RemoteServer implements AutoCloseable {
     private int outboundQueue = 64;
     private List<HttpEndpoint> httpEndpoints = List.of();
     private boolean foxglove = true;
+    private List<ServerConfig.StaticRoute> staticRoutes = List.of();
 
     private Builder(Runnel runnel) {
       this.runnel = runnel;
@@ -196,6 +197,7 @@ public final class RemoteServer implements AutoCloseable {
       b.outboundQueue = outboundQueue;
       b.httpEndpoints = httpEndpoints;
       b.foxglove = foxglove;
+      b.staticRoutes = staticRoutes;
       return b;
     }
 
@@ -437,6 +439,12 @@ public final class RemoteServer implements AutoCloseable {
           throw new IllegalArgumentException("http endpoint " + path + " is configured twice");
         }
       }
+      for (ServerConfig.StaticRoute r : staticRoutes) {
+        if (path.startsWith(r.prefix()) || (path + "/").equals(r.prefix())) {
+          throw new IllegalArgumentException(
+              "http endpoint " + path + " overlaps static resources " + r.prefix());
+        }
+      }
       Builder b = copy();
       List<HttpEndpoint> l = new ArrayList<>(httpEndpoints);
       l.add(new HttpEndpoint(path, contentType, body));
@@ -454,6 +462,62 @@ public final class RemoteServer implements AutoCloseable {
     public Builder foxglove(boolean enabled) {
       Builder b = copy();
       b.foxglove = enabled;
+      return b;
+    }
+
+    /**
+     * Serves static files (a web page's HTML, scripts, styles, images) under {@code pathPrefix}
+     * (e.g. {@code /ui/}) from the resources of {@code loader} under {@code resourceRoot} (e.g.
+     * {@code META-INF/app/ui/}); the prefix itself serves {@code index.html}, and the prefix
+     * without its trailing slash redirects to it. These need <b>no token</b>: they must hold no
+     * data (a page fetches its data through {@code /v1}, with a token).
+     *
+     * <p>Only {@code GET} and {@code HEAD}; only names made of letters, digits, {@code . _ -}
+     * (segment by segment, no {@code .} or {@code ..}: no path traversal) with a known extension
+     * ({@code html css js mjs json svg png ico txt map woff2}), served with its content type, an
+     * {@code ETag} (revalidated: {@code Cache-Control: no-cache}, {@code 304} on {@code
+     * If-None-Match}) and {@code X-Content-Type-Options: nosniff}; no directory listing. Files are
+     * read once and kept in memory (keep them small). Put them under a directory that is not a Java
+     * package (such as {@code META-INF/...}), which a named module does not encapsulate.
+     *
+     * @param pathPrefix starts and ends with {@code /}, is not {@code /} nor under {@code /v1}
+     * @param resourceRoot a resource directory, ending with {@code /}
+     */
+    public Builder staticResources(String pathPrefix, ClassLoader loader, String resourceRoot) {
+      Checks.notBlank("pathPrefix", pathPrefix);
+      Checks.notNull("loader", loader);
+      Checks.notBlank("resourceRoot", resourceRoot);
+      if (!pathPrefix.startsWith("/")
+          || !pathPrefix.endsWith("/")
+          || pathPrefix.equals("/")
+          || pathPrefix.equals("/v1/")
+          || pathPrefix.startsWith("/v1/")
+          || pathPrefix.startsWith("/foxglove/")) {
+        throw new IllegalArgumentException(
+            "static path prefix must start and end with '/', not be '/' and not be under /v1 or"
+                + " /foxglove, got "
+                + pathPrefix);
+      }
+      if (!resourceRoot.endsWith("/") || resourceRoot.startsWith("/")) {
+        throw new IllegalArgumentException(
+            "resource root must be relative and end with '/', got " + resourceRoot);
+      }
+      for (ServerConfig.StaticRoute r : staticRoutes) {
+        if (pathPrefix.startsWith(r.prefix()) || r.prefix().startsWith(pathPrefix)) {
+          throw new IllegalArgumentException(
+              "static path prefix " + pathPrefix + " overlaps " + r.prefix());
+        }
+      }
+      for (HttpEndpoint e : httpEndpoints) {
+        if (e.path().startsWith(pathPrefix) || (e.path() + "/").equals(pathPrefix)) {
+          throw new IllegalArgumentException(
+              "static path prefix " + pathPrefix + " overlaps http endpoint " + e.path());
+        }
+      }
+      Builder b = copy();
+      List<ServerConfig.StaticRoute> l = new ArrayList<>(staticRoutes);
+      l.add(new ServerConfig.StaticRoute(pathPrefix, loader, resourceRoot));
+      b.staticRoutes = List.copyOf(l);
       return b;
     }
 
@@ -487,6 +551,9 @@ public final class RemoteServer implements AutoCloseable {
       }
       if (!httpEndpoints.isEmpty() && !webSocket) {
         problems.add("http endpoints need the WebSocket's HTTP listener (webSocket(true))");
+      }
+      if (!staticRoutes.isEmpty() && !webSocket) {
+        problems.add("static resources need the WebSocket's HTTP listener (webSocket(true))");
       }
       ServerRuntime.checkWritable(runnel, writable, problems);
       if (!problems.isEmpty()) {
@@ -523,6 +590,7 @@ public final class RemoteServer implements AutoCloseable {
                   outboundQueue,
                   idleTimeout),
               httpEndpoints,
+              staticRoutes,
               foxglove);
       return new RemoteServer(new ServerRuntime(runnel, config), foxglove && webSocket);
     }

@@ -50,7 +50,7 @@ final class Methods {
       case "graph" -> Reply.of(graph(Params.of(params, Set.of("format"))));
       case "inspect" -> Reply.of(inspect(Params.of(params, Set.of())));
       case "stats" -> Reply.of(stats(Params.of(params, Set.of())));
-      case "watch" -> watch(s, Params.of(params, Set.of("keys", "queue", "since")));
+      case "watch" -> watch(s, Params.of(params, Set.of("keys", "queue", "since", "maxRate")));
       case "unwatch" -> Reply.of(unwatch(s, Params.of(params, Set.of("sub"))));
       case "query" ->
           Reply.of(query(Params.of(params, Set.of("key", "from", "to", "afterSeq", "limit"))));
@@ -242,6 +242,9 @@ final class Methods {
 
   // ------------------------------------------------------------------ watch
 
+  /** The largest {@code maxRate} of a watch, values per second per key. */
+  static final double MAX_RATE = 10_000;
+
   private Reply watch(Session s, Params p) throws RpcException {
     List<String> keys = p.stringList("keys");
     for (String k : keys) {
@@ -262,6 +265,22 @@ final class Methods {
           Map.of("limit", "watchQueue", "max", lim.watchQueue()));
     }
     ObjectNode since = p.optObject("since");
+    double maxRate = p.optDouble("maxRate", 0);
+    if (p.has("maxRate")) {
+      if (!(maxRate > 0) || maxRate > MAX_RATE) {
+        throw RpcException.invalidParam(
+            "maxRate",
+            "maxRate must be more than 0 and at most "
+                + MAX_RATE
+                + " values per second, got "
+                + p.raw("maxRate"));
+      }
+      if (since != null) {
+        throw RpcException.invalidParam(
+            "maxRate",
+            "maxRate conflates live values; a history watch (since) delivers every value");
+      }
+    }
     long fromSeq = 0;
     long fromMicros = Long.MIN_VALUE;
     if (since != null) {
@@ -304,7 +323,7 @@ final class Methods {
                   new HistoryFeed(sub, k, server.history(), server.runnel(), seq0, micros0),
                   null);
             } else {
-              sub.startFeed(k, new LiveFeed(sub, k, reader), reader);
+              sub.startFeed(k, new LiveFeed(sub, k, reader, maxRate), reader);
             }
           }
           s.activate(sub);
@@ -325,6 +344,7 @@ final class Methods {
     r.put("sub", id);
     r.put("delivered", sub.delivered());
     r.put("missed", sub.missed());
+    r.put("conflated", sub.conflated());
     return r;
   }
 

@@ -88,6 +88,18 @@ final class Params {
     return n.asInt();
   }
 
+  double optDouble(String name, double dflt) throws RpcException {
+    JsonNode n = params.get(name);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isNumber()) {
+      throw RpcException.invalidParam(
+          name, "parameter '" + name + "' must be a number, got " + kind(n));
+    }
+    return n.asDouble();
+  }
+
   int requiredInt(String name) throws RpcException {
     if (!has(name)) {
       throw RpcException.invalidParam(name, "parameter '" + name + "' is required (an integer)");

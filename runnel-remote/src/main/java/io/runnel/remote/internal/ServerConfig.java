@@ -31,48 +31,23 @@ public record ServerConfig(
     List<RecordKey> writable,
     Limits limits,
     List<HttpEndpoint> httpEndpoints,
+    List<StaticRoute> staticRoutes,
     boolean foxglove) {
-
-  /** A configuration with the Foxglove endpoint on (its default). */
-  public ServerConfig(
-      String node,
-      String bindHost,
-      int port,
-      boolean webSocket,
-      Path unixSocket,
-      Path keyStore,
-      String keyStorePassword,
-      List<TokenSource> tokenSources,
-      Path generatedTokenFile,
-      Object historyStore,
-      Map<String, Codec<?>> codecs,
-      List<RecordKey> writable,
-      Limits limits,
-      List<HttpEndpoint> httpEndpoints) {
-    this(
-        node,
-        bindHost,
-        port,
-        webSocket,
-        unixSocket,
-        keyStore,
-        keyStorePassword,
-        tokenSources,
-        generatedTokenFile,
-        historyStore,
-        codecs,
-        writable,
-        limits,
-        httpEndpoints,
-        true);
-  }
 
   public ServerConfig {
     tokenSources = List.copyOf(tokenSources);
     codecs = Map.copyOf(codecs);
     writable = List.copyOf(writable);
     httpEndpoints = List.copyOf(httpEndpoints);
+    staticRoutes = List.copyOf(staticRoutes);
   }
+
+  /**
+   * Files served without a token under {@code prefix} (ends with {@code /}) from {@code loader}'s
+   * resources under {@code root} (ends with {@code /}); {@code prefix} itself serves {@code
+   * index.html}.
+   */
+  public record StaticRoute(String prefix, ClassLoader loader, String root) {}
 
   /** Whether TLS is configured. */
   public boolean tls() {

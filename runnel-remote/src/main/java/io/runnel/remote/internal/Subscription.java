@@ -32,12 +32,22 @@ final class Subscription {
    * @param seq the history sequence, or -1 for a live value
    * @param micros the history timestamp (epoch microseconds), for history values
    * @param missedBefore values of {@code key} dropped just before this item
+   * @param conflated values of {@code key} the feed skipped on purpose ({@code maxRate}) since the
+   *     previous item of that key: this value is the latest of them
    */
-  record Item(String key, Object value, long seq, long micros, long missedBefore, String end) {}
+  record Item(
+      String key,
+      Object value,
+      long seq,
+      long micros,
+      long missedBefore,
+      long conflated,
+      String end) {}
 
   private static final class KeyCounts {
     final LongAdder delivered = new LongAdder();
     final LongAdder missed = new LongAdder();
+    final LongAdder conflated = new LongAdder();
     long reportedMissed; // writer thread only
   }
 
@@ -76,14 +86,22 @@ final class Subscription {
 
   // ------------------------------------------------------------------ feed side
 
-  /** Live: queues a value if there is room, else counts it missed. Never waits. */
-  boolean offerLive(Feed f, Object value) {
-    if (queue.offer(new Item(f.key, value, -1, 0, f.pendingMissed, null))) {
+  /**
+   * Live: queues a value if there is room, else counts it missed. Never waits. {@code conflated}
+   * values of the key were skipped on purpose just before this one ({@code maxRate}); when the
+   * value itself cannot be queued they are counted as missed with it (they were not delivered and
+   * no later value stands for them).
+   */
+  boolean offerLive(Feed f, Object value, long conflated) {
+    if (queue.offer(new Item(f.key, value, -1, 0, f.pendingMissed, conflated, null))) {
       f.pendingMissed = 0;
+      if (conflated > 0) {
+        counts.get(f.key).conflated.add(conflated);
+      }
       outbox.signal();
       return true;
     }
-    missed(f, 1);
+    missed(f, 1 + conflated);
     return false;
   }
 
@@ -96,12 +114,12 @@ final class Subscription {
 
   /** History: waits for room (the store keeps the values); false once the watch is closed. */
   boolean put(Feed f, Object value, long seq, long micros) throws InterruptedException {
-    return putItem(new Item(f.key, value, seq, micros, f.pendingMissed, null), f);
+    return putItem(new Item(f.key, value, seq, micros, f.pendingMissed, 0, null), f);
   }
 
   /** Queues the end of the feed's key, waiting for room; nothing once the watch is closed. */
   void end(Feed f, String reason) throws InterruptedException {
-    putItem(new Item(f.key, null, -1, 0, f.pendingMissed, reason), f);
+    putItem(new Item(f.key, null, -1, 0, f.pendingMissed, 0, reason), f);
   }
 
   private boolean putItem(Item item, Feed f) throws InterruptedException {
@@ -140,6 +158,9 @@ final class Subscription {
       return out;
     }
     p.set("value", value(item.value()));
+    if (item.conflated() > 0) {
+      p.put("conflated", item.conflated());
+    }
     if (item.seq() >= 0) {
       p.put("seq", item.seq());
       p.put("time", History.instant(item.micros()).toString());
@@ -181,6 +202,11 @@ final class Subscription {
 
   long missed() {
     return counts.values().stream().mapToLong(c -> c.missed.sum()).sum();
+  }
+
+  /** Values skipped on purpose ({@code maxRate}), each stood for by a later delivered value. */
+  long conflated() {
+    return counts.values().stream().mapToLong(c -> c.conflated.sum()).sum();
   }
 
   /** Stops every feed (closing their readers), waiting a bounded time for their threads. */
