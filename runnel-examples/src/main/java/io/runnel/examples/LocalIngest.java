@@ -160,6 +160,14 @@ public final class LocalIngest implements AutoCloseable {
     }
   }
 
+  /** Sequences in {@code [from, upTo]} that never arrived. */
+  long missingBetween(long from, long upTo) {
+    synchronized (sequences) {
+      return (upTo + 1 - from)
+          - sequences.get(Math.toIntExact(from), Math.toIntExact(upTo + 1)).cardinality();
+    }
+  }
+
   @Override
   public void close() {
     server.stop(0);
