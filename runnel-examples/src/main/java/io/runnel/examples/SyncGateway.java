@@ -59,7 +59,9 @@ public final class SyncGateway implements Callable<Integer> {
       names = "--duration",
       defaultValue = "10s",
       converter = TemperatureDemo.DurationConverter.class,
-      description = "How long the sensors produce (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long the sensors produce, or 'forever' (until SIGTERM/Ctrl-C; default:"
+              + " ${DEFAULT-VALUE}).")
   Duration duration;
 
   @Option(
@@ -132,6 +134,13 @@ public final class SyncGateway implements Callable<Integer> {
       description =
           "How long to wait at the end for the backlog to drain (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
+
+  @Option(
+      names = "--status-interval",
+      defaultValue = "2s",
+      converter = TemperatureDemo.DurationConverter.class,
+      description = "How often a status line is printed (default: ${DEFAULT-VALUE}).")
+  Duration statusInterval;
 
   @Option(
       names = "--config",
@@ -274,6 +283,7 @@ public final class SyncGateway implements Callable<Integer> {
     Cli.positive("--duration", duration);
     Cli.positive("--period", period);
     Cli.positive("--drain-timeout", drainTimeout);
+    Cli.positive("--status-interval", statusInterval);
     if (sensors < 1) {
       throw new Cli.UsageError("--sensors must be at least 1, got " + sensors);
     }
@@ -409,7 +419,8 @@ public final class SyncGateway implements Callable<Integer> {
       }
       runnel.start();
       long deadline = t0 + duration.toNanos();
-      long nextReport = t0 + 2_000_000_000L;
+      long interval = statusInterval.toNanos();
+      long nextReport = t0 + interval;
       boolean mqttEverConnected = false;
       while (System.nanoTime() < deadline) {
         long wait = Math.max(1, Math.min(deadline, nextReport) - System.nanoTime());
@@ -425,7 +436,7 @@ public final class SyncGateway implements Callable<Integer> {
               sync,
               link,
               store.writtenSequence() + 1 - mqttFrom);
-          nextReport += 2_000_000_000L;
+          nextReport += interval;
         }
       }
       interrupted = shutdown.requested();
@@ -449,7 +460,7 @@ public final class SyncGateway implements Callable<Integer> {
             dir != null ? " (a restart with the same --dir forwards it)" : "");
       } else {
         long until = System.nanoTime() + drainTimeout.toNanos();
-        long nextDrainReport = System.nanoTime() + 2_000_000_000L;
+        long nextDrainReport = System.nanoTime() + interval;
         while (true) {
           drained = drained || sync.awaitForwarded(last, Duration.ofMillis(200));
           if (link != null) {
@@ -468,7 +479,7 @@ public final class SyncGateway implements Callable<Integer> {
           }
           if (System.nanoTime() >= nextDrainReport) {
             statusLine("draining", sync, link, mqttToAck);
-            nextDrainReport += 2_000_000_000L;
+            nextDrainReport += interval;
           }
         }
       }

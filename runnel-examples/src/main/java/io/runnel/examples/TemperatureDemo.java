@@ -217,15 +217,24 @@ public final class TemperatureDemo implements Callable<Integer> {
     }
   }
 
+  /** What {@code --duration forever} means: a century, which still fits a nanosecond deadline. */
+  static final Duration FOREVER = Duration.ofDays(36_500);
+
   static String human(Duration d) {
-    return d.toString().substring(2).toLowerCase();
+    return d.equals(FOREVER) ? "until stopped" : d.toString().substring(2).toLowerCase();
   }
 
-  /** Parses {@code 10s}, {@code 2m}, {@code 500ms}, {@code 1h} or ISO-8601 {@code PT10S}. */
+  /**
+   * Parses {@code 10s}, {@code 2m}, {@code 500ms}, {@code 1h}, ISO-8601 {@code PT10S} or {@code
+   * forever}.
+   */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       String v = value.trim().toLowerCase();
+      if (v.equals("forever")) {
+        return FOREVER;
+      }
       try {
         if (v.startsWith("pt") || v.startsWith("p")) {
           return Duration.parse(value.trim().toUpperCase());
@@ -242,7 +251,7 @@ public final class TemperatureDemo implements Callable<Integer> {
         };
       } catch (RuntimeException e) {
         throw new CommandLine.TypeConversionException(
-            "'" + value + "' is not a duration; use e.g. 500ms, 10s, 2m, 1h or PT10S");
+            "'" + value + "' is not a duration; use e.g. 500ms, 10s, 2m, 1h, PT10S or forever");
       }
     }
   }
