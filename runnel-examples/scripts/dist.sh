@@ -21,7 +21,7 @@ EX=$ROOT/runnel-examples/target
 [[ -f $EX/runnel-examples.jar ]] || { echo "dist: $EX/runnel-examples.jar missing: build runnel-examples first" >&2; exit 1; }
 
 # Small-device flags, measured in docs/BENCHMARKS.md ("Footprint by part").
-JVM_FLAGS="-XX:+UseSerialGC -Xms8m -Xmx24m -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=12m -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=8m -XX:MaxMetaspaceSize=64m -XX:+UseCompressedOops"
+JVM_FLAGS="-XX:+UseSerialGC -Xms8m -Xmx16m -Xss256k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=8m -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=8m -XX:MaxMetaspaceSize=64m -XX:+UseCompressedOops"
 
 say() { printf 'dist: %s\n' "$*" >&2; }
 rm -rf "$OUT" "$DIST/runnel-gateway.tar.gz"
