@@ -72,10 +72,13 @@ public final class FootprintProbe {
     Set<String> parts = Set.of(a.getOrDefault("parts", "core").split(","));
     int sensors = Integer.parseInt(a.getOrDefault("sensors", "50"));
     Duration period = Duration.ofMillis(Long.parseLong(a.getOrDefault("periodMs", "20")));
+    // only with a store: a codec (JSON: Jackson) is part of what the store costs
     Codec<Reading> codec =
-        "binary".equals(a.getOrDefault("format", "json"))
-            ? Codec.forRecord(Reading.class)
-            : Codec.json(Reading.class);
+        !parts.contains("store")
+            ? null
+            : "binary".equals(a.getOrDefault("format", "json"))
+                ? Codec.forRecord(Reading.class)
+                : Codec.json(Reading.class);
     AtomicBoolean first = new AtomicBoolean();
     HistoryStore store = null;
     if (parts.contains("store")) {
@@ -88,7 +91,7 @@ public final class FootprintProbe {
     RunnelBuilder b = Runnel.builder().name("probe");
     List<RecordKey> keys = new ArrayList<>();
     for (int i = 1; i <= sensors; i++) {
-      RecordKey key = SyncGateway.sensorKey(i);
+      RecordKey key = RecordKey.of(String.format(java.util.Locale.ROOT, "sensor.s%02d", i));
       keys.add(key);
       int n = i;
       HistoryStore s = store;
