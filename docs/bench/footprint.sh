@@ -56,7 +56,7 @@ run() {
   "$JAVA" $f -cp "$CP" io.runnel.examples.FootprintProbe "$@" dir="$work/h" >"$log" 2>&1 &
   local pid=$!
   pids+=($pid)
-  for _ in $(seq 300); do grep -q '^ready' "$log" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q '^ready' "$log" && break; sleep 0.1; done
   if ! grep -q '^ready' "$log"; then
     FAILED=$(grep -m 1 -E 'Error|Exception' "$log" || head -n 1 "$log")
     kill "$pid" 2>/dev/null || true
@@ -74,11 +74,12 @@ run() {
   wait "$pid" 2>/dev/null || true
 }
 
-row() { # LABEL EXTRA_FLAGS ARGS...
+row() { # LABEL EXTRA_FLAGS ARGS...   (ONLY=<text>: only the rows whose label contains it)
   local label=$1 extra=$2
   shift 2
+  [[ -n ${ONLY:-} && $label != *"$ONLY"* ]] && return 0
   if ! run "$label" 1 0 "$extra" "$@"; then
-    printf '| %s | does not start: %s |||||||||||||\n' "$label" "$FAILED"
+    printf '| %s | does not start: %s ||||||||||||\n' "$label" "$FAILED"
     return 0
   fi
   local rss=$RSS_KB file=$FILE_KB start=$START_MS n=$work/nmt.txt
@@ -90,17 +91,17 @@ row() { # LABEL EXTRA_FLAGS ARGS...
   meta=$(nmt "Metaspace" "$n")
   total=$(sed -n 's/^Total: reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\1/p' "$n")
   run "$label" 0 1 "$extra" "$@" || { RSS_KB=0; START_MS="fails: $FAILED"; }
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
     "$(mb "$rss")" "$start" "$(mb "$RSS_KB")" "$START_MS" "$(mb "$file")" "$(mb "$total")" \
-    "$(mb "$heap")" "$(mb $(( ${cls:-0} + ${meta:-0} )))" "$(mb "$shared")" "$(mb "$code")" \
+    "$(mb "$heap")" "$(mb $(( ${cls:-0} + ${meta:-0} )))" "$(mb "$code")" \
     "$(mb "$thr")" "$(mb $(( ${sym:-0} + ${arena:-0} + ${internal:-0} + ${comp:-0} + ${gc:-0} )))" \
     "$(mb "$other")"
 }
 
 echo "JVM: $("$JAVA" -version 2>&1 | sed -n 2p); flags: $FLAGS; MALLOC_ARENA_MAX=2; $(nproc) CPUs"
 echo
-echo "| configuration | RSS MB | start-up ms | RSS MB, AOT cache | start-up ms, AOT cache | of RSS: mapped files MB | NMT committed MB | heap | classes + metaspace | shared classes | code | threads | GC, symbols, arenas, compiler | other (direct buffers) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| configuration | RSS MB | start-up ms | RSS MB, AOT cache | start-up ms, AOT cache | of RSS: mapped files MB | NMT committed MB | heap | classes + metaspace | code | threads | GC, symbols, arenas, compiler | other (direct buffers) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 row "idle JVM (same flags)" "" idle seconds=$((settle + 4))
 row "core only (50 sensors, 20 ms)" "" parts=core $common
 row "+ store (binary records)" "" parts=core,store format=binary $common
@@ -111,8 +112,8 @@ row "+ remote server" "" parts=core,store,http,mqtt,remote format=json $common
 echo
 echo "Cuts tried on the gateway (HTTP + MQTT):"
 echo
-echo "| configuration | RSS MB | start-up ms | RSS MB, AOT cache | start-up ms, AOT cache | of RSS: mapped files MB | NMT committed MB | heap | classes + metaspace | shared classes | code | threads | GC, symbols, arenas, compiler | other (direct buffers) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| configuration | RSS MB | start-up ms | RSS MB, AOT cache | start-up ms, AOT cache | of RSS: mapped files MB | NMT committed MB | heap | classes + metaspace | code | threads | GC, symbols, arenas, compiler | other (direct buffers) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 g="parts=core,store,http,mqtt format=json $common"
 row "before the cuts: -Xmx24m, 12 MB code cache" "-Xmx24m -XX:ReservedCodeCacheSize=12m" $g
 row "Netty unpooled buffers (-Dio.netty.allocator.type=unpooled)" "-Dio.netty.allocator.type=unpooled" $g
