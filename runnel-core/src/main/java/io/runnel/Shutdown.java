@@ -4,10 +4,10 @@ import io.runnel.spi.Checks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -78,7 +78,7 @@ public final class Shutdown implements AutoCloseable {
   private final CountDownLatch requestLatch = new CountDownLatch(1);
   private final CountDownLatch finishedLatch = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final List<Runnable> actions = new CopyOnWriteArrayList<>();
+  private final List<Runnable> actions = new ArrayList<>(); // guarded by itself
   private final Deque<AutoCloseable> resources = new ArrayDeque<>(); // guarded by itself
   private volatile Instant requestedAt;
 
@@ -122,15 +122,18 @@ public final class Shutdown implements AutoCloseable {
 
   /**
    * Runs {@code action} on the hook's thread when a request arrives (at once if one already has),
-   * before the hook waits for the application. It should return quickly; an exception is printed
-   * and ignored.
+   * before the hook waits for the application; exactly once either way. It should return quickly;
+   * an exception is printed and ignored.
    */
   public Shutdown onRequest(Runnable action) {
     Checks.notNull("action", action);
-    actions.add(action);
-    if (requested()) {
-      run(action);
+    synchronized (actions) {
+      if (!requested()) {
+        actions.add(action); // the hook runs it
+        return this;
+      }
     }
+    run(action); // the request came first
     return this;
   }
 
@@ -216,9 +219,13 @@ public final class Shutdown implements AutoCloseable {
     if (closed.get()) {
       return; // closed while the JVM began its shutdown: nothing to do
     }
-    requestedAt = Instant.now();
-    requestLatch.countDown();
-    actions.forEach(Shutdown::run);
+    List<Runnable> toRun;
+    synchronized (actions) {
+      requestedAt = Instant.now();
+      requestLatch.countDown();
+      toRun = List.copyOf(actions);
+    }
+    toRun.forEach(Shutdown::run);
     try {
       if (finishedLatch.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
         return;

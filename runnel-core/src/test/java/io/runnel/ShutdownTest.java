@@ -46,6 +46,7 @@ class ShutdownTest {
                     .build()
                     .start());
         shutdown.closeOnRequest(() -> System.out.println("hook closed a resource"));
+        shutdown.onRequest(() -> System.out.println("onRequest ran"));
         System.out.println("ready");
         boolean interrupted = shutdown.await(Duration.ofSeconds("normal".equals(mode) ? 0 : 30));
         if ("stuck".equals(mode)) {
@@ -103,6 +104,7 @@ class ShutdownTest {
     Run r = run("wait", "TERM");
     assertThat(r.lines()).as("%s", r.lines()).contains("interrupted; summary printed");
     assertThat(r.lines()).doesNotContain("hook closed a resource");
+    assertThat(r.lines()).filteredOn("onRequest ran"::equals).hasSize(1);
     assertThat(r.status()).as("%s", r.lines()).isEqualTo(Shutdown.EXIT_SIGTERM);
   }
 
