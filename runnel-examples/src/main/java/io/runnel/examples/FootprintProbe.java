@@ -81,9 +81,14 @@ public final class FootprintProbe {
                 : Codec.json(Reading.class);
     AtomicBoolean first = new AtomicBoolean();
     HistoryStore store = null;
+    Path temporary = null;
     if (parts.contains("store")) {
-      Path dir =
-          Path.of(a.getOrDefault("dir", Files.createTempDirectory("runnel-probe").toString()));
+      Path dir;
+      if (a.containsKey("dir")) {
+        dir = Path.of(a.get("dir"));
+      } else {
+        dir = temporary = Files.createTempDirectory("runnel-probe");
+      }
       store =
           HistoryStore.open(
               StoreConfig.builder(dir).durability(Durability.every(Duration.ofMillis(50))).build());
@@ -154,6 +159,9 @@ public final class FootprintProbe {
     runnel.close();
     if (store != null) {
       store.close();
+    }
+    if (temporary != null) {
+      Cli.deleteTree(temporary, System.err);
     }
     System.out.println("done");
   }
