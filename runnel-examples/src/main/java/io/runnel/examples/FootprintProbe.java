@@ -39,8 +39,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     endpoint=http://127.0.0.1:8080/v1/batches mqtt=127.0.0.1:1883
  * </pre>
  *
- * Prints {@code first-reading-epoch-ms=N} at the first reading, then {@code ready} once every part
- * runs, and {@code done} at the end.
+ * Prints {@code first-reading-epoch-ms=N} at the first reading, {@code start-ms=N} (how long {@code
+ * Runnel.start()} took: it starts the connectors before the tasks), then {@code ready} once every
+ * part runs, and {@code done} at the end.
  */
 public final class FootprintProbe {
 
@@ -150,7 +151,9 @@ public final class FootprintProbe {
     if (parts.contains("remote")) {
       server = RemoteServer.builder(runnel).port(0).history(store).build().start();
     }
-    runnel.start();
+    long t0 = System.nanoTime();
+    runnel.start(); // connectors first (synchronously), then the tasks
+    System.out.println("start-ms=" + (System.nanoTime() - t0) / 1_000_000);
     System.out.println("ready");
     Thread.sleep(seconds * 1000);
     if (server != null) {
