@@ -8,6 +8,7 @@
 # exec of the JVM to the first reading produced. The HTTP sink (LocalIngest) and Mosquitto run in
 # their own processes and are not counted.
 # Usage: docs/bench/footprint.sh [seconds to settle, default 8]   (prints a Markdown table)
+#        ONLY='regex' docs/bench/footprint.sh 6                      (only the matching rows)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 D=$ROOT/target/dist/runnel-gateway
@@ -74,10 +75,10 @@ run() {
   wait "$pid" 2>/dev/null || true
 }
 
-row() { # LABEL EXTRA_FLAGS ARGS...   (ONLY=<text>: only the rows whose label contains it)
+row() { # LABEL EXTRA_FLAGS ARGS...   (ONLY=<regex>: only the rows whose label matches it)
   local label=$1 extra=$2
   shift 2
-  [[ -n ${ONLY:-} && $label != *"$ONLY"* ]] && return 0
+  [[ -n ${ONLY:-} && ! $label =~ $ONLY ]] && return 0
   if ! run "$label" 1 0 "$extra" "$@"; then
     printf '| %s | does not start: %s ||||||||||||\n' "$label" "$FAILED"
     return 0
@@ -120,3 +121,5 @@ row "Netty unpooled buffers (-Dio.netty.allocator.type=unpooled)" "-Dio.netty.al
 row "-Xss160k (platform thread stacks)" "-Xss160k" $g
 row "1 carrier thread (-Djdk.virtualThreadScheduler.parallelism=1)" "-Djdk.virtualThreadScheduler.parallelism=1" $g
 row "binary payloads instead of JSON" "" parts=core,store,http,mqtt format=binary $common
+row "compact object headers (-XX:+UseCompactObjectHeaders)" "-XX:+UseCompactObjectHeaders" $g
+row "no perf data file (-XX:-UsePerfData)" "-XX:-UsePerfData" $g
