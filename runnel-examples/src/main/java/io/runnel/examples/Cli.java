@@ -69,13 +69,14 @@ final class Cli {
   static String oneLine(Throwable t) {
     StringBuilder b = new StringBuilder();
     for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+      if (b.indexOf(m) >= 0) {
+        continue; // a wrapper that already quotes its cause's message
+      }
       if (!b.isEmpty()) {
         b.append(": ");
       }
-      b.append(c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName());
-      if (c.getCause() == c) {
-        break;
-      }
+      b.append(m);
     }
     return b.toString();
   }

@@ -116,8 +116,8 @@ public final class SyncGateway implements Callable<Integer> {
       description =
           "Payload format of the history, the HTTP batches' values and the MQTT messages:"
               + " ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, readable with mosquitto_sub;"
-              + " binary is Runnel's compact record codec). A --dir keeps the format it was"
-              + " created with.")
+              + " binary is Runnel's compact record codec). Use one format per --dir: the MQTT"
+              + " link refuses a history written with another codec.")
   Format format;
 
   @Option(
