@@ -19,7 +19,9 @@
  * <ul>
  *   <li>{@code io.runnel}: the user API: keys, the builder and registrations, task shapes, {@link
  *       io.runnel.RuntimeContext} (time, tickers, logging, spawning), {@link io.runnel.LaneSpec},
- *       {@link io.runnel.RestartPolicy}, graph errors and the running pipeline.
+ *       {@link io.runnel.RestartPolicy}, graph errors, the running pipeline and {@link
+ *       io.runnel.Shutdown} (close it in order on SIGTERM/SIGINT, with the exit statuses Runnel's
+ *       applications use).
  *   <li>{@code io.runnel.buffer}: the buffer kinds and their readers; usable on their own.
  *   <li>{@code io.runnel.inspect}: immutable snapshots and their DOT, Mermaid and JSON exports.
  *   <li>{@code io.runnel.sim}: simulated time for tests.

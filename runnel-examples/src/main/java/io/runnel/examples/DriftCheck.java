@@ -4,6 +4,7 @@ import io.runnel.LaneSpec;
 import io.runnel.MissedTickPolicy;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
+import io.runnel.Shutdown;
 import io.runnel.Ticker;
 import io.runnel.WaitStrategy;
 import io.runnel.inspect.TaskInfo;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -72,7 +72,7 @@ public final class DriftCheck implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new DriftCheck(System.out)).execute(args));
+    Cli.main(new DriftCheck(System.out), args);
   }
 
   Runnel pipeline() {
@@ -117,6 +117,9 @@ public final class DriftCheck implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Cli.positive("--period", period);
+    Cli.positive("--duration", duration);
+    Cli.positive("--report", report);
     long periodNanos = period.toNanos();
     out.printf(
         Locale.ROOT,
@@ -132,7 +135,9 @@ public final class DriftCheck implements Callable<Integer> {
         "ticker behind",
         "sleeper cycles",
         "sleeper behind");
-    try (Runnel runnel = pipeline().start()) {
+    boolean interrupted;
+    try (Shutdown shutdown = Shutdown.install();
+        Runnel runnel = pipeline().start()) {
       long start = System.nanoTime();
       long end = start + duration.toNanos();
       long next = start + report.toNanos();
@@ -140,7 +145,10 @@ public final class DriftCheck implements Callable<Integer> {
         long now = System.nanoTime();
         long wait = Math.min(next, end) - now;
         if (wait > 0) {
-          Thread.sleep(Duration.ofNanos(wait));
+          if (shutdown.await(Duration.ofNanos(wait))) {
+            line(periodNanos, System.nanoTime() - start);
+            break;
+          }
           continue;
         }
         line(periodNanos, now - start);
@@ -159,8 +167,12 @@ public final class DriftCheck implements Callable<Integer> {
           l.maxNanos() / 1e3,
           l.ticks(),
           l.missedTicks());
+      interrupted = shutdown.requested();
+      if (interrupted) {
+        out.println("interrupted (shutdown requested): the figures above cover the run so far");
+      }
     }
-    return 0;
+    return interrupted ? Shutdown.EXIT_SIGTERM : Shutdown.EXIT_OK;
   }
 
   /**

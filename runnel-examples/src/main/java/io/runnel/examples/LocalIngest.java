@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.runnel.Shutdown;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -62,20 +64,36 @@ public final class LocalIngest implements AutoCloseable {
    * ./runnel example LocalIngest [port] [faultRate]}; prints its URL and, every 5 s, what arrived.
    */
   public static void main(String[] args) throws Exception {
-    int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
-    double faults = args.length > 1 ? Double.parseDouble(args[1]) : 0.1;
-    try (LocalIngest ingest = new LocalIngest(port, faults, 42, 2_500)) {
-      System.out.println("local ingest listening on " + ingest.uri());
-      for (; ; ) {
-        Thread.sleep(5_000);
-        System.out.printf(
-            "requests %d, faults %d, duplicates %d, distinct readings %d%n",
-            ingest.requests.get(),
-            ingest.faults.get(),
-            ingest.duplicates.get(),
-            ingest.distinctSequences());
-      }
+    int port;
+    double faults;
+    try {
+      port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+      faults = args.length > 1 ? Double.parseDouble(args[1]) : 0.1;
+    } catch (NumberFormatException e) {
+      System.err.println(
+          "runnel example LocalIngest: usage: LocalIngest [port] [faultRate 0..1]; "
+              + e.getMessage());
+      Shutdown.exit(Shutdown.EXIT_USAGE);
+      return;
     }
+    int status;
+    try (Shutdown shutdown = Shutdown.install();
+        LocalIngest ingest = new LocalIngest(port, faults, 42, 2_500)) {
+      System.out.println("local ingest listening on " + ingest.uri());
+      while (!shutdown.await(Duration.ofSeconds(5))) {
+        ingest.printCounts();
+      }
+      ingest.printCounts();
+      System.out.println("interrupted (shutdown requested)");
+      status = Shutdown.EXIT_SIGTERM;
+    }
+    Shutdown.exit(status);
+  }
+
+  private void printCounts() {
+    System.out.printf(
+        "requests %d, faults %d, duplicates %d, distinct readings %d%n",
+        requests.get(), faults.get(), duplicates.get(), distinctSequences());
   }
 
   URI uri() {
@@ -157,6 +175,14 @@ public final class LocalIngest implements AutoCloseable {
   long missingUpTo(long upTo) {
     synchronized (sequences) {
       return (upTo + 1) - sequences.get(0, Math.toIntExact(upTo + 1)).cardinality();
+    }
+  }
+
+  /** Sequences in {@code [from, upTo]} that never arrived. */
+  long missingBetween(long from, long upTo) {
+    synchronized (sequences) {
+      return (upTo + 1 - from)
+          - sequences.get(Math.toIntExact(from), Math.toIntExact(upTo + 1)).cardinality();
     }
   }
 

@@ -5,6 +5,7 @@ import io.runnel.MissedTickPolicy;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.RunnelBuilder;
+import io.runnel.Shutdown;
 import io.runnel.Ticker;
 import io.runnel.WaitStrategy;
 import io.runnel.buffer.BufferSpec;
@@ -24,7 +25,6 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -139,7 +139,7 @@ public final class RobotController implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new RobotController(System.out)).execute(args));
+    Cli.main(new RobotController(System.out), args);
   }
 
   Runnel pipeline(Path storage) {
@@ -276,24 +276,54 @@ public final class RobotController implements Callable<Integer> {
 
   @CommandLine.Mixin RemoteOptions remote = new RemoteOptions();
 
+  /** The control loop's targets (issue 3), for the dedicated lane. */
+  static final long TARGET_P999_NANOS = 100_000;
+
+  static final long TARGET_MAX_NANOS = 1_000_000;
+
+  /** The working folder of the last run (deleted at its end unless given with --dir). */
+  Path storage;
+
   @Override
   public Integer call() throws Exception {
-    Path storage =
-        dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("runnel-robot");
+    Cli.positive("--duration", duration);
+    if (backgroundThreads < 0) {
+      throw new Cli.UsageError("--background-threads must be 0 or more, got " + backgroundThreads);
+    }
+    storage = Cli.workDir(dir, "--dir", "runnel-robot");
+    try (Shutdown shutdown = Shutdown.install()) {
+      try {
+        return run(storage, shutdown);
+      } finally {
+        if (dir == null) { // before the Shutdown closes: after a signal, the JVM then exits
+          Cli.deleteTree(storage, System.err);
+        }
+      }
+    }
+  }
+
+  private int run(Path storage, Shutdown shutdown) throws Exception {
     if (history) {
       store =
-          HistoryStore.open(
-              StoreConfig.builder(storage.resolve("history"))
-                  .durability(Durability.everyBatch())
-                  .build());
+          shutdown.closeOnRequest(
+              HistoryStore.open(
+                  StoreConfig.builder(storage.resolve("history"))
+                      .durability(Durability.everyBatch())
+                      .build()));
     }
-    Runnel runnel = pipeline(storage);
+    Runnel runnel = shutdown.closeOnRequest(pipeline(storage));
     out.printf(
         "Robot controller: 1 kHz control loop on %s, 10 ms fusion, %d storm tasks writing to %s, for %s%n",
         shared ? "the shared virtual-thread lane" : "a dedicated lane",
         backgroundThreads,
         storage,
-        duration.toString().substring(2).toLowerCase(Locale.ROOT));
+        TemperatureDemo.human(duration));
+    out.printf(
+        Locale.ROOT,
+        "Targets for the control loop on a dedicated lane: lateness p99.9 <= %d us, max <= %d ms,"
+            + " no cycle late by more than 1 ms, no skipped tick%n",
+        TARGET_P999_NANOS / 1000,
+        TARGET_MAX_NANOS / 1_000_000);
     Optional<RemoteServer> server;
     try {
       server = remote.start(runnel, store, out);
@@ -304,13 +334,16 @@ public final class RobotController implements Callable<Integer> {
       }
       System.err.println(
           "runnel example RobotController: remote access did not start: " + e.getMessage());
-      return 1;
+      return Shutdown.EXIT_FAILURE;
     }
     runnel.start();
-    Thread.sleep(duration.toMillis());
+    boolean interrupted = shutdown.await(duration);
     GraphSnapshot s = runnel.inspect();
     server.ifPresent(RemoteServer::close);
     runnel.close();
+    if (interrupted) {
+      out.printf("%nInterrupted (shutdown requested): the figures cover the run so far%n");
+    }
     TaskInfo loop = s.task("robot.command/source").orElseThrow();
     TaskInfo.Lateness l = loop.lateness();
     out.printf(
@@ -324,6 +357,7 @@ public final class RobotController implements Callable<Integer> {
         l.maxNanos() / 1e3,
         lateOverMillis.get(),
         l.missedTicks());
+    out.println(verdict(l, lateOverMillis.get(), shared));
     for (LaneInfo lane : s.lanes()) {
       if (!lane.tasks().isEmpty()) {
         out.printf(
@@ -347,15 +381,47 @@ public final class RobotController implements Callable<Integer> {
       store.close();
       out.printf(
           "history: %d values appended, %d written, %d dropped (queue full), %d fsyncs, durable up to"
-              + " sequence %d, %d MB in %s%n",
+              + " sequence %d, %d MB in %s%s%n",
           st.appended(),
           st.written(),
           st.droppedOldest(),
           st.fsyncs(),
           st.durableSequence(),
           st.totalBytes() >> 20,
-          storage.resolve("history"));
+          storage.resolve("history"),
+          dir == null ? " (temporary: deleted now; --dir keeps it)" : "");
     }
-    return 0;
+    // The targets are measurements, not checks: a missed target is the verdict line, not a failure.
+    return interrupted ? Shutdown.EXIT_SIGTERM : Shutdown.EXIT_OK;
+  }
+
+  /** Each target with the measured figure and whether it was met, and an overall verdict. */
+  static String verdict(TaskInfo.Lateness l, long lateOverMillis, boolean shared) {
+    boolean p999 = l.p999Nanos() <= TARGET_P999_NANOS;
+    boolean max = l.maxNanos() <= TARGET_MAX_NANOS;
+    boolean late = lateOverMillis == 0;
+    boolean skipped = l.missedTicks() == 0;
+    boolean all = p999 && max && late && skipped;
+    return String.format(
+        Locale.ROOT,
+        "Verdict: p99.9 %.1f µs %s; max %.1f µs %s; late cycles %d %s; skipped ticks %d %s => %s",
+        l.p999Nanos() / 1e3,
+        met(p999),
+        l.maxNanos() / 1e3,
+        met(max),
+        lateOverMillis,
+        met(late),
+        l.missedTicks(),
+        met(skipped),
+        shared
+            ? "baseline run (--shared): the targets are for the dedicated lane"
+            : all
+                ? "all targets met"
+                : "targets NOT met (on a shared or small VM the OS's scheduling is the usual"
+                    + " cause: docs/BENCHMARKS.md)");
+  }
+
+  private static String met(boolean ok) {
+    return ok ? "(met)" : "(NOT met)";
   }
 }

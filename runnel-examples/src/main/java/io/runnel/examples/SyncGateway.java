@@ -3,6 +3,7 @@ package io.runnel.examples;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.RunnelBuilder;
+import io.runnel.Shutdown;
 import io.runnel.Ticker;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.codec.Codec;
@@ -31,6 +32,8 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,7 +59,9 @@ public final class SyncGateway implements Callable<Integer> {
       names = "--duration",
       defaultValue = "10s",
       converter = TemperatureDemo.DurationConverter.class,
-      description = "How long the sensors produce (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long the sensors produce, or 'forever' (until SIGTERM/Ctrl-C; default:"
+              + " ${DEFAULT-VALUE}).")
   Duration duration;
 
   @Option(
@@ -99,7 +104,27 @@ public final class SyncGateway implements Callable<Integer> {
       description = "MQTT protocol version, 3 (3.1.1) or 5 (default: ${DEFAULT-VALUE}).")
   int mqttVersion;
 
-  @Option(names = "--dir", description = "History directory (default: a new temporary directory).")
+  /** How readings are encoded in the history, the HTTP batches and the MQTT messages. */
+  enum Format {
+    json,
+    binary
+  }
+
+  @Option(
+      names = "--format",
+      defaultValue = "json",
+      description =
+          "Payload format of the history, the HTTP batches' values and the MQTT messages:"
+              + " ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}, readable with mosquitto_sub;"
+              + " binary is Runnel's compact record codec). Use one format per --dir: the MQTT"
+              + " link refuses a history written with another codec.")
+  Format format;
+
+  @Option(
+      names = "--dir",
+      description =
+          "History directory, kept after the run; a restart resumes forwarding where the last run"
+              + " stopped (default: a new temporary directory, deleted at the end).")
   Path dir;
 
   @Option(
@@ -109,6 +134,27 @@ public final class SyncGateway implements Callable<Integer> {
       description =
           "How long to wait at the end for the backlog to drain (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
+
+  @Option(
+      names = "--status-interval",
+      defaultValue = "2s",
+      converter = TemperatureDemo.DurationConverter.class,
+      description = "How often a status line is printed (default: ${DEFAULT-VALUE}).")
+  Duration statusInterval;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Read option defaults from this properties file (keys are option names without the"
+              + " dashes, e.g. 'endpoint = https://...'); options on the command line win.")
+  Path config;
+
+  /** The name of the HTTP sync connector and of its cursor in the history. */
+  static final String SYNC_CURSOR = "cloud-sync";
+
+  /** The name of the MQTT link's history cursor. */
+  static final String MQTT_CURSOR = "mqtt";
 
   private final PrintStream out;
   final AtomicLong firstValueAtMillis = new AtomicLong();
@@ -122,21 +168,60 @@ public final class SyncGateway implements Callable<Integer> {
 
   long forwarded = -1;
 
+  /** The history folder of the last run (deleted at its end unless given with --dir). */
+  Path storage;
+
+  /** Whether the last run was ended by a shutdown request (a signal). */
+  boolean interrupted;
+
   SyncGateway(PrintStream out) {
     this.out = out;
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new SyncGateway(System.out)).execute(args));
+    Shutdown.exit(commandLine(new SyncGateway(System.out), System.err, args).execute(args));
   }
+
+  /**
+   * The gateway's command line: {@code --config FILE} (looked up before parsing) supplies option
+   * defaults from a properties file.
+   */
+  static CommandLine commandLine(SyncGateway gateway, PrintStream err, String... args) {
+    CommandLine cl = Cli.commandLine(gateway, err);
+    for (int i = 0; i < args.length; i++) {
+      String file = null;
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        file = args[i + 1];
+      } else if (args[i].startsWith("--config=")) {
+        file = args[i].substring("--config=".length());
+      }
+      if (file != null) {
+        Path p = Path.of(file);
+        if (!Files.isReadable(p)) {
+          // reported as a usage error by call(), one line, before anything starts
+          gateway.unreadableConfig = p;
+        } else {
+          cl.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(p.toFile()));
+        }
+      }
+    }
+    return cl;
+  }
+
+  private Path unreadableConfig;
 
   static RecordKey sensorKey(int i) {
     return RecordKey.of(String.format(Locale.ROOT, "sensor.s%02d", i));
   }
 
+  Codec<Reading> codec() {
+    return format == Format.json ? Codec.json(Reading.class) : Codec.forRecord(Reading.class);
+  }
+
   Runnel pipeline(HistoryStore store, List<Connector> connectors) {
     RunnelBuilder b = Runnel.builder().name("gateway");
     connectors.forEach(b::connector);
+    Codec<Reading> codec = codec();
     for (int i = 1; i <= sensors; i++) {
       int n = i;
       String name = sensorKey(i).id();
@@ -145,7 +230,7 @@ public final class SyncGateway implements Callable<Integer> {
           sensorKey(i),
           r ->
               r.buffer(BufferSpec.latest())
-                  .hook(Persist.to(store, Reading.class))
+                  .hook(Persist.to(store, codec))
                   .source(
                       (ctx, o) -> {
                         SplittableRandom random = new SplittableRandom(n);
@@ -167,45 +252,149 @@ public final class SyncGateway implements Callable<Integer> {
 
   @CommandLine.Mixin RemoteOptions remote = new RemoteOptions();
 
+  /** The broker address of {@code --mqtt}, checked. */
+  record Broker(String host, int port) {
+    static Broker parse(String hostPort) {
+      int colon = hostPort.lastIndexOf(':');
+      int port = -1;
+      if (colon > 0) {
+        try {
+          port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          port = -1;
+        }
+      }
+      if (port < 1 || port > 65_535) {
+        throw new Cli.UsageError("--mqtt wants host:port (port 1..65535), got '" + hostPort + "'");
+      }
+      return new Broker(hostPort.substring(0, colon), port);
+    }
+
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
+
+  private void checkArguments() {
+    if (unreadableConfig != null) {
+      throw new Cli.UsageError("--config " + unreadableConfig + " cannot be read");
+    }
+    Cli.positive("--duration", duration);
+    Cli.positive("--period", period);
+    Cli.positive("--drain-timeout", drainTimeout);
+    Cli.positive("--status-interval", statusInterval);
+    if (sensors < 1) {
+      throw new Cli.UsageError("--sensors must be at least 1, got " + sensors);
+    }
+    if (!(faults >= 0 && faults <= 1)) {
+      throw new Cli.UsageError("--faults must be between 0 and 1, got " + faults);
+    }
+    if (mqttVersion != 3 && mqttVersion != 5) {
+      throw new Cli.UsageError("--mqtt-version must be 3 (3.1.1) or 5, got " + mqttVersion);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    Path history =
-        dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("runnel-gateway");
+    checkArguments();
+    Broker broker = mqtt == null ? null : Broker.parse(mqtt);
+    storage = Cli.workDir(dir, "--dir", "runnel-gateway");
+    // the hook gives the gateway 20 s to stop its sensors, sync its history and print its figures
+    try (Shutdown shutdown = Shutdown.install(Duration.ofSeconds(20))) {
+      try {
+        return run(storage, broker, shutdown);
+      } finally {
+        if (dir == null) {
+          Cli.deleteTree(storage, System.err);
+        }
+      }
+    }
+  }
+
+  /** The state of the HTTP sync in a status line: connected, throttled, failing or unreachable. */
+  static String httpState(ConnectorStatus s) {
+    if (s.connected()) {
+      return "connected";
+    }
+    String error = s.lastError();
+    if (error == null) {
+      return "connecting";
+    }
+    Matcher m = HTTP_STATUS.matcher(error);
+    if (m.find()) {
+      int code = Integer.parseInt(m.group(1));
+      Matcher after = RETRY_AFTER.matcher(error);
+      String retry = after.find() ? ", retry after " + after.group(1) + " ms" : "";
+      if (code == 429) {
+        return "throttled by the endpoint (HTTP 429" + retry + ")";
+      }
+      if (code >= 500) {
+        return "endpoint failing (HTTP " + code + retry + ")";
+      }
+      return "endpoint rejects batches (HTTP " + code + ")";
+    }
+    return "not connected: " + error;
+  }
+
+  private static final Pattern HTTP_STATUS = Pattern.compile(": HTTP (\\d{3})");
+  private static final Pattern RETRY_AFTER = Pattern.compile("Retry-After (\\d+) ms");
+
+  /** The state of the MQTT link in a status line. */
+  static String mqttState(ConnectorStatus m, long toAck) {
+    long acked = historyCounter(m, "acked");
+    return m.connected()
+        ? "mqtt connected, acked " + acked + "/" + toAck
+        : "mqtt NOT connected (acked " + acked + "/" + toAck + "): " + m.lastError();
+  }
+
+  private int run(Path history, Broker broker, Shutdown shutdown) throws Exception {
     LocalIngest ingest = endpoint == null ? new LocalIngest(faults, 42, 2_500) : null;
     URI target = endpoint != null ? endpoint : ingest.uri();
     out.printf(
         Locale.ROOT,
-        "Sync gateway: %d sensors every %s, persisted to %s, synced to %s%s, for %s%n",
+        "Sync gateway: %d sensors every %s, persisted to %s (%s), synced to %s%s%s, for %s%n",
         sensors,
         TemperatureDemo.human(period),
         history,
+        format,
         target,
         ingest != null ? " (local stand-in, " + Math.round(faults * 100) + "% faulty answers)" : "",
+        broker != null ? " and MQTT " + broker + " (v" + mqttVersion + ")" : "",
         TemperatureDemo.human(duration));
     try (HistoryStore store =
-        HistoryStore.open(
-            StoreConfig.builder(history)
-                .durability(Durability.every(Duration.ofMillis(50)))
-                .build())) {
+        shutdown.closeOnRequest(
+            HistoryStore.open(
+                StoreConfig.builder(history)
+                    .durability(Durability.every(Duration.ofMillis(50)))
+                    .build()))) {
+      // what earlier runs on this --dir already delivered: before the connectors' cursors
+      long syncFrom = store.cursor(SYNC_CURSOR).position();
+      long mqttFrom = broker == null ? 0 : store.cursor(MQTT_CURSOR).position();
+      if (syncFrom > 0 || store.writtenSequence() >= 0) {
+        out.printf(
+            Locale.ROOT,
+            "Resuming: the history holds entries up to sequence %d; earlier runs delivered %d to"
+                + " the endpoint%s%n",
+            store.writtenSequence(),
+            syncFrom,
+            broker != null ? " and " + mqttFrom + " to the broker" : "");
+      }
       CloudSync sync =
           CloudSync.builder(store, target)
+              .name(SYNC_CURSOR)
               .nodeId("gateway-1")
-              .codec(Codec.forRecord(Reading.class))
+              .codec(codec())
               .maxBatchEntries(1000)
               .requestTimeout(Duration.ofSeconds(2))
               .backoff(Duration.ofMillis(100), Duration.ofSeconds(5))
               .build();
       List<Connector> connectors = new ArrayList<>(List.of(sync));
       MqttLink link = null;
-      if (mqtt != null) {
-        int colon = mqtt.lastIndexOf(':');
-        if (colon < 0) {
-          throw new CommandLine.ParameterException(
-              new CommandLine(this), "--mqtt wants host:port, got " + mqtt);
-        }
+      if (broker != null) {
         link =
             MqttLink.builder()
-                .broker(mqtt.substring(0, colon), Integer.parseInt(mqtt.substring(colon + 1)))
+                .broker(broker.host(), broker.port())
                 .version(mqttVersion)
                 .clientId("runnel-gateway-1")
                 .build();
@@ -214,12 +403,11 @@ public final class SyncGateway implements Callable<Integer> {
           keys.add(sensorKey(i));
         }
         // one route for all sensors: one thread, one cursor, the store read once for all of them
-        link.publishHistory(
-            store, keys, Codec.forRecord(Reading.class), r -> "gateway-1/" + r.sensor(), "mqtt");
+        link.publishHistory(store, keys, codec(), r -> "gateway-1/" + r.sensor(), MQTT_CURSOR);
         connectors.add(link);
       }
       long t0 = System.nanoTime();
-      Runnel runnel = pipeline(store, connectors);
+      Runnel runnel = shutdown.closeOnRequest(pipeline(store, connectors));
       Optional<RemoteServer> server;
       try {
         server = remote.start(runnel, store, out);
@@ -227,30 +415,31 @@ public final class SyncGateway implements Callable<Integer> {
         runnel.close();
         System.err.println(
             "runnel example SyncGateway: remote access did not start: " + e.getMessage());
-        return 1;
+        return Shutdown.EXIT_FAILURE;
       }
       runnel.start();
       long deadline = t0 + duration.toNanos();
-      long nextReport = t0 + 2_000_000_000L;
-      List<Long> backlogs = new ArrayList<>();
+      long interval = statusInterval.toNanos();
+      long nextReport = t0 + interval;
+      boolean mqttEverConnected = false;
       while (System.nanoTime() < deadline) {
-        Thread.sleep(
-            Math.max(1, Math.min(deadline, nextReport) - System.nanoTime()) / 1_000_000 + 1);
+        long wait = Math.max(1, Math.min(deadline, nextReport) - System.nanoTime());
+        if (shutdown.await(Duration.ofNanos(wait))) {
+          break;
+        }
         if (System.nanoTime() >= nextReport) {
-          ConnectorStatus s = sync.status();
-          backlogs.add(s.backlog());
-          out.printf(
-              Locale.ROOT,
-              "  %5.1fs  produced %8d  backlog %6d  forwarded %8d  retries %4d  %s%n",
-              (System.nanoTime() - t0) / 1e9,
-              produced.get(),
-              s.backlog(),
-              s.counters().getOrDefault("sentEntries", 0L),
-              s.retries(),
-              s.connected() ? "connected" : "not connected: " + s.lastError());
-          nextReport += 2_000_000_000L;
+          if (link != null) {
+            mqttEverConnected |= link.status().connected();
+          }
+          statusLine(
+              String.format(Locale.ROOT, "%5.1fs", (System.nanoTime() - t0) / 1e9),
+              sync,
+              link,
+              store.writtenSequence() + 1 - mqttFrom);
+          nextReport += interval;
         }
       }
+      interrupted = shutdown.requested();
       long producingNanos = System.nanoTime() - t0;
       Rss steady = Rss.now();
       double cpuSeconds = cpuSeconds();
@@ -259,20 +448,46 @@ public final class SyncGateway implements Callable<Integer> {
       runnel.awaitCompletion(Duration.ofSeconds(5));
       long total = produced.get();
       long last = store.sync();
-      boolean drained = sync.awaitForwarded(last, drainTimeout);
-      ConnectorStatus s = sync.status();
-      ConnectorStatus m = null;
-      if (link != null) {
+      long mqttToAck = last + 1 - mqttFrom;
+      boolean drained = false;
+      boolean mqttDone = link == null;
+      if (interrupted) {
+        out.printf(
+            Locale.ROOT,
+            "%nInterrupted (shutdown requested after %.1f s): sensors stopped, history synced; not"
+                + " waiting for the backlog to drain%s%n",
+            producingNanos / 1e9,
+            dir != null ? " (a restart with the same --dir forwards it)" : "");
+      } else {
         long until = System.nanoTime() + drainTimeout.toNanos();
-        while (historyCounter(link.status(), "acked") < last + 1 && System.nanoTime() < until) {
-          Thread.sleep(50);
+        long nextDrainReport = System.nanoTime() + interval;
+        while (true) {
+          drained = drained || sync.awaitForwarded(last, Duration.ofMillis(200));
+          if (link != null) {
+            ConnectorStatus m = link.status();
+            mqttEverConnected |= m.connected();
+            mqttDone = historyCounter(m, "acked") >= mqttToAck;
+          }
+          // a broker never reached during the whole run will not be reached by waiting longer
+          boolean mqttHopeless = link != null && !mqttDone && !mqttEverConnected;
+          if (drained && (mqttDone || mqttHopeless)) {
+            break;
+          }
+          if (System.nanoTime() - until >= 0 || shutdown.requested()) {
+            interrupted = shutdown.requested();
+            break;
+          }
+          if (System.nanoTime() >= nextDrainReport) {
+            statusLine("draining", sync, link, mqttToAck);
+            nextDrainReport += interval;
+          }
         }
-        m = link.status();
       }
+      ConnectorStatus s = sync.status();
+      ConnectorStatus m = link == null ? null : link.status();
       server.ifPresent(RemoteServer::close);
-      runnel.close(); // closes the sync connector too
+      runnel.close(); // closes the connectors too
       StoreStats st = store.stats();
-      long stored = last + 1;
       out.printf(
           Locale.ROOT,
           "%nproduced %d readings in %.1f s (%.0f/s); persisted %d (queue-full rejections %d)%n",
@@ -284,36 +499,67 @@ public final class SyncGateway implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           "sync: %s; forwarded %d entries in %d batches, %d retries, backlog %d, last error: %s%n",
-          drained ? "drained" : "NOT drained within " + TemperatureDemo.human(drainTimeout),
+          drained
+              ? "drained"
+              : interrupted
+                  ? "interrupted"
+                  : "NOT drained within " + TemperatureDemo.human(drainTimeout),
           s.counters().getOrDefault("sentEntries", 0L),
           s.counters().getOrDefault("sentBatches", 0L),
           s.retries(),
           s.backlog(),
           s.lastError());
       if (m != null) {
-        out.printf(
-            Locale.ROOT,
-            "mqtt: %s; %d published and acknowledged (QoS 1, from history), %d reconnects, last"
-                + " error: %s%n",
-            m.connected() ? "connected" : "not connected",
-            historyCounter(m, "acked"),
-            m.retries(),
-            m.lastError());
+        long acked = historyCounter(m, "acked");
+        if (mqttDone) {
+          out.printf(
+              Locale.ROOT,
+              "mqtt: connected; %d published and acknowledged (QoS 1, from history, %s), %d"
+                  + " reconnects, last error: %s%n",
+              acked,
+              format,
+              m.retries(),
+              m.lastError());
+        } else if (!mqttEverConnected) {
+          out.printf(
+              Locale.ROOT,
+              "mqtt: FAILED: the broker %s was not reachable during the run (last error: %s); %d"
+                  + " of %d readings published; the rest stay in the history%n",
+              broker,
+              m.lastError(),
+              acked,
+              mqttToAck);
+        } else {
+          out.printf(
+              Locale.ROOT,
+              "mqtt: %s: %d of %d readings published and acknowledged, %d reconnects, last error:"
+                  + " %s%n",
+              interrupted
+                  ? "interrupted"
+                  : "NOT drained within " + TemperatureDemo.human(drainTimeout),
+              acked,
+              mqttToAck,
+              m.retries(),
+              m.lastError());
+        }
       }
       if (ingest != null) {
-        lost = ingest.missingUpTo(last);
+        lost = interrupted ? -1 : ingest.missingBetween(syncFrom, last);
         forwarded = ingest.distinctSequences();
         out.printf(
             Locale.ROOT,
             "cloud stand-in: %d requests, %d faults injected, %d duplicate batches (dropped by"
-                + " idempotency key), %d distinct readings of the %d persisted while producing: %d"
-                + " lost%n",
+                + " idempotency key), %d distinct readings of the %d to deliver (sequences %d..%d;"
+                + " %d before them delivered by earlier runs): %s%n",
             ingest.requests.get(),
             ingest.faults.get(),
             ingest.duplicates.get(),
             forwarded,
-            stored,
-            lost);
+            last + 1 - syncFrom,
+            syncFrom,
+            last,
+            syncFrom,
+            interrupted ? "loss not checked (interrupted)" : lost + " lost");
       }
       long startup = firstValueAtMillis.get() - ManagementFactory.getRuntimeMXBean().getStartTime();
       out.printf(
@@ -327,12 +573,32 @@ public final class SyncGateway implements Callable<Integer> {
           cpuSeconds,
           100 * cpuSeconds / (producingNanos / 1e9),
           startup);
-      return drained && (ingest == null || lost == 0) ? 0 : 1;
+      if (interrupted) {
+        out.println("exit: interrupted (status 143 after SIGTERM, 130 after SIGINT)");
+        return Shutdown.EXIT_SIGTERM;
+      }
+      boolean ok = drained && mqttDone && (ingest == null || lost == 0);
+      out.println(ok ? "exit: ok" : "exit: FAILED (see above)");
+      return ok ? Shutdown.EXIT_OK : Shutdown.EXIT_FAILURE;
     } finally {
       if (ingest != null) {
         ingest.close();
       }
     }
+  }
+
+  private void statusLine(String when, CloudSync sync, MqttLink link, long mqttToAck) {
+    ConnectorStatus s = sync.status();
+    out.printf(
+        Locale.ROOT,
+        "  %-8s produced %8d  backlog %6d  forwarded %8d  retries %4d  %s%s%n",
+        when,
+        produced.get(),
+        s.backlog(),
+        s.counters().getOrDefault("sentEntries", 0L),
+        s.retries(),
+        httpState(s),
+        link == null ? "" : "  |  " + mqttState(link.status(), mqttToAck));
   }
 
   /** A counter summed over the link's history routes ({@code history.<cursor>.<name>}). */

@@ -2,6 +2,7 @@ package io.runnel.examples;
 
 import io.runnel.JoinInput;
 import io.runnel.Runnel;
+import io.runnel.Shutdown;
 import io.runnel.buffer.BufferSpec;
 import io.runnel.examples.Temperatures.Alert;
 import io.runnel.examples.Temperatures.Difference;
@@ -16,8 +17,6 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,13 +80,11 @@ public final class TemperatureDemo implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(run(System.out, args));
+    Shutdown.exit(run(System.out, args));
   }
 
   static int run(PrintStream out, String... args) {
-    return new CommandLine(new TemperatureDemo(out))
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .execute(args);
+    return Cli.commandLine(new TemperatureDemo(out), System.err).execute(args);
   }
 
   /** Builds the demo pipeline. */
@@ -180,10 +177,8 @@ public final class TemperatureDemo implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (duration.isNegative() || duration.isZero()) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(this), "--duration must be positive, got " + duration);
-    }
+    Cli.positive("--duration", duration);
+    Cli.positive("--period", period);
     Runnel runnel = pipeline();
     GraphSnapshot atStart = runnel.inspect();
     out.println(
@@ -196,54 +191,50 @@ public final class TemperatureDemo implements Callable<Integer> {
     }
     out.println("\nTopological order: " + String.join(" -> ", atStart.topologicalOrder()) + "\n");
 
-    CountDownLatch stopped = new CountDownLatch(1);
-    CountDownLatch reported = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              runnel.close();
-              stopped.countDown();
-              try {
-                reported.await(
-                    5, TimeUnit.SECONDS); // let main print the counters before the JVM exits
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "runnel-demo-shutdown");
-    Optional<RemoteServer> server;
-    try {
-      server = remote.start(runnel, null, out, Key.THRESHOLD);
-    } catch (RuntimeException e) {
+    try (Shutdown shutdown = Shutdown.install()) {
+      shutdown.closeOnRequest(runnel); // only if the summary below hangs
+      Optional<RemoteServer> server;
+      try {
+        server = remote.start(runnel, null, out, Key.THRESHOLD);
+      } catch (RuntimeException e) {
+        runnel.close();
+        System.err.println("runnel demo: remote access did not start: " + e.getMessage());
+        return Shutdown.EXIT_FAILURE;
+      }
+      runnel.start();
+      boolean interrupted = shutdown.await(duration);
       runnel.close();
-      System.err.println("runnel demo: remote access did not start: " + e.getMessage());
-      return 1;
+      server.ifPresent(RemoteServer::close);
+      GraphSnapshot atEnd = runnel.inspect();
+      out.println(
+          "\n"
+              + (interrupted ? "Interrupted (shutdown requested); stopped (" : "Stopped (")
+              + atEnd.state()
+              + "). Counters:\n");
+      out.print(atEnd.toTable());
+      out.flush();
+      return interrupted ? Shutdown.EXIT_SIGTERM : Shutdown.EXIT_OK;
     }
-    Runtime.getRuntime().addShutdownHook(hook);
-    runnel.start();
-    boolean interruptedByUser = stopped.await(duration.toNanos(), TimeUnit.NANOSECONDS);
-    if (!interruptedByUser) {
-      Runtime.getRuntime().removeShutdownHook(hook);
-      runnel.close();
-    }
-    server.ifPresent(RemoteServer::close);
-    GraphSnapshot atEnd = runnel.inspect();
-    out.println("\nStopped (" + atEnd.state() + "). Counters:\n");
-    out.print(atEnd.toTable());
-    out.flush();
-    reported.countDown();
-    return 0;
   }
+
+  /** What {@code --duration forever} means: a century, which still fits a nanosecond deadline. */
+  static final Duration FOREVER = Duration.ofDays(36_500);
 
   static String human(Duration d) {
-    return d.toString().substring(2).toLowerCase();
+    return d.equals(FOREVER) ? "until stopped" : d.toString().substring(2).toLowerCase();
   }
 
-  /** Parses {@code 10s}, {@code 2m}, {@code 500ms}, {@code 1h} or ISO-8601 {@code PT10S}. */
+  /**
+   * Parses {@code 10s}, {@code 2m}, {@code 500ms}, {@code 1h}, ISO-8601 {@code PT10S} or {@code
+   * forever}.
+   */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       String v = value.trim().toLowerCase();
+      if (v.equals("forever")) {
+        return FOREVER;
+      }
       try {
         if (v.startsWith("pt") || v.startsWith("p")) {
           return Duration.parse(value.trim().toUpperCase());
@@ -260,7 +251,7 @@ public final class TemperatureDemo implements Callable<Integer> {
         };
       } catch (RuntimeException e) {
         throw new CommandLine.TypeConversionException(
-            "'" + value + "' is not a duration; use e.g. 500ms, 10s, 2m, 1h or PT10S");
+            "'" + value + "' is not a duration; use e.g. 500ms, 10s, 2m, 1h, PT10S or forever");
       }
     }
   }

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,5 +48,23 @@ class RobotControllerTest {
     assertThat(dir.resolve("storm-0.log")).exists();
     assertThat(text).containsPattern("history: [1-9][0-9]* values appended");
     assertThat(dir.resolve("history")).isDirectory();
+    assertThat(text)
+        .contains("Targets for the control loop on a dedicated lane: lateness p99.9 <= 100 us")
+        .containsPattern("Verdict: p99.9 [0-9.]+ µs \\((met|NOT met)\\); max .* => ")
+        .contains(shared ? "baseline run (--shared)" : "target");
+  }
+
+  @Test
+  void withoutDirTheTemporaryFolderIsDeleted() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    RobotController robot =
+        new RobotController(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    int code =
+        Cli.commandLine(robot, System.err)
+            .execute("--duration", "500ms", "--background-threads", "1");
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(text).isZero();
+    assertThat(robot.storage).as(text).isNotNull().doesNotExist();
+    assertThat(text).contains("(temporary: deleted now; --dir keeps it)");
   }
 }
