@@ -109,6 +109,10 @@ final class RemoteOptions {
                         + ", or open "
                         + u
                         + "#token=<token>)"));
+    // Foxglove / Lichtblick: "Open connection", "Foxglove WebSocket", this URL with a read token
+    server
+        .foxgloveUri()
+        .ifPresent(u -> out.println("Foxglove: " + u + "?token=<read token> (Foxglove WebSocket)"));
     return Optional.of(server);
   }
 }
