@@ -54,6 +54,21 @@ final class KafkaBroker implements AutoCloseable {
     this.controllerPort = controllerPort;
   }
 
+  private static KafkaBroker shared;
+
+  /**
+   * One broker for every test class of this JVM that does not kill it (started once, on first use,
+   * in {@code target/}; stopped when the JVM exits): start-up is paid once.
+   */
+  static synchronized KafkaBroker shared() throws IOException, InterruptedException {
+    if (shared == null || !shared.isRunning()) {
+      Path dir =
+          Path.of("target", "kafka-shared-" + ProcessHandle.current().pid()).toAbsolutePath();
+      shared = start(dir);
+    }
+    return shared;
+  }
+
   /** Formats a fresh broker in {@code dir} and starts it; returns once it serves metadata. */
   static KafkaBroker start(Path dir) throws IOException, InterruptedException {
     Files.createDirectories(dir);
