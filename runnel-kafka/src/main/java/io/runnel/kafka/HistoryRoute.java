@@ -58,19 +58,23 @@ final class HistoryRoute implements Runnable {
   private static final class Pending implements Callback {
     final long sequence;
     final Thread route;
+    final HistoryRoute owner;
     volatile boolean done;
     volatile Exception error;
 
-    Pending(long sequence, Thread route) {
+    Pending(long sequence, Thread route, HistoryRoute owner) {
       this.sequence = sequence;
       this.route = route;
+      this.owner = owner;
     }
 
     @Override
     public void onCompletion(RecordMetadata metadata, Exception exception) {
       error = exception;
       done = true;
-      LockSupport.unpark(route);
+      if (owner.parked) {
+        LockSupport.unpark(route); // only a waiting route: not one unpark per message
+      }
     }
   }
 
@@ -93,6 +97,9 @@ final class HistoryRoute implements Runnable {
   private volatile int windowSize;
   private volatile HistoryReader reader;
   private volatile boolean metadataSeen;
+
+  /** Set by the route while it parks waiting for an acknowledgement. */
+  private volatile boolean parked;
 
   HistoryRoute(
       RouteContext link,
@@ -213,7 +220,10 @@ final class HistoryRoute implements Runnable {
       } else {
         reader.delivered(window.isEmpty() ? next : window.peekFirst().sequence);
       }
-      if (!failing && window.size() < maxInflight) {
+      // Fill when a page's worth is free (or the window is empty): reading a few entries per
+      // acknowledgement would cost a store query each.
+      int free = maxInflight - window.size();
+      if (!failing && (window.isEmpty() || free >= Math.min(pageEntries, (maxInflight + 1) / 2))) {
         if (!metadataSeen && !awaitMetadata(producer, attempt)) {
           attempt++;
           continue;
@@ -242,7 +252,11 @@ final class HistoryRoute implements Runnable {
             pause(TimeUnit.MILLISECONDS.toNanos(500));
           }
         } else {
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // an acknowledgement unparks
+          parked = true; // an acknowledgement of the head unparks
+          if (!window.peekFirst().done) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+          }
+          parked = false;
         }
       }
     }
@@ -310,7 +324,7 @@ final class HistoryRoute implements Runnable {
               KafkaHeaders.messageKey(e.key(), link.nodeId()),
               e.payload(),
               headers);
-      Pending p = new Pending(e.sequence(), self);
+      Pending p = new Pending(e.sequence(), self, this);
       window.addLast(p);
       sent.increment();
       try {

@@ -203,7 +203,7 @@ class KafkaInboundTest {
                     for (int i = 0; i < 3000; i++) {
                       p.send(
                           new ProducerRecord<>(topic, null, CODEC.encode(new Reading("c", i, i))));
-                      if (i % 50 == 0) {
+                      if (i % 10 == 0) { // ~2000/s: the sampling below sees it in flight
                         try {
                           Thread.sleep(5);
                         } catch (InterruptedException e) {
