@@ -46,7 +46,11 @@ final class KafkaBroker implements AutoCloseable {
   private Process process;
   private long lastStartMillis;
 
-  private KafkaBroker(Path dir, int port, int controllerPort) {
+  /** SASL/PLAIN users (name to password) on the client listener; empty: PLAINTEXT. */
+  private final Map<String, String> saslUsers;
+
+  private KafkaBroker(Path dir, int port, int controllerPort, Map<String, String> saslUsers) {
+    this.saslUsers = saslUsers;
     this.dir = dir;
     this.config = dir.resolve("server.properties");
     this.log = dir.resolve("broker.log");
@@ -71,8 +75,17 @@ final class KafkaBroker implements AutoCloseable {
 
   /** Formats a fresh broker in {@code dir} and starts it; returns once it serves metadata. */
   static KafkaBroker start(Path dir) throws IOException, InterruptedException {
+    return start(dir, Map.of());
+  }
+
+  /**
+   * Like {@link #start(Path)} with a SASL_PLAINTEXT client listener accepting SASL/PLAIN for {@code
+   * users} (name to password).
+   */
+  static KafkaBroker start(Path dir, Map<String, String> users)
+      throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    KafkaBroker b = new KafkaBroker(dir, freePort(), freePort());
+    KafkaBroker b = new KafkaBroker(dir, freePort(), freePort(), users);
     b.writeConfig();
     b.format();
     b.launch();
@@ -108,12 +121,33 @@ final class KafkaBroker implements AutoCloseable {
     lines.add("process.roles=broker,controller");
     lines.add("node.id=1");
     lines.add("controller.quorum.voters=1@127.0.0.1:" + controllerPort);
-    lines.add(
-        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    lines.add("advertised.listeners=PLAINTEXT://127.0.0.1:" + port);
+    if (saslUsers.isEmpty()) {
+      lines.add(
+          "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      lines.add("advertised.listeners=PLAINTEXT://127.0.0.1:" + port);
+      lines.add("inter.broker.listener.name=PLAINTEXT");
+      lines.add("listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+    } else {
+      lines.add(
+          "listeners=SASL_PLAINTEXT://127.0.0.1:"
+              + port
+              + ",CONTROLLER://127.0.0.1:"
+              + controllerPort);
+      lines.add("advertised.listeners=SASL_PLAINTEXT://127.0.0.1:" + port);
+      lines.add("inter.broker.listener.name=SASL_PLAINTEXT");
+      lines.add(
+          "listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+      lines.add("sasl.enabled.mechanisms=PLAIN");
+      lines.add("sasl.mechanism.inter.broker.protocol=PLAIN");
+      StringBuilder jaas =
+          new StringBuilder(
+              "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+                  + "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                  + " username=\"broker\" password=\"broker-pw\" user_broker=\"broker-pw\"");
+      saslUsers.forEach((u, pw) -> jaas.append(" user_" + u + "=\"" + pw + "\""));
+      lines.add(jaas + ";");
+    }
     lines.add("controller.listener.names=CONTROLLER");
-    lines.add("inter.broker.listener.name=PLAINTEXT");
-    lines.add("listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
     lines.add("log.dirs=" + dir.resolve("data"));
     lines.add("num.partitions=1");
     lines.add("offsets.topic.replication.factor=1");
@@ -229,6 +263,9 @@ final class KafkaBroker implements AutoCloseable {
   Admin admin(Duration timeout) {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    if (!saslUsers.isEmpty()) {
+      p.putAll(saslClientConfig("broker", "broker-pw"));
+    }
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     p.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50);
@@ -287,8 +324,18 @@ final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  /** Configuration of clients the tests make themselves. */
-  Map<String, Object> clientConfig() {
-    return Map.of("bootstrap.servers", bootstrap());
+  /** Client properties for SASL/PLAIN as {@code user}. */
+  static Map<String, Object> saslClientConfig(String user, String password) {
+    return Map.of(
+        "security.protocol",
+        "SASL_PLAINTEXT",
+        "sasl.mechanism",
+        "PLAIN",
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+            + user
+            + "\" password=\""
+            + password
+            + "\";");
   }
 }
