@@ -225,6 +225,7 @@ public final class KafkaLink implements Connector {
     Checks.notNull("codec", codec);
     Checks.notNull("topic", topic);
     synchronized (lifecycle) {
+      requireNotStarted("publish");
       liveUsed = true;
     }
     return (ctx, in) -> {

@@ -244,10 +244,15 @@ final class Subscription<T> implements Source<T> {
               assigned.set(c.assignment().size());
             }
           };
-      if (topics.names() != null) {
-        c.subscribe(topics.names(), listener);
-      } else {
-        c.subscribe(topics.pattern(), listener);
+      try {
+        if (topics.names() != null) {
+          c.subscribe(topics.names(), listener);
+        } else {
+          c.subscribe(topics.pattern(), listener);
+        }
+      } catch (RuntimeException e) {
+        errors.report("consumer of group '" + groupId + "' cannot subscribe to " + topics, e);
+        return; // a configuration error: the finally block closes the consumer
       }
       long lastCommit = System.nanoTime();
       while (!stopping) {

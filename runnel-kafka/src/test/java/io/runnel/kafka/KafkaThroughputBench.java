@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * acks=all}, idempotent, the same {@code batch.size} and {@code linger.ms}, no compression) sending
  * the same values (the stored payloads, with the same keys and headers), side by side in one run
  * against the same local broker: alternating rounds, each side in a JVM of its own ({@link
- * BenchChild}, {@code -Xmx256m}), so that its peak RSS (VmHWM) is its own. The first round warms
- * the broker up and is not counted. Excluded from the default build; run with:
+ * BenchChild}, {@code -Xmx64m}, {@code -Dbench.xmx=...}), so that its peak RSS (VmHWM) is its own.
+ * The first round warms the broker up and is not counted. Excluded from the default build; run
+ * with:
  *
  * <pre>
  * ./runnel mvn -B -o -pl runnel-kafka -am test -Dtest=KafkaThroughputBench \
@@ -42,6 +43,7 @@ class KafkaThroughputBench {
 
   private static final String BATCH = System.getProperty("bench.batchSize", "65536");
   private static final String LINGER = System.getProperty("bench.lingerMs", "5");
+  private static final String XMX = System.getProperty("bench.xmx", "64m");
 
   @Test
   void linkFromHistoryVersusABareProducer() throws Exception {
@@ -51,7 +53,10 @@ class KafkaThroughputBench {
     Path dir = tmp.resolve("s");
     int payload;
     try (HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build())) {
-      var appender = store.appender(KEY, CODEC);
+      var appender =
+          store
+              .appender(KEY, CODEC)
+              .withPolicy(io.runnel.store.OverflowPolicy.waitUpTo(Duration.ofSeconds(30)));
       for (int i = 0; i < n; i++) {
         appender.append(new Reading("bench", i, i * 0.25));
       }
@@ -128,7 +133,7 @@ class KafkaThroughputBench {
         new ProcessBuilder(
                 Stream.of(
                         java,
-                        "-Xmx256m",
+                        "-Xmx" + XMX,
                         "-cp",
                         System.getProperty("java.class.path"),
                         BenchChild.class.getName(),
