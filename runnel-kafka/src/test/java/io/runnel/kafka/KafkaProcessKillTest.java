@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Runnel process dies ({@code kill -9}) mid-stream, a child JVM running a pipeline with a store
- * and the link, and is started again on the same store: every value the store kept reaches Kafka
- * (the consumer, de-duplicating by the headers, ends with exactly the store's sequences).
+ * and the link, and is started again on the same store. Outbound: every value the store kept
+ * reaches Kafka (the consumer, de-duplicating by the headers, ends with exactly the store's
+ * sequences). Inbound: a consumer group feeding a persisted record; after the restart the store
+ * holds every message (re-delivered ones twice), none lost.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KafkaProcessKillTest {
@@ -46,6 +48,11 @@ class KafkaProcessKillTest {
 
   private Child startChild(Path store, String bootstrap, String topic, long count)
       throws Exception {
+    return startChild(
+        PipelineChild.class, store.toString(), bootstrap, topic, Long.toString(count));
+  }
+
+  private Child startChild(Class<?> main, String... args) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p =
         new ProcessBuilder(
@@ -54,12 +61,12 @@ class KafkaProcessKillTest {
                 "-XX:TieredStopAtLevel=1",
                 "-cp",
                 System.getProperty("java.class.path"),
-                PipelineChild.class.getName(),
-                store.toString(),
-                bootstrap,
-                topic,
-                Long.toString(count))
-            .redirectError(tmp.resolve("child-" + System.nanoTime() + ".err").toFile())
+                main.getName(),
+                args[0],
+                args[1],
+                args[2],
+                args[3])
+            .redirectError(Path.of("target", "child-" + System.nanoTime() + ".err").toFile())
             .start();
     child = p;
     AtomicLong produced = new AtomicLong();
@@ -73,6 +80,8 @@ class KafkaProcessKillTest {
                       new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
                   if (line.startsWith("PRODUCED ")) {
+                    produced.set(Long.parseLong(line.substring(9)));
+                  } else if (line.startsWith("RECEIVED ") && !line.endsWith("null")) {
                     produced.set(Long.parseLong(line.substring(9)));
                   } else if (line.equals("CAUGHT-UP")) {
                     caughtUp.set(true);
@@ -154,6 +163,114 @@ class KafkaProcessKillTest {
               + " messages, "
               + consumer.duplicates()
               + " duplicates");
+    }
+  }
+
+  @Test
+  void aKilledConsumerProcessRestartedReDeliversWhatItHadNotCommitted() throws Exception {
+    KafkaBroker broker = KafkaBroker.shared();
+    String topic = "inbound-kill-" + System.nanoTime();
+    String group = "inbound-kill";
+    broker.createTopic(topic, 2);
+    Path store = tmp.resolve("inbound-store");
+    int total = 12_000;
+    java.util.Properties props = new java.util.Properties();
+    props.put("bootstrap.servers", broker.bootstrap());
+    props.put("acks", "all");
+    props.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class);
+    props.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class);
+    try (var producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(props)) {
+      Child first =
+          startChild(InboundChild.class, store.toString(), broker.bootstrap(), topic, group);
+      Thread writer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (int i = 0; i < total; i++) {
+                      producer.send(
+                          new org.apache.kafka.clients.producer.ProducerRecord<>(
+                              topic,
+                              ("k" + (i % 7)).getBytes(StandardCharsets.UTF_8),
+                              TestSupport.CODEC.encode(new TestSupport.Reading("p", i, i))));
+                      if (i % 20 == 19) {
+                        try {
+                          Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                          return;
+                        }
+                      }
+                    }
+                    producer.flush();
+                  });
+      await(
+          "the first run consumes and commits",
+          Duration.ofSeconds(60),
+          () -> committed(broker, group) >= 3000,
+          () -> first.produced().get() + " received");
+      long committedAtKill = committed(broker, group);
+      first.process().destroyForcibly(); // kill -9 mid-stream
+      assertThat(first.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+      long receivedByFirst = first.produced().get();
+      Child second =
+          startChild(InboundChild.class, store.toString(), broker.bootstrap(), topic, group);
+      writer.join();
+      await(
+          "the group commits every message",
+          Duration.ofSeconds(60),
+          () -> committed(broker, group) == total,
+          () -> committed(broker, group) + " of " + total + " committed");
+      second.process().destroyForcibly();
+      second.process().waitFor(10, TimeUnit.SECONDS);
+      Set<Long> ns = new TreeSet<>();
+      long entries = 0;
+      try (HistoryStore s = HistoryStore.open(StoreConfig.builder(store).build())) {
+        long next = 0;
+        for (; ; ) {
+          List<StoredEntry> page = s.query(Query.all().fromSequence(next).limit(10_000));
+          if (page.isEmpty()) {
+            break;
+          }
+          for (StoredEntry e : page) {
+            ns.add(e.decode(TestSupport.CODEC).n());
+            entries++;
+            next = e.sequence() + 1;
+          }
+        }
+      }
+      assertThat(ns).hasSize(total).contains(0L, total - 1L);
+      assertThat(entries - total)
+          .as("re-delivered: at most what the first run took beyond its last commit")
+          .isLessThanOrEqualTo(
+              receivedByFirst - committedAtKill + 1000); // + what it took after its last report
+      System.out.println(
+          "inbound process kill: the first run took "
+              + receivedByFirst
+              + " and had committed "
+              + committedAtKill
+              + " before the kill; the store holds "
+              + entries
+              + " entries for "
+              + total
+              + " messages ("
+              + (entries - total)
+              + " re-delivered)");
+    }
+  }
+
+  private static long committed(KafkaBroker broker, String group) {
+    try (var admin = broker.admin(Duration.ofSeconds(5))) {
+      return admin
+          .listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata()
+          .get(10, TimeUnit.SECONDS)
+          .values()
+          .stream()
+          .filter(o -> o != null)
+          .mapToLong(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset)
+          .sum();
+    } catch (Exception e) {
+      return -1;
     }
   }
 }
