@@ -16,6 +16,7 @@ import io.runnel.store.StoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -180,6 +181,66 @@ class KafkaBrokerFaultTest {
       System.out.println("never up: close took " + millis + " ms; last error: " + s.lastError());
       assertThat(millis).isLessThan(1000 + 5000); // the close timeout + the pipeline's shutdown
       assertThat(store.cursor("kafka").position()).isZero();
+    }
+  }
+
+  @Test
+  void liveValuesWaitInTheBoundedQueueWhileTheBrokerIsDownTheOldestDropped() throws Exception {
+    String topic = "fault-live";
+    broker.createTopic(topic, 1);
+    RecordKey live = RecordKey.of("sensor.live");
+    try (TestConsumer consumer = new TestConsumer(broker.bootstrap(), topic, r -> {})) {
+      broker.kill();
+      KafkaLink link =
+          KafkaLink.builder(broker.bootstrap(), "live-k")
+              .reconnect(Duration.ofMillis(50), Duration.ofMillis(500))
+              .liveQueue(100)
+              .build();
+      try (Runnel r =
+          Runnel.builder()
+              .name("live-down")
+              .connector(link)
+              .configure(
+                  Reading.class,
+                  live,
+                  rr -> rr.external().tapTask("kafka", link.publish(CODEC, topic)))
+              .build()
+              .start()) {
+        for (int i = 0; i < 300; i++) {
+          r.producer(Reading.class, live).produce(new Reading("l", i, i));
+        }
+        await(
+            "the queue is full and drops the oldest",
+            Duration.ofSeconds(20),
+            () ->
+                counter(link.status(), "live.dropped") >= 199
+                    && link.status().lastError() != null, // the first send timed out (1 s)
+            link::status);
+        ConnectorStatus down = link.status();
+        assertThat(counter(down, "live.queued")).isLessThanOrEqualTo(100);
+        assertThat(down.connected()).isFalse();
+        assertThat(down.lastError()).contains("live send");
+        broker.restart();
+        Set<Long> got = new java.util.TreeSet<>();
+        await(
+            "the newest 100 arrive after the restart",
+            Duration.ofSeconds(30),
+            () -> {
+              got.clear();
+              consumer.all().forEach(m -> got.add(CODEC.decode(m.value()).n()));
+              return got.containsAll(LongStream.range(200, 300).boxed().toList());
+            },
+            () -> got.size() + " arrived; " + link.status());
+        assertThat(got).allMatch(n -> n >= 199); // the oldest were dropped, and counted
+        System.out.println(
+            "live while down: "
+                + got.size()
+                + " arrived, "
+                + counter(link.status(), "live.dropped")
+                + " dropped, "
+                + counter(link.status(), "live.requeued")
+                + " requeued");
+      }
     }
   }
 
