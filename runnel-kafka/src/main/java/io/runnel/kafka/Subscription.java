@@ -21,7 +21,7 @@ import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -78,8 +78,8 @@ final class Subscription<T> implements Source<T> {
   private final Properties consumerConfig;
   private final int capacity;
 
-  private final LinkedBlockingQueue<ConsumerRecord<byte[], byte[]>> handoff =
-      new LinkedBlockingQueue<>();
+  private final LinkedBlockingDeque<ConsumerRecord<byte[], byte[]>> handoff =
+      new LinkedBlockingDeque<>();
   private final ConcurrentLinkedQueue<ConsumerRecord<byte[], byte[]>> done =
       new ConcurrentLinkedQueue<>();
   private final Buffer<Boolean> doorbell;
@@ -162,8 +162,16 @@ final class Subscription<T> implements Source<T> {
         done.add(r);
         continue;
       }
-      received.increment(); // before produce: a reader never sees a value not counted
-      out.produce(value);
+      try {
+        out.produce(value);
+      } catch (RuntimeException e) {
+        // Not produced (a hook refused it: decision 007), e.g. the store's queue was full: the
+        // record goes back to the head, so no later offset of its partition can be committed
+        // past it, and the task's restart (or the next run) takes it again.
+        handoff.addFirst(r);
+        throw e;
+      }
+      received.increment();
       done.add(r); // after produce: the value is in the pipeline (and in the store's queue)
     }
   }

@@ -271,4 +271,80 @@ class KafkaInboundTest {
       System.out.println("durable inbound: " + entries + " entries for 3200 messages");
     }
   }
+
+  /** A hook that refuses the value {@code n == refuse} the first time it sees it. */
+  private static final class RefuseOnce implements io.runnel.spi.RecordHook<Reading> {
+    private final long refuse;
+    private final java.util.concurrent.atomic.AtomicBoolean refused =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    RefuseOnce(long refuse) {
+      this.refuse = refuse;
+    }
+
+    @Override
+    public String name() {
+      return "refuse-once";
+    }
+
+    @Override
+    public void produced(Reading value) {
+      if (value.n() == refuse && refused.compareAndSet(false, true)) {
+        throw new IllegalStateException("refused once, as a full store queue would");
+      }
+    }
+  }
+
+  @Test
+  void aValueTheRecordRefusedIsTakenAgainNotCommittedPast() throws Exception {
+    KafkaBroker broker = KafkaBroker.shared();
+    String topic = "inbound-refused-" + System.nanoTime();
+    broker.createTopic(topic, 1);
+    try (KafkaProducer<byte[], byte[]> p = producer(broker)) {
+      for (int i = 0; i < 100; i++) {
+        p.send(new ProducerRecord<>(topic, null, CODEC.encode(new Reading("c", i, i))));
+      }
+      p.flush();
+    }
+    Set<Long> values = ConcurrentHashMap.newKeySet();
+    String group = "g-" + System.nanoTime();
+    KafkaLink link = KafkaLink.builder(broker.bootstrap(), "cloud-2").build();
+    Runnel r =
+        Runnel.builder()
+            .name("refused")
+            .connector(link)
+            .configure(
+                Reading.class,
+                IN,
+                rr ->
+                    rr.source(link.subscribe(Topics.of(topic), group, CODEC))
+                        .hook(new RefuseOnce(50))
+                        .tapTask(
+                            "collect",
+                            (ctx, in) -> {
+                              for (; ; ) {
+                                values.add(in.recv().n());
+                              }
+                            }))
+            .build();
+    closeLater.add(r);
+    r.start();
+    await(
+        "every value, the refused one after the source's restart",
+        WAIT,
+        () -> values.size() == 100,
+        () -> values.size() + " values; " + link.status());
+    await(
+        "offsets committed past every message",
+        WAIT,
+        () -> {
+          try {
+            return committedTotal(broker, group) == 100;
+          } catch (Exception e) {
+            return false;
+          }
+        },
+        link::status);
+    assertThat(r.inspect().tasks()).anySatisfy(t -> assertThat(t.failures()).isEqualTo(1));
+  }
 }
