@@ -68,7 +68,23 @@ final class KafkaBroker implements AutoCloseable {
     if (shared == null || !shared.isRunning()) {
       Path dir =
           Path.of("target", "kafka-shared-" + ProcessHandle.current().pid()).toAbsolutePath();
-      shared = start(dir);
+      KafkaBroker b = start(dir);
+      shared = b;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      b.kill();
+                      try (var files = Files.walk(dir)) {
+                        files
+                            .sorted(java.util.Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
+                      }
+                    } catch (Exception e) {
+                      // the JVM is exiting: target/ keeps what could not be removed
+                    }
+                  }));
     }
     return shared;
   }
