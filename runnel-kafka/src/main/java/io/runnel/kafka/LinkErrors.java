@@ -47,11 +47,14 @@ final class LinkErrors {
     }
     String msg = t.getMessage() == null ? "" : t.getMessage();
     String hint =
-        t instanceof org.apache.kafka.common.errors.AuthenticationException
-            ? " (check the link's SASL credentials and the broker's JAAS / ACL configuration)"
-            : t instanceof org.apache.kafka.common.errors.TimeoutException
-                ? " (is the broker up and reachable at the bootstrap address?)"
-                : "";
+        t instanceof org.apache.kafka.common.errors.SslAuthenticationException
+            ? " (check the trust store: it must hold the CA that signed the broker's certificate,"
+                + " and the certificate must name the host the link connects to)"
+            : t instanceof org.apache.kafka.common.errors.AuthenticationException
+                ? " (check the link's SASL credentials and the broker's JAAS / ACL configuration)"
+                : t instanceof org.apache.kafka.common.errors.TimeoutException
+                    ? " (is the broker up and reachable at the bootstrap address?)"
+                    : "";
     return t.getClass().getSimpleName() + (msg.isEmpty() ? "" : ": " + msg) + hint;
   }
 }

@@ -49,8 +49,13 @@ final class KafkaBroker implements AutoCloseable {
   /** SASL/PLAIN users (name to password) on the client listener; empty: PLAINTEXT. */
   private final Map<String, String> saslUsers;
 
-  private KafkaBroker(Path dir, int port, int controllerPort, Map<String, String> saslUsers) {
+  /** TLS on the client listener (a self-signed certificate for 127.0.0.1), if true. */
+  private final boolean tls;
+
+  private KafkaBroker(
+      Path dir, int port, int controllerPort, Map<String, String> saslUsers, boolean tls) {
     this.saslUsers = saslUsers;
+    this.tls = tls;
     this.dir = dir;
     this.config = dir.resolve("server.properties");
     this.log = dir.resolve("broker.log");
@@ -101,11 +106,80 @@ final class KafkaBroker implements AutoCloseable {
   static KafkaBroker start(Path dir, Map<String, String> users)
       throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    KafkaBroker b = new KafkaBroker(dir, freePort(), freePort(), users);
+    KafkaBroker b = new KafkaBroker(dir, freePort(), freePort(), users, false);
     b.writeConfig();
     b.format();
     b.launch();
     return b;
+  }
+
+  /**
+   * Like {@link #start(Path)} with an SSL client listener: a key pair and a self-signed certificate
+   * for {@code 127.0.0.1} made with the JDK's {@code keytool}; {@link #caPem()} is the certificate
+   * for clients to trust.
+   */
+  static KafkaBroker startTls(Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    KafkaBroker b = new KafkaBroker(dir, freePort(), freePort(), Map.of(), true);
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    run(
+        dir,
+        keytool,
+        "-genkeypair",
+        "-alias",
+        "broker",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=127.0.0.1",
+        "-ext",
+        "SAN=IP:127.0.0.1,DNS:localhost",
+        "-validity",
+        "2",
+        "-keystore",
+        dir.resolve("broker.p12").toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        "changeit",
+        "-keypass",
+        "changeit");
+    run(
+        dir,
+        keytool,
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "broker",
+        "-keystore",
+        dir.resolve("broker.p12").toString(),
+        "-storepass",
+        "changeit",
+        "-file",
+        b.caPem().toString());
+    b.writeConfig();
+    b.format();
+    b.launch();
+    return b;
+  }
+
+  /** The broker's certificate (PEM), to trust; only with {@link #startTls}. */
+  Path caPem() {
+    return dir.resolve("ca.pem");
+  }
+
+  private static void run(Path dir, String... cmd) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("keytool.log").toFile())
+            .start();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("keytool failed: " + Files.readString(dir.resolve("keytool.log")));
+    }
   }
 
   /** A loopback port nothing listens on now. */
@@ -137,7 +211,18 @@ final class KafkaBroker implements AutoCloseable {
     lines.add("process.roles=broker,controller");
     lines.add("node.id=1");
     lines.add("controller.quorum.voters=1@127.0.0.1:" + controllerPort);
-    if (saslUsers.isEmpty()) {
+    if (tls) {
+      lines.add("listeners=SSL://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      lines.add("advertised.listeners=SSL://127.0.0.1:" + port);
+      lines.add("inter.broker.listener.name=SSL");
+      lines.add("listener.security.protocol.map=CONTROLLER:PLAINTEXT,SSL:SSL");
+      lines.add("ssl.keystore.type=PKCS12");
+      lines.add("ssl.keystore.location=" + dir.resolve("broker.p12"));
+      lines.add("ssl.keystore.password=changeit");
+      lines.add("ssl.key.password=changeit");
+      lines.add("ssl.truststore.type=PEM");
+      lines.add("ssl.truststore.location=" + caPem());
+    } else if (saslUsers.isEmpty()) {
       lines.add(
           "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
       lines.add("advertised.listeners=PLAINTEXT://127.0.0.1:" + port);
@@ -281,6 +366,11 @@ final class KafkaBroker implements AutoCloseable {
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     if (!saslUsers.isEmpty()) {
       p.putAll(saslClientConfig("broker", "broker-pw"));
+    }
+    if (tls) {
+      p.put("security.protocol", "SSL");
+      p.put("ssl.truststore.type", "PEM");
+      p.put("ssl.truststore.location", caPem().toString());
     }
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
