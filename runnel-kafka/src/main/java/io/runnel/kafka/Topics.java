@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * What an inbound subscription reads: a list of topics, or every topic whose name matches a pattern
- * (topics created later included, found at the consumer's metadata refresh). Immutable.
+ * (topics created later included, found at the consumer's metadata refresh: {@code
+ * metadata.max.age.ms}, 5 min by default, a {@code consumerProperty}). Immutable.
  */
 public final class Topics {
   private final List<String> names;
