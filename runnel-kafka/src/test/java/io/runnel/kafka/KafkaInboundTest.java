@@ -347,4 +347,48 @@ class KafkaInboundTest {
         link::status);
     assertThat(r.inspect().tasks()).anySatisfy(t -> assertThat(t.failures()).isEqualTo(1));
   }
+
+  @Test
+  void aPatternSubscriptionReadsEveryMatchingTopic() throws Exception {
+    KafkaBroker broker = KafkaBroker.shared();
+    String prefix = "pat" + System.nanoTime();
+    broker.createTopic(prefix + ".a", 1);
+    broker.createTopic(prefix + ".b", 1);
+    broker.createTopic(prefix + "-other", 1);
+    try (KafkaProducer<byte[], byte[]> p = producer(broker)) {
+      for (int i = 0; i < 30; i++) {
+        String topic = prefix + (i % 3 == 0 ? ".a" : i % 3 == 1 ? ".b" : "-other");
+        p.send(new ProducerRecord<>(topic, null, CODEC.encode(new Reading("c", i, i))));
+      }
+      p.flush();
+    }
+    Set<Long> values = ConcurrentHashMap.newKeySet();
+    KafkaLink link = KafkaLink.builder(broker.bootstrap(), "cloud-3").build();
+    Runnel r =
+        Runnel.builder()
+            .name("pattern")
+            .connector(link)
+            .configure(
+                Reading.class,
+                IN,
+                rr ->
+                    rr.source(
+                            link.subscribe(
+                                Topics.matching(java.util.regex.Pattern.quote(prefix) + "\\..*"),
+                                "g-" + prefix,
+                                CODEC))
+                        .tapTask(
+                            "collect",
+                            (ctx, in) -> {
+                              for (; ; ) {
+                                values.add(in.recv().n());
+                              }
+                            }))
+            .build();
+    closeLater.add(r);
+    r.start();
+    await("both matching topics", WAIT, () -> values.size() == 20, () -> values);
+    Thread.sleep(300); // nothing of the third topic follows
+    assertThat(values).hasSize(20).allMatch(n -> n % 3 != 2);
+  }
 }
