@@ -252,11 +252,19 @@ final class HistoryRoute implements Runnable {
             pause(TimeUnit.MILLISECONDS.toNanos(500));
           }
         } else {
-          parked = true; // an acknowledgement of the head unparks
-          if (!window.peekFirst().done) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+          // Wait for the head's acknowledgement (failing: for any send still outstanding, the
+          // head has completed); a completion unparks.
+          Pending waitingOn = window.peekFirst();
+          if (failing) {
+            waitingOn = window.stream().filter(p -> !p.done).findFirst().orElse(null);
           }
-          parked = false;
+          if (waitingOn != null) {
+            parked = true;
+            if (!waitingOn.done) {
+              LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            parked = false;
+          }
         }
       }
     }
@@ -331,6 +339,14 @@ final class HistoryRoute implements Runnable {
         producer.send(record, p); // a failure comes through the callback
       } catch (RuntimeException ex) { // the producer is closed, or the record is invalid
         p.onCompletion(null, ex);
+      }
+      windowSize = window.size();
+      if ((p.done && p.error != null) || link.stopping()) {
+        // Failed at once (no metadata within max.block.ms: the cluster is away): sending the
+        // rest of the page would block max.block.ms per entry. The route rewinds and resends from
+        // the cursor anyway.
+        next = e.sequence() + 1;
+        return true;
       }
     }
     next = page.end();

@@ -47,9 +47,9 @@
  *       per {@code (node, sequence)}</b> for a consumer that keeps the first message of each
  *       ({@value io.runnel.kafka.KafkaHeaders#NODE}, {@value
  *       io.runnel.kafka.KafkaHeaders#SEQUENCE}) pair: resends carry the same headers. The
- *       producer's idempotence does not make the de-duplication unnecessary: it does not cover a
- *       restart of the process, a resend after a send the producer gave up on, or (measured with a
- *       one-broker cluster) a broker killed with {@code kill -9}.
+ *       producer's idempotence does not make the de-duplication unnecessary: it covers its own
+ *       retries (measured: none duplicated across a broker {@code kill -9}), not a restart of the
+ *       process nor a resend after a send the producer gave up on.
  *   <li><b>Order.</b> The message key is {@code <record key>@<node id>}, so the default partitioner
  *       puts one key's values from one node into one partition, in sequence order; a resend repeats
  *       values (with their sequences) but never skips one.

@@ -47,6 +47,13 @@ class KafkaBrokerFaultTest {
     System.out.println("fault broker started in " + broker.lastStartMillis() + " ms");
   }
 
+  @org.junit.jupiter.api.AfterEach
+  void brokerUpAgain() throws Exception {
+    if (!broker.isRunning()) {
+      broker.restart(); // a test that failed while the broker was down
+    }
+  }
+
   @AfterAll
   static void stopBroker() throws Exception {
     broker.close();
@@ -122,10 +129,72 @@ class KafkaBrokerFaultTest {
                 + consumer.all().size()
                 + " messages ("
                 + consumer.duplicates()
-                + " duplicates), backlog while down "
+                + " duplicates in the topic; "
+                + consumer.rereads()
+                + " re-read by the consumer), backlog while down "
                 + down.backlog()
                 + ", rewinds "
                 + counter(link.status(), "history.kafka.rewinds"));
+      }
+    }
+  }
+
+  @Test
+  void aBrokerAwayLongerThanTheDeliveryTimeoutMakesTheRouteResendFromItsCursor() throws Exception {
+    String topic = "fault-rewind";
+    broker.createTopic(topic, 1);
+    try (HistoryStore store = HistoryStore.open(StoreConfig.builder(tmp.resolve("s")).build());
+        TestConsumer consumer = new TestConsumer(broker.bootstrap(), topic)) {
+      KafkaLink link =
+          KafkaLink.builder(broker.bootstrap(), "station-r")
+              .reconnect(Duration.ofMillis(50), Duration.ofMillis(300))
+              .deliveryTimeout(Duration.ofMillis(1500))
+              .producerProperty("request.timeout.ms", "1000")
+              .producerProperty("linger.ms", "5")
+              .maxInflight(100)
+              .build();
+      link.publishHistory(store, READINGS, topic, "kafka");
+      try (Runnel r =
+          Runnel.builder()
+              .name("rewind")
+              .connector(link)
+              .configure(
+                  Reading.class, READINGS, rr -> rr.external().hook(Persist.to(store, CODEC)))
+              .build()
+              .start()) {
+        Producer<Reading> p = r.producer(Reading.class, READINGS);
+        for (int i = 0; i < 500; i++) {
+          p.produce(new Reading("s", i, i));
+        }
+        consumer.awaitSequences("station-r", 500, Duration.ofSeconds(30));
+        broker.kill();
+        for (int i = 500; i < 1000; i++) {
+          p.produce(new Reading("s", i, i));
+        }
+        await(
+            "sends time out and the route rewinds",
+            Duration.ofSeconds(30),
+            () -> counter(link.status(), "history.kafka.rewinds") > 0,
+            link::status);
+        assertThat(counter(link.status(), "history.kafka.position")).isLessThanOrEqualTo(500);
+        broker.restart();
+        consumer.awaitSequences("station-r", 1000, Duration.ofSeconds(60));
+        await(
+            "the cursor commits everything",
+            Duration.ofSeconds(30),
+            () -> counter(link.status(), "history.kafka.position") == 1000,
+            link::status);
+        assertThat(consumer.sequences("station-r"))
+            .containsExactlyInAnyOrderElementsOf(LongStream.range(0, 1000).boxed().toList());
+        System.out.println(
+            "rewind: "
+                + counter(link.status(), "history.kafka.rewinds")
+                + " rewinds, "
+                + consumer.duplicates()
+                + " duplicates in the topic ("
+                + consumer.rereads()
+                + " re-read by the consumer), last error "
+                + link.status().lastError());
       }
     }
   }

@@ -64,7 +64,16 @@ final class TestConsumer implements AutoCloseable {
                 });
   }
 
+  private final Set<String> offsets = ConcurrentHashMap.newKeySet();
+  private final AtomicLong rereads = new AtomicLong();
+
   private void take(ConsumerRecord<byte[], byte[]> r) {
+    if (!offsets.add(r.partition() + "@" + r.offset())) {
+      // the same log entry again: this consumer re-read it (it commits nothing, so a rebalance
+      // after a broker restart starts it over); not a duplicate in the topic
+      rereads.incrementAndGet();
+      return;
+    }
     String node = KafkaHeaders.node(r.headers());
     OptionalLong seq = KafkaHeaders.sequence(r.headers());
     all.add(new Message(node, seq.orElse(-1), r.key(), r.value(), r.partition(), r.offset()));
@@ -75,7 +84,7 @@ final class TestConsumer implements AutoCloseable {
     onRecord.accept(r);
   }
 
-  /** Every message received, duplicates included, in arrival order. */
+  /** Every distinct log entry received (duplicates in the topic included), in arrival order. */
   List<Message> all() {
     return all;
   }
@@ -85,7 +94,15 @@ final class TestConsumer implements AutoCloseable {
     return unique.getOrDefault(node, Set.of());
   }
 
-  /** Messages dropped by de-duplication (same node and sequence seen before). */
+  /** Log entries this consumer read more than once (not duplicates in the topic). */
+  long rereads() {
+    return rereads.get();
+  }
+
+  /**
+   * Messages dropped by de-duplication: distinct log entries (partition, offset) with a node and
+   * sequence seen before, i.e. duplicates in the topic.
+   */
   long duplicates() {
     return duplicates.get();
   }
