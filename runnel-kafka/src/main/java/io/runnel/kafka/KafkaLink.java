@@ -133,7 +133,8 @@ public final class KafkaLink implements Connector {
     cons.putAll(common);
     cons.putAll(b.consumerProperties);
     this.consumerConfig = Map.copyOf(cons);
-    this.live = new LiveSender(context(), b.liveQueue, b.liveQueueBytes, b.maxInflight);
+    this.live =
+        new LiveSender(context(), b.liveQueue, b.liveQueueBytes, b.liveOverflow, b.maxInflight);
   }
 
   /**
@@ -216,10 +217,10 @@ public final class KafkaLink implements Connector {
    *
    * <p>It never blocks the pipeline: values go into the link's bounded live queue ({@link
    * Builder#liveQueue}, {@link Builder#liveQueueBytes}), which the link's sender drains. When the
-   * queue is full the oldest value is dropped and counted ({@code live.dropped}). A send that fails
-   * because the cluster cannot be reached is put back at the head of the queue; other failures are
-   * counted ({@code live.sendFailures}). Best effort: what is queued when the process stops is
-   * lost.
+   * queue is full the oldest value (or, with {@link Builder#liveOverflow} {@code DROP_NEWEST}, the
+   * new one) is dropped and counted ({@code live.dropped}). A send that fails because the cluster
+   * cannot be reached is put back at the head of the queue; other failures are counted ({@code
+   * live.sendFailures}). Best effort: what is queued when the process stops is lost.
    */
   public <T> TapTask<T> publish(Codec<? super T> codec, Function<? super T, String> topic) {
     Checks.notNull("codec", codec);
@@ -531,6 +532,7 @@ public final class KafkaLink implements Connector {
     private int maxInflight = 1000;
     private int liveQueue = 10_000;
     private long liveQueueBytes = 8L << 20;
+    private LiveOverflow liveOverflow = LiveOverflow.DROP_OLDEST;
     private int inboundQueue = 10_000;
     private RecordKey deadLetters;
     private boolean allowPlaintextCredentials;
@@ -564,6 +566,7 @@ public final class KafkaLink implements Connector {
       this.maxInflight = o.maxInflight;
       this.liveQueue = o.liveQueue;
       this.liveQueueBytes = o.liveQueueBytes;
+      this.liveOverflow = o.liveOverflow;
       this.inboundQueue = o.inboundQueue;
       this.deadLetters = o.deadLetters;
       this.allowPlaintextCredentials = o.allowPlaintextCredentials;
@@ -763,6 +766,16 @@ public final class KafkaLink implements Connector {
     public Builder liveQueueBytes(long bytes) {
       Builder b = new Builder(this);
       b.liveQueueBytes = Checks.positive("liveQueueBytes", bytes);
+      return b;
+    }
+
+    /**
+     * What the full live queue drops: the oldest value (default) or the new one; counted either way
+     * as {@code live.dropped}.
+     */
+    public Builder liveOverflow(LiveOverflow overflow) {
+      Builder b = new Builder(this);
+      b.liveOverflow = Checks.notNull("liveOverflow", overflow);
       return b;
     }
 

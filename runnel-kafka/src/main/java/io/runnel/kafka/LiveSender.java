@@ -19,9 +19,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Live outbound (not persisted): the tap tasks of {@link KafkaLink#publish} encode values into the
- * live queue (a {@link DropOldestQueue} bounded in messages and payload bytes; never blocking), and
- * the sender thread ({@link #run}) hands them to the producer with at most {@code maxInflight}
- * unacknowledged.
+ * live queue (a {@link LiveQueue} bounded in messages and payload bytes, dropping by the {@link
+ * LiveOverflow} policy; never blocking), and the sender thread ({@link #run}) hands them to the
+ * producer with at most {@code maxInflight} unacknowledged.
  *
  * <h2>Threads</h2>
  *
@@ -43,7 +43,7 @@ final class LiveSender implements Runnable {
   record Message(String topic, byte[] key, byte[] payload, RecordHeaders headers) {}
 
   private final RouteContext link;
-  private final DropOldestQueue<Message> queue;
+  private final LiveQueue<Message> queue;
   private final int maxInflight;
   private final Semaphore inflight;
   private final AtomicInteger unacked = new AtomicInteger();
@@ -55,9 +55,14 @@ final class LiveSender implements Runnable {
   private final LongAdder lagged = new LongAdder();
   private final LongAdder requeued = new LongAdder();
 
-  LiveSender(RouteContext link, int queueMessages, long queueBytes, int maxInflight) {
+  LiveSender(
+      RouteContext link,
+      int queueMessages,
+      long queueBytes,
+      LiveOverflow overflow,
+      int maxInflight) {
     this.link = link;
-    this.queue = new DropOldestQueue<>(queueMessages, queueBytes, m -> m.payload().length);
+    this.queue = new LiveQueue<>(queueMessages, queueBytes, m -> m.payload().length, overflow);
     this.maxInflight = maxInflight;
     this.inflight = new Semaphore(maxInflight);
   }

@@ -254,61 +254,78 @@ class KafkaBrokerFaultTest {
   }
 
   @Test
-  void liveValuesWaitInTheBoundedQueueWhileTheBrokerIsDownTheOldestDropped() throws Exception {
-    String topic = "fault-live";
-    broker.createTopic(topic, 1);
+  void liveValuesWaitInTheBoundedQueueWhileTheBrokerIsDownDroppingByTheirPolicy() throws Exception {
+    String oldestTopic = "fault-live-oldest";
+    String newestTopic = "fault-live-newest";
+    broker.createTopic(oldestTopic, 1);
+    broker.createTopic(newestTopic, 1);
     RecordKey live = RecordKey.of("sensor.live");
-    try (TestConsumer consumer = new TestConsumer(broker.bootstrap(), topic, r -> {})) {
+    try (TestConsumer oldest = new TestConsumer(broker.bootstrap(), oldestTopic);
+        TestConsumer newest = new TestConsumer(broker.bootstrap(), newestTopic)) {
       broker.kill();
-      KafkaLink link =
+      KafkaLink.Builder b =
           KafkaLink.builder(broker.bootstrap(), "live-k")
               .reconnect(Duration.ofMillis(50), Duration.ofMillis(500))
-              .liveQueue(100)
-              .build();
+              .liveQueue(100);
+      KafkaLink dropOldest = b.build(); // the default
+      KafkaLink dropNewest = b.name("kafka.newest").liveOverflow(LiveOverflow.DROP_NEWEST).build();
       try (Runnel r =
           Runnel.builder()
               .name("live-down")
-              .connector(link)
+              .connector(dropOldest)
+              .connector(dropNewest)
               .configure(
                   Reading.class,
                   live,
-                  rr -> rr.external().tapTask("kafka", link.publish(CODEC, topic)))
+                  rr ->
+                      rr.external()
+                          .tapTask("kafka", dropOldest.publish(CODEC, oldestTopic))
+                          .tapTask("kafka-newest", dropNewest.publish(CODEC, newestTopic)))
               .build()
               .start()) {
         for (int i = 0; i < 300; i++) {
           r.producer(Reading.class, live).produce(new Reading("l", i, i));
         }
-        await(
-            "the queue is full and drops the oldest",
-            Duration.ofSeconds(20),
-            () ->
-                counter(link.status(), "live.dropped") >= 199
-                    && link.status().lastError() != null, // the first send timed out (1 s)
-            link::status);
-        ConnectorStatus down = link.status();
-        assertThat(counter(down, "live.queued")).isLessThanOrEqualTo(100);
-        assertThat(down.connected()).isFalse();
-        assertThat(down.lastError()).contains("live send");
+        for (KafkaLink link : List.of(dropOldest, dropNewest)) {
+          await(
+              "the queue of " + link.name() + " is full and drops",
+              Duration.ofSeconds(20),
+              () ->
+                  counter(link.status(), "live.dropped") >= 199
+                      && link.status().lastError() != null, // the first send timed out (1 s)
+              link::status);
+          ConnectorStatus down = link.status();
+          assertThat(counter(down, "live.queued")).isLessThanOrEqualTo(100);
+          assertThat(down.connected()).isFalse();
+          assertThat(down.lastError()).contains("live send");
+        }
         broker.restart();
-        Set<Long> got = new java.util.TreeSet<>();
+        Set<Long> gotOldest = new java.util.TreeSet<>();
+        Set<Long> gotNewest = new java.util.TreeSet<>();
         await(
-            "the newest 100 arrive after the restart",
+            "the kept 100 arrive after the restart",
             Duration.ofSeconds(30),
             () -> {
-              got.clear();
-              consumer.all().forEach(m -> got.add(CODEC.decode(m.value()).n()));
-              return got.containsAll(LongStream.range(200, 300).boxed().toList());
+              gotOldest.clear();
+              gotNewest.clear();
+              oldest.all().forEach(m -> gotOldest.add(CODEC.decode(m.value()).n()));
+              newest.all().forEach(m -> gotNewest.add(CODEC.decode(m.value()).n()));
+              return gotOldest.containsAll(LongStream.range(200, 300).boxed().toList())
+                  && gotNewest.containsAll(LongStream.range(1, 100).boxed().toList());
             },
-            () -> got.size() + " arrived; " + link.status());
-        assertThat(got).allMatch(n -> n >= 199); // the oldest were dropped, and counted
+            () -> gotOldest.size() + " and " + gotNewest.size() + " arrived");
+        assertThat(gotOldest).allMatch(n -> n >= 199); // the oldest were dropped, and counted
+        assertThat(gotNewest).allMatch(n -> n <= 100); // the newest were dropped, and counted
         System.out.println(
-            "live while down: "
-                + got.size()
-                + " arrived, "
-                + counter(link.status(), "live.dropped")
-                + " dropped, "
-                + counter(link.status(), "live.requeued")
-                + " requeued");
+            "live while down: drop oldest kept "
+                + gotOldest.size()
+                + " (dropped "
+                + counter(dropOldest.status(), "live.dropped")
+                + "), drop newest kept "
+                + gotNewest.size()
+                + " (dropped "
+                + counter(dropNewest.status(), "live.dropped")
+                + ")");
       }
     }
   }

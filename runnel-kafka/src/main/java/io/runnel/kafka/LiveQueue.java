@@ -9,15 +9,16 @@ import java.util.function.ToIntFunction;
 
 /**
  * A queue bounded by message count and by payload bytes, for the live outbound queue (tap tasks to
- * the link's live sender), which must never block the tap. (A copy of the MQTT link's queue of the
- * same name, package-private there; a candidate for {@code io.runnel.spi}.) Adding never blocks:
- * while either bound would be exceeded the oldest message is dropped and counted; a message larger
- * than the byte bound on its own is dropped (and counted) at once, so what is held never exceeds
- * either bound.
+ * the link's live sender), which must never block the tap. (Derived from the MQTT link's {@code
+ * DropOldestQueue}, package-private there; a candidate for {@code io.runnel.spi}.) Adding never
+ * blocks: while either bound would be exceeded the oldest message is dropped and counted ({@link
+ * LiveOverflow#DROP_OLDEST}), or the new one is ({@link LiveOverflow#DROP_NEWEST}); a message
+ * larger than the byte bound on its own is dropped (and counted) at once, so what is held never
+ * exceeds either bound.
  *
  * <p>Both bounds are needed on a small device: 10 000 messages of 1 MiB are 10 GiB.
  */
-final class DropOldestQueue<E> {
+final class LiveQueue<E> {
 
   private final int capacity;
   private final long maxBytes;
@@ -27,13 +28,15 @@ final class DropOldestQueue<E> {
   private final Condition notEmpty = lock.newCondition();
   private long bytes;
   private long dropped;
+  private final boolean dropNewest;
 
   /**
    * @param capacity most messages held
    * @param maxBytes most payload bytes held (the sum of {@code sizeOf})
    * @param sizeOf the payload bytes of one message
    */
-  DropOldestQueue(int capacity, long maxBytes, ToIntFunction<? super E> sizeOf) {
+  LiveQueue(int capacity, long maxBytes, ToIntFunction<? super E> sizeOf, LiveOverflow overflow) {
+    this.dropNewest = overflow == LiveOverflow.DROP_NEWEST;
     this.capacity = Checks.positive("capacity", capacity);
     this.maxBytes = Checks.positive("maxBytes", maxBytes);
     this.sizeOf = sizeOf;
@@ -45,6 +48,10 @@ final class DropOldestQueue<E> {
     lock.lock();
     try {
       if (size > maxBytes) {
+        dropped++;
+        return;
+      }
+      if (dropNewest && (queue.size() >= capacity || bytes + size > maxBytes)) {
         dropped++;
         return;
       }
