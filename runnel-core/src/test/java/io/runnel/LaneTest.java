@@ -392,9 +392,9 @@ class LaneTest {
       assertThat(control.count()).isBetween(1L, 60L);
       assertThat(control.p50Nanos()).isPositive();
       assertThat(control.maxNanos()).isGreaterThanOrEqualTo(control.p50Nanos());
-      // the default lane's source woke from 50 sleeps
-      assertThat(snapshot.lane("default").orElseThrow().wakeToRun().count())
-          .isGreaterThanOrEqualTo(50);
+      // the default lane's source woke from up to 50 sleeps: a sleep whose deadline passed before
+      // the thread got to park (a loaded machine preempts it for 2 ms) returns without a wake
+      assertThat(snapshot.lane("default").orElseThrow().wakeToRun().count()).isBetween(1L, 50L);
       // nothing woke on a lane whose only task never wakes
       assertThat(snapshot.lane("idle").orElseThrow().wakeToRun().count()).isZero();
       assertThat(snapshot.toJson()).contains("\"wakeToRun\": {\"count\": ");
