@@ -29,7 +29,10 @@ final class RecordNode<T> {
   final Buffer<T> buffer;
   TaskRunner writer;
   final List<TaskRunner> taps = new ArrayList<>();
-  int graphConsumers;
+
+  /** Tasks reading this record; changed only under the lifecycle lock, read by inspection. */
+  volatile int graphConsumers;
+
   final AtomicInteger outsideReaders = new AtomicInteger();
   private volatile Producer<T> outsideProducer;
 
