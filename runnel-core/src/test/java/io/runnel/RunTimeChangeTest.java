@@ -408,4 +408,83 @@ class RunTimeChangeTest {
             })
         .isInstanceOf(EndOfStreamException.class);
   }
+
+  @Test
+  void aConnectorMayAddRecordsFromItsStartAndItsOwnThreads() throws Exception {
+    CountingHook hook = new CountingHook(99, null);
+    AtomicReference<Thread> discoverer = new AtomicReference<>();
+    io.runnel.spi.Connector connector =
+        new io.runnel.spi.Connector() {
+          @Override
+          public String name() {
+            return "discovery";
+          }
+
+          @Override
+          public void start(Runnel r) {
+            // at start: before the tasks run, so the record starts with them (and is restored)
+            r.add(
+                Integer.class, ADDED, reg -> reg.hook(hook).buffer(BufferSpec.latest()).external());
+            // later, from the connector's own thread (a newly discovered station, say)
+            Thread t =
+                Thread.ofPlatform()
+                    .name("discovery")
+                    .start(() -> r.add(Integer.class, TICK, reg -> reg.external()));
+            discoverer.set(t);
+          }
+
+          @Override
+          public io.runnel.spi.ConnectorStatus status() {
+            return new io.runnel.spi.ConnectorStatus(
+                "discovery", "test", true, null, 0, 0, 0, Map.of());
+          }
+        };
+    runnel =
+        Runnel.builder()
+            .configure(Integer.class, IN, r -> r.external())
+            .connector(connector)
+            .build()
+            .start();
+    discoverer.get().join(5000);
+    assertThat(runnel.recordType("rt.tick")).contains(Integer.class);
+    assertThat(hook.restored).hasValue(1);
+    assertThat(runnel.subscribe(Integer.class, ADDED).recv(Duration.ofSeconds(5))).isEqualTo(99);
+    assertThat(runnel.graphVersion()).isEqualTo(2);
+  }
+
+  @Test
+  void underASimulationChangesTakeEffectAsTheSimulationRuns() throws Exception {
+    try (io.runnel.sim.Simulation sim = io.runnel.sim.Simulation.withSeed(3)) {
+      CountingHook hook = new CountingHook(null, null);
+      Runnel r = sim.builder().configure(Integer.class, IN, reg -> reg.external()).build().start();
+      r.add(
+          Long.class,
+          TICK,
+          reg ->
+              reg.hook(hook)
+                  .source(
+                      (ctx, out) -> {
+                        Ticker t = ctx.ticker(Duration.ofSeconds(1));
+                        for (long i = 0; ; i++) {
+                          t.await();
+                          out.produce(i);
+                        }
+                      }));
+      Reader<Long> ticks = r.subscribe(Long.class, TICK);
+      sim.advance(Duration.ofSeconds(10).plusMillis(500));
+      assertThat(countHeld(ticks)).as("ticks at 0 s to 10 s").isEqualTo(11);
+      r.remove(TICK);
+      sim.advance(Duration.ofSeconds(1));
+      await(() -> hook.closed.get() == 1, "the removed record's hook closed");
+      assertThat(r.inspect().tasks()).isEmpty();
+    }
+  }
+
+  private static long countHeld(Reader<Long> r) {
+    long n = 0;
+    while (r.tryRecv() != null) {
+      n++;
+    }
+    return n;
+  }
 }

@@ -117,6 +117,43 @@ class DashboardBrowserTest {
     assertThat(b.console()).as("no JavaScript error").isEmpty();
   }
 
+  /** A station's reading, for a record added at run time. */
+  public record Reading(String station, double celsius) {}
+
+  @Test
+  void aRecordAddedAtRunTimeAppearsInTheGraphAndGoesWhenRemoved() {
+    openWith(p.readToken, "graph");
+    b.await(
+        "every record in the graph",
+        WAIT,
+        d ->
+            d.findElements(By.cssSelector("#graph-svg g.node.record")).size()
+                == DemoPipeline.ALL.size());
+    RecordKey station = RecordKey.of("demo.station.added");
+    p.runnel.add(Reading.class, station, r -> r.external().tap("log", (c, v) -> {}));
+    try {
+      b.await(
+          "the added record's node",
+          WAIT,
+          d ->
+              !d.findElements(
+                      By.cssSelector("#graph-svg g.node[data-id='record:" + station.id() + "']"))
+                  .isEmpty());
+      assertThat(b.driver.findElements(By.cssSelector("#graph-svg g.node.task")))
+          .hasSize(p.runnel.inspect().tasks().size());
+    } finally {
+      p.runnel.remove(station);
+    }
+    b.await(
+        "the removed record's node gone",
+        WAIT,
+        d ->
+            d.findElements(
+                    By.cssSelector("#graph-svg g.node[data-id='record:" + station.id() + "']"))
+                .isEmpty());
+    assertThat(b.console()).as("no JavaScript error").isEmpty();
+  }
+
   WebElement node(String id) {
     return b.driver.findElement(By.cssSelector("#graph-svg g.node[data-id='" + id + "']"));
   }

@@ -61,6 +61,10 @@ public final class Pipeline {
   private final RestartPolicy defaultRestart;
   private final GraphEvents events;
   private volatile Thread watchdog;
+
+  /** Whether start() restored the records' values (guarded by {@link #lifecycle}). */
+  private boolean restored;
+
   private final SimScheduler simulation;
   private final List<Connector> connectors;
   private final List<Connector> startedConnectors = new ArrayList<>();
@@ -164,6 +168,7 @@ public final class Pipeline {
       }
       // before connectors, which may produce into outside records at once
       graph.nodes.values().forEach(n -> n.restore(name));
+      restored = true; // records a connector adds from its start() are restored by the change
       startConnectors(owner);
       state = Runnel.State.RUNNING;
       startTasks(); // under the lock, so that a concurrent close() sees every thread started
@@ -524,12 +529,6 @@ public final class Pipeline {
         throw new IllegalStateException(
             "pipeline '" + name + "' is " + state + "; its graph can no longer change");
       }
-      if (simulation != null && state == Runnel.State.RUNNING) {
-        throw new IllegalStateException(
-            "pipeline '"
-                + name
-                + "' runs under a Simulation; its graph can change before start() only");
-      }
       Graph old = graph;
       List<GraphProblem> errors = new ArrayList<>(changeProblems);
       for (String id : removedIds) {
@@ -652,8 +651,10 @@ public final class Pipeline {
           LOG.log(System.Logger.Level.WARNING, "[" + name + "] " + w.message());
         }
       }
+      if (restored) {
+        next.created.forEach(n -> n.restore(name)); // start() restored the others already
+      }
       if (state == Runnel.State.RUNNING) {
-        next.created.forEach(n -> n.restore(name));
         removal.stop();
         for (RecordNode<?> n : next.created) {
           n.taps.forEach(TaskRunner::start); // consumers first, as at start()
@@ -667,7 +668,8 @@ public final class Pipeline {
           }
         }
       } else {
-        removal.discard(); // never started: nothing to wait for
+        // never started (also when a connector's start() changes the graph): nothing to wait for
+        removal.discard();
       }
       change =
           new GraphChange(
@@ -680,7 +682,9 @@ public final class Pipeline {
     }
     if (removal.running) {
       TaskRunner caller = TaskRunner.current();
-      if (caller != null && removal.tasks.contains(caller)) {
+      // A removed task cannot wait for itself; under a Simulation the removed tasks end only when
+      // the simulation runs them (the next advance), so nobody may wait for them here.
+      if (simulation != null || (caller != null && removal.tasks.contains(caller))) {
         Thread.ofVirtual().name("runnel:" + name + ":remove").start(removal::reap);
       } else {
         removal.reap();
