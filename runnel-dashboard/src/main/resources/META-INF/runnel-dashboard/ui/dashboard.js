@@ -21,7 +21,7 @@
     stats: null, selected: null, sub: null, latest: null, recent: [], received: 0, conflated: 0,
     missed: 0, plot: null, plotFields: [], plotX: [], plotY: [], plotDirty: false,
     samples: new Map(), latenessPlot: null, wakePlot: null, latenessSel: null, polling: false,
-    graphNodes: new Map(), firstValueShown: false, firstDataShown: false, retry: 0, view: 'graph',
+    graphNodes: new Map(), graphSub: null, graphChanges: 0, firstValueShown: false, firstDataShown: false, retry: 0, view: 'graph',
   };
   window.runnelDashboard = state; // for the browser tests and the curious
 
@@ -179,7 +179,7 @@
       return;
     }
     if (p && p.sub === state.graphSub && p.key === '$graph') {
-      if (method !== 'watch.end') refreshGraph(); // a change, or changes missed: fetch the graph
+      if (method !== 'watch.end') { state.graphChanges++; refreshGraph(); } // a change, or changes missed
       return;
     }
     if (!p || p.sub !== state.sub) return;
