@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * record, task, lane, hook or counter. Otherwise the change is applied as one step: {@link
  * Runnel#inspect()} shows either the graph before or the graph after, never a mix.
  *
- * <p>Any thread may commit, including a task or a connector of the same pipeline (also a task that
- * removes its own record: the wait for the removed tasks then runs on another thread). Changes are
+ * <p>Any thread may commit: the user's, a connector's (also inside its {@code start()}), a task's
+ * or a task's child of the same pipeline (also one that removes its own record). Changes are
  * serialised with each other and with {@link Runnel#start()} and {@link Runnel#close()}; the
  * produce path of records is never locked, so other records keep running while a change is checked
  * and applied.
@@ -110,8 +110,11 @@ public final class RunnelChange {
 
   /**
    * Checks and applies the change. Returns once the graph is changed and the added tasks are
-   * started, and (unless the calling task is itself removed) once the removed tasks have ended,
-   * bounded by the pipeline's shutdown timeout as in {@link Runnel#close()}.
+   * started, and once the removed tasks have ended and their records' hooks are closed, bounded by
+   * the pipeline's shutdown timeout as in {@link Runnel#close()} — except when called from a task
+   * of this pipeline, or under a {@code Simulation}: then the removed tasks are waited for on
+   * another thread (a task may be one of them, or hold the lane slot they need to end; simulated
+   * tasks end when the simulation runs them).
    *
    * @return the change as readers of {@link Runnel#graphChanges()} see it
    * @throws GraphException listing every problem; then nothing has changed

@@ -480,6 +480,54 @@ class RunTimeChangeTest {
     }
   }
 
+  @Test
+  void aTaskOnACooperativeLaneRemovesARecordWhoseTapsShareItsSlot() throws Exception {
+    CountingHook hook = new CountingHook(null, null);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicInteger removedAt = new AtomicInteger(-1);
+    java.util.concurrent.atomic.AtomicLong removeMillis =
+        new java.util.concurrent.atomic.AtomicLong();
+    runnel =
+        Runnel.builder()
+            .lane("coop", LaneSpec.cooperative(8))
+            .configure(
+                Integer.class,
+                ADDED,
+                r -> r.hook(hook).external().lane("coop").tap("slow", (c, v) -> {}))
+            .configure(
+                Integer.class,
+                TICK,
+                r ->
+                    r.lane("coop")
+                        .source(
+                            (ctx, out) -> {
+                              for (int i = 0; ; i++) {
+                                ctx.sleep(Duration.ofMillis(2));
+                                out.produce(i);
+                                if (i == 5) {
+                                  try {
+                                    long t0 = System.nanoTime();
+                                    runnel.remove(ADDED); // the tap needs this lane's one slot
+                                    removeMillis.set((System.nanoTime() - t0) / 1_000_000);
+                                    removedAt.set(i);
+                                  } catch (Throwable e) {
+                                    failure.set(e);
+                                  }
+                                }
+                              }
+                            }))
+            .build()
+            .start();
+    await(() -> hook.closed.get() == 1, "the removed record's hook closed");
+    assertThat(failure.get()).isNull();
+    assertThat(removedAt).hasValue(5);
+    // not held up until the shutdown timeout (5 s) waiting for a tap that needs the caller's slot
+    assertThat(removeMillis.get()).isLessThan(1000);
+    assertThat(hook.closed).hasValue(1);
+    Reader<Integer> ticks = runnel.subscribe(Integer.class, TICK);
+    assertThat(ticks.recv(Duration.ofSeconds(5))).as("the remover goes on").isGreaterThan(5);
+  }
+
   private static long countHeld(Reader<Long> r) {
     long n = 0;
     while (r.tryRecv() != null) {

@@ -682,9 +682,10 @@ public final class Pipeline {
     }
     if (removal.running) {
       TaskRunner caller = TaskRunner.current();
-      // A removed task cannot wait for itself; under a Simulation the removed tasks end only when
-      // the simulation runs them (the next advance), so nobody may wait for them here.
-      if (simulation != null || (caller != null && removal.tasks.contains(caller))) {
+      // A task of this pipeline does not wait here: it may be one of the removed (it cannot wait
+      // for itself), or hold the one slot of a lane the removed tasks need to end. Under a
+      // Simulation the removed tasks end only when the simulation runs them (the next advance).
+      if (simulation != null || (caller != null && caller.runtime == this)) {
         Thread.ofVirtual().name("runnel:" + name + ":remove").start(removal::reap);
       } else {
         removal.reap();
