@@ -42,7 +42,7 @@ class GraphChangesTest {
   }
 
   private static JsonNode find(RpcClient c, String method, String key) throws Exception {
-    return c.next(
+    return c.notification(
         m ->
             m.path("method").asText().equals(method)
                 && m.path("params").path("key").asText().equals(key));
@@ -62,6 +62,8 @@ class GraphChangesTest {
       JsonNode hello = c.hello(f.readToken);
       assertThat(texts(hello.get("capabilities"))).contains("graph.changes");
       long v0 = c.call("graph", "{}").get("result").get("version").asLong();
+      StringBuilder transcript = new StringBuilder();
+      c.transcript = transcript;
       c.call("watch", "{\"keys\":[\"$graph\"]}");
 
       f.demo.runnel.add(Reading.class, station, r -> r.external());
@@ -91,6 +93,18 @@ class GraphChangesTest {
       assertThat(end.get("reason").asText()).isEqualTo("removed");
       JsonNode removed = find(c, "watch.value", "$graph").get("params").get("value");
       assertThat(texts(removed.get("removed"))).containsExactly(station.id());
+      c.transcript = null;
+      if (kind == Kind.WEBSOCKET) { // for docs/REMOTE.md
+        synchronized (transcript) {
+          java.nio.file.Files.writeString(
+              Path.of("target/graph-transcript.txt"),
+              transcript
+                  .toString()
+                  .lines()
+                  .filter(l -> !l.contains("\"records\"") && !l.contains("\"nodes\""))
+                  .collect(java.util.stream.Collectors.joining("\n")));
+        }
+      }
       JsonNode after = c.call("records", "{}").get("result").get("records");
       assertThat(after.findValuesAsText("key")).doesNotContain(station.id());
     }
