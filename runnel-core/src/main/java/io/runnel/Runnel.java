@@ -138,7 +138,9 @@ public final class Runnel implements AutoCloseable {
 
   /**
    * Removes one record; short for {@code change().remove(key).commit()}. Its readers see end of
-   * stream; records that read it must be removed with it (use {@link #change()}).
+   * stream (after what it still held), its {@link #producer} refuses further values with {@link
+   * io.runnel.buffer.BufferClosedException}; records that read it must be removed with it (use
+   * {@link #change()}).
    *
    * @throws GraphException if there is no such record, or a remaining record reads it
    * @throws IllegalStateException if the pipeline is stopping or closed

@@ -39,9 +39,11 @@ import java.util.stream.Collectors;
  * lanes and connectors, and the lifecycle that starts and stops them. {@link io.runnel.Runnel} is
  * its public face; see there for the lifecycle contract.
  *
- * <p>Threads: the constructor runs on the caller of {@code build()}; {@link #start}, {@link #close}
- * and {@link #inspect} may be called from any thread (the lifecycle is serialised by a lock); the
- * watchdog runs on its own platform thread ({@link io.runnel.internal.lane.Watchdog}).
+ * <p>Threads: the constructor runs on the caller of {@code build()}; {@link #start}, {@link
+ * #close}, {@link #commit} and {@link #inspect} may be called from any thread (the lifecycle and
+ * changes are serialised by one lock; the graph is an immutable {@code Graph} in a volatile field,
+ * replaced by a change and read without a lock); the watchdog runs on its own platform thread
+ * ({@link io.runnel.internal.lane.Watchdog}).
  */
 public final class Pipeline {
 

@@ -26,10 +26,10 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Wires the tasks of a pipeline at build time: for each record its writer (source, transform or
- * join) and its taps, each a {@link TaskRunner} on its lane, with its input readers subscribed
- * before anything starts (so no value is missed between tasks). Runs on the thread that calls
- * {@code build()}.
+ * Wires the tasks of records at build time, and of records a run-time change adds: for each record
+ * its writer (source, transform or join) and its taps, each a {@link TaskRunner} on its lane, with
+ * its input readers subscribed before anything starts (so no value is missed between tasks). Runs
+ * on the thread that calls {@code build()}, or commits a change (under the lifecycle lock).
  */
 final class TaskFactory {
   private final Pipeline pipeline;

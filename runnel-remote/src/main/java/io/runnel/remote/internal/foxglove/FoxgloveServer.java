@@ -7,6 +7,7 @@ import io.runnel.buffer.EndOfStreamException;
 import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Reader;
 import io.runnel.inspect.GraphChange;
+import io.runnel.inspect.GraphSnapshot;
 import io.runnel.inspect.RecordInfo;
 import io.runnel.remote.internal.ProtocolHost;
 import io.runnel.remote.internal.ProtocolHost.Caller;
@@ -79,7 +80,7 @@ public final class FoxgloveServer {
     // subscribed before the channels are listed, so no change falls between the two
     Reader<GraphChange> changes = host.runnel().graphChanges();
     for (RecordInfo ri : host.runnel().inspect().records()) {
-      addChannel(ri.key());
+      addChannel(ri);
     }
     int sid = 1;
     for (Channel c : channels.values()) {
@@ -93,22 +94,22 @@ public final class FoxgloveServer {
     tick();
   }
 
-  /** A channel for the record {@code key}, unless it has a live one or no longer exists. */
-  private Channel addChannel(String key) {
+  /** A channel for the record {@code ri}, unless it has a live one or no longer exists. */
+  private Channel addChannel(RecordInfo ri) {
+    String key = ri.key();
     Channel have = byKey.get(key);
     if (have != null && !ended.contains(have.id())) {
       return null;
     }
     Optional<Class<?>> type = host.runnel().recordType(key);
-    Optional<RecordInfo> info = host.runnel().inspect().record(key);
-    if (type.isEmpty() || info.isEmpty()) {
+    if (type.isEmpty()) {
       return null;
     }
     Channel c =
         new Channel(
             nextChannelId.getAndIncrement(),
             key,
-            info.get().type(),
+            ri.type(),
             type.get(),
             host.write(FoxgloveSchema.of(host.schema(type.get()))));
     channels.put(c.id(), c);
@@ -140,11 +141,15 @@ public final class FoxgloveServer {
             channelEnded(c);
           }
         }
-        for (String key : change.added()) {
-          Channel c = addChannel(key);
-          if (c != null) {
+        if (!change.added().isEmpty()) {
+          GraphSnapshot now = host.runnel().inspect(); // once per change, not per record
+          List<Channel> added = new ArrayList<>();
+          for (String key : change.added()) {
+            now.record(key).map(this::addChannel).ifPresent(added::add);
+          }
+          if (!added.isEmpty()) {
             for (FoxgloveConnection conn : connections) {
-              conn.advertise(List.of(c));
+              conn.advertise(added);
             }
           }
         }
@@ -162,16 +167,17 @@ public final class FoxgloveServer {
 
   /** After missed changes: ends the channels of records gone, adds those of records new. */
   private void resync() {
+    List<RecordInfo> records = host.runnel().inspect().records();
     Set<String> now = new HashSet<>();
-    host.runnel().inspect().records().forEach(r -> now.add(r.key()));
+    records.forEach(r -> now.add(r.key()));
     for (Channel c : List.copyOf(byKey.values())) {
       if (!now.contains(c.key())) {
         channelEnded(c);
       }
     }
     List<Channel> added = new ArrayList<>();
-    for (String key : now) {
-      Channel c = addChannel(key);
+    for (RecordInfo ri : records) {
+      Channel c = addChannel(ri);
       if (c != null) {
         added.add(c);
       }
