@@ -533,6 +533,82 @@ class RunTimeChangeTest {
     assertThat(ticks.recv(Duration.ofSeconds(5))).as("the remover goes on").isGreaterThan(5);
   }
 
+  /**
+   * Four threads add and remove records (a transform and its tap each) concurrently while another
+   * inspects: every snapshot is one graph, never a mix (every task's record and every edge's ends
+   * are in it, every consumer count matches its readers), and the end state is exact.
+   */
+  @Test
+  void concurrentChangesAreEachAtomicToInspection() throws Exception {
+    started();
+    int threads = 4;
+    int rounds = 40;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicInteger snapshots = new AtomicInteger();
+    Thread inspector =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (!done.get() && failure.get() == null) {
+                    try {
+                      GraphSnapshot s = runnel.inspect();
+                      java.util.Set<String> nodes = new java.util.HashSet<>();
+                      s.records().forEach(r -> nodes.add("record:" + r.key()));
+                      s.tasks().forEach(t -> nodes.add("task:" + t.id()));
+                      for (TaskInfo t : s.tasks()) {
+                        assertThat(nodes).contains("record:" + t.key());
+                        t.inputs().forEach(in -> assertThat(nodes).contains("record:" + in));
+                      }
+                      s.edges().forEach(e -> assertThat(nodes).contains(e.from(), e.to()));
+                      long readersOfIn =
+                          s.tasks().stream().filter(t -> t.inputs().contains("rt.in")).count();
+                      assertThat(s.record("rt.in").orElseThrow().consumers())
+                          .isEqualTo((int) readersOfIn);
+                      snapshots.incrementAndGet();
+                    } catch (Throwable e) {
+                      failure.compareAndSet(null, e);
+                    }
+                  }
+                });
+    List<Thread> changers = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      changers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < rounds; i++) {
+                        RecordKey k = RecordKey.of("rt.c" + id + "x" + i);
+                        runnel.add(
+                            Integer.class,
+                            k,
+                            r -> r.transform(Integer.class, IN, v -> v).tap("t", (c, v) -> {}));
+                        if (i % 2 == 0) {
+                          runnel.remove(k);
+                        }
+                      }
+                    } catch (Throwable e) {
+                      failure.compareAndSet(null, e);
+                    }
+                  }));
+    }
+    for (Thread c : changers) {
+      c.join(20_000);
+    }
+    done.set(true);
+    inspector.join(5_000);
+    assertThat(failure.get()).isNull();
+    assertThat(snapshots.get()).isPositive();
+    GraphSnapshot end = runnel.inspect();
+    // rt.in, rt.doubled, and the half of the added records that were kept
+    assertThat(end.records()).hasSize(2 + threads * rounds / 2);
+    assertThat(runnel.graphVersion()).isEqualTo(threads * rounds * 3 / 2);
+    assertThat(end.record("rt.in").orElseThrow().consumers()).isEqualTo(1 + threads * rounds / 2);
+  }
+
   private static long countHeld(Reader<Long> r) {
     long n = 0;
     while (r.tryRecv() != null) {

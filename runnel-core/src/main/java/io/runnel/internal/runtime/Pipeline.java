@@ -646,7 +646,6 @@ public final class Pipeline {
           });
       Graph next = wire(checker, List.copyOf(defs), kept, lanes, old.version + 1);
       removal = new Removal(removedNodes);
-      removal.detachFromInputs(kept);
       graph = next; // published: inspect(), subscribe() and the watchdog see the new graph
       for (GraphProblem w : checker.warnings) {
         if (!old.warnings.contains(w)) {
@@ -709,20 +708,6 @@ public final class Pipeline {
           tasks.add(n.writer);
         }
         tasks.addAll(n.taps);
-      }
-    }
-
-    /** The records kept no longer count the removed writers among their consumers. */
-    void detachFromInputs(Map<String, RecordNode<?>> kept) {
-      for (TaskRunner t : tasks) {
-        if (t.kind == TaskInfo.Kind.TRANSFORM || t.kind == TaskInfo.Kind.JOIN) {
-          for (String in : t.inputs) {
-            RecordNode<?> input = kept.get(in);
-            if (input != null) {
-              input.graphConsumers--;
-            }
-          }
-        }
       }
     }
 

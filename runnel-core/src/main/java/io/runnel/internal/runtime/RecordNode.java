@@ -30,9 +30,6 @@ final class RecordNode<T> {
   TaskRunner writer;
   final List<TaskRunner> taps = new ArrayList<>();
 
-  /** Tasks reading this record; changed only under the lifecycle lock, read by inspection. */
-  volatile int graphConsumers;
-
   final AtomicInteger outsideReaders = new AtomicInteger();
   private volatile Producer<T> outsideProducer;
 

@@ -62,7 +62,6 @@ final class TaskFactory {
     Lane lane = laneNamed(node.def.lane);
     Producer<T> out = node.producerFor(lane);
     List<String> inputIds = w.inputs.stream().map(in -> in.key().id()).toList();
-    inputIds.forEach(id -> nodes.get(id).graphConsumers++);
     List<Reader<?>> ownedReaders = new ArrayList<>();
     TaskRunner.Body body;
     TaskInfo.Kind kind;
@@ -144,7 +143,6 @@ final class TaskFactory {
         tapName = tap.name() + "#" + i;
       }
       Reader<T> in = node.buffer.subscribe();
-      node.graphConsumers++;
       String id = node.def.id;
       TaskRunner.Body body;
       if (tap.task() != null) {
