@@ -98,6 +98,11 @@ if (mode === "refused") {
       schemaName: c.schemaName, schemaEncoding: c.schemaEncoding, schema: JSON.parse(c.schema),
       foxgloveProblem: foxgloveFieldProblem(JSON.parse(c.schema), c.topic) })) });
     if (mode === "schemas") { client.close(); return; }
+    if (mode === "follow") {
+      // records added at run time: subscribe to each new station, print what arrives
+      for (const c of list) if (c.topic.startsWith("demo.station")) subs.set(client.subscribe(c.id), c.topic);
+      return;
+    }
     if (mode === "flood") {
       // more messages than requestsPerSecond allows: the excess is refused in status messages
       let limited = 0;
@@ -141,6 +146,11 @@ if (mode === "refused") {
     out({ event: "callResponse", serviceId: r.serviceId, callId: r.callId, encoding: r.encoding,
       value: JSON.parse(dec.decode(r.data)) });
   });
+  if (mode === "follow") {
+    client.on("message", (m) => {
+      if (subs.has(m.subscriptionId)) out({ event: "message", topic: subs.get(m.subscriptionId), value: JSON.parse(dec.decode(m.data)) });
+    });
+  }
   client.on("message", (m) => {
     const topic = subs.get(m.subscriptionId);
     if (topic === undefined) fail("message on unknown subscription " + m.subscriptionId);

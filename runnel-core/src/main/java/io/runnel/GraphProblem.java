@@ -36,6 +36,8 @@ public record GraphProblem(Kind kind, List<String> keys, String message) {
      * A lane is given more tasks than its budget (cooperative) or its threads plus queue (pool).
      */
     LANE_FULL,
+    /** A change removes a record that a record it keeps reads (a transform's or a join's input). */
+    RECORD_IN_USE,
     /** The registration callback threw, or was given invalid arguments. */
     INVALID_REGISTRATION,
     /**

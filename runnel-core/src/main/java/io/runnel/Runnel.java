@@ -2,6 +2,7 @@ package io.runnel;
 
 import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
+import io.runnel.inspect.GraphChange;
 import io.runnel.inspect.GraphSnapshot;
 import io.runnel.internal.runtime.Pipeline;
 import java.time.Duration;
@@ -110,6 +111,57 @@ public final class Runnel implements AutoCloseable {
    */
   public Optional<Class<?>> recordType(String key) {
     return pipeline.recordType(key);
+  }
+
+  /**
+   * A change of this pipeline's graph: records to add and remove, lanes to declare, checked and
+   * applied at once by {@link RunnelChange#commit()}. Allowed before {@link #start()} and while
+   * running, from any thread (also a task or connector of this pipeline); see {@link RunnelChange}
+   * and {@code docs/decisions/021-records-at-run-time.md}.
+   */
+  public RunnelChange change() {
+    return new RunnelChange(pipeline);
+  }
+
+  /**
+   * Adds one record, configured like {@link RunnelBuilder#configure(Class, RecordKey,
+   * java.util.function.Consumer)}; short for {@code change().configure(type, key,
+   * config).commit()}. Its tasks are running when this returns (if the pipeline is).
+   *
+   * @throws GraphException listing every problem; then nothing has changed
+   * @throws IllegalStateException if the pipeline is stopping or closed
+   */
+  public <T> GraphChange add(
+      Class<T> type, RecordKey key, java.util.function.Consumer<Registration<T>> config) {
+    return change().configure(type, key, config).commit();
+  }
+
+  /**
+   * Removes one record; short for {@code change().remove(key).commit()}. Its readers see end of
+   * stream (after what it still held), its {@link #producer} refuses further values with {@link
+   * io.runnel.buffer.BufferClosedException}; records that read it must be removed with it (use
+   * {@link #change()}).
+   *
+   * @throws GraphException if there is no such record, or a remaining record reads it
+   * @throws IllegalStateException if the pipeline is stopping or closed
+   */
+  public GraphChange remove(RecordKey key) {
+    return change().remove(key).commit();
+  }
+
+  /**
+   * A reader of the graph's changes from now on, one {@link GraphChange} per committed change. The
+   * commit never waits for it: a reader more than 256 changes behind gets a {@link
+   * io.runnel.buffer.LaggedException} saying how many it missed (take a fresh {@link #inspect()}
+   * then). Ends (end of stream) when the pipeline closes; close it when done.
+   */
+  public Reader<GraphChange> graphChanges() {
+    return pipeline.graphChanges();
+  }
+
+  /** The graph's version: 0 as built, one more for each committed {@link #change()}. */
+  public long graphVersion() {
+    return pipeline.graphVersion();
   }
 
   /** A snapshot of every record, task, lane and connector, with counters. */

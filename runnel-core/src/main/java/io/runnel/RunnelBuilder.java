@@ -196,6 +196,7 @@ public final class RunnelBuilder {
             new Pipeline(
                 name,
                 checker,
+                defs,
                 defaultBuffer,
                 defaultRestart,
                 shutdownTimeout,

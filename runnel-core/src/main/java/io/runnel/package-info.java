@@ -12,6 +12,15 @@
  * restarts failed tasks by {@link io.runnel.RestartPolicy}, stops gracefully on {@code close()},
  * and can be {@linkplain io.runnel.Runnel#inspect() inspected} while it runs.
  *
+ * <h2>Changing a running graph</h2>
+ *
+ * <p>{@link io.runnel.Runnel#change()} adds records (configured like the builder configures them)
+ * and removes records, checked as {@code build()} checks them: every problem at once, and nothing
+ * changed when there is one. Other records keep running meanwhile; readers of a removed record see
+ * end of stream; {@link io.runnel.Runnel#graphChanges()} tells watchers. Any thread may commit a
+ * change, a task's or a connector's included; see {@link io.runnel.RunnelChange} and {@code
+ * docs/ARCHITECTURE.md} ("Run-time changes of the graph").
+ *
  * <h2>Where things are</h2>
  *
  * <p>The module {@code io.runnel.core} exports these packages and nothing else:

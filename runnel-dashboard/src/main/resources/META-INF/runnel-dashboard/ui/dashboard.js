@@ -21,7 +21,7 @@
     stats: null, selected: null, sub: null, latest: null, recent: [], received: 0, conflated: 0,
     missed: 0, plot: null, plotFields: [], plotX: [], plotY: [], plotDirty: false,
     samples: new Map(), latenessPlot: null, wakePlot: null, latenessSel: null, polling: false,
-    graphNodes: new Map(), firstValueShown: false, firstDataShown: false, retry: 0, view: 'graph',
+    graphNodes: new Map(), graphSub: null, graphChanges: 0, firstValueShown: false, firstDataShown: false, retry: 0, view: 'graph',
   };
   window.runnelDashboard = state; // for the browser tests and the curious
 
@@ -141,6 +141,11 @@
       state.records = new Map(recs.records.map((r) => [r.key, r]));
       buildGraph();
       fillRecordSelects();
+      if (state.hello.capabilities.includes('graph.changes')) {
+        // records added and removed at run time: the server tells us, we redraw at once
+        const w = await rpc.call('watch', { keys: ['$graph'], queue: 16 });
+        state.graphSub = w.sub;
+      }
       await poll();
       if (!state.selected) {
         const first = recs.records.find((r) => r.produced > 0) || recs.records[0];
@@ -157,6 +162,7 @@
     if (state.rpc !== rpc) return; // replaced on purpose
     state.rpc = null;
     state.sub = null;
+    state.graphSub = null;
     if (rpc.fatal) { setConn('conn-off', 'refused'); return; } // a wrong token: the user must act
     setConn('conn-off', 'offline');
     const why = ev.reason ? ev.reason : 'code ' + ev.code;
@@ -172,10 +178,31 @@
       if (p.data && (p.data.reason === 'unauthenticated' || p.data.reason === 'auth_timeout') && state.rpc) state.rpc.fatal = true;
       return;
     }
+    if (p && p.sub === state.graphSub && p.key === '$graph') {
+      if (method !== 'watch.end') { state.graphChanges++; refreshGraph(); } // a change, or changes missed
+      return;
+    }
     if (!p || p.sub !== state.sub) return;
     if (method === 'watch.value') onValue(p);
     else if (method === 'watch.missed') { state.missed += p.count; updateWatchInfo(); }
     else if (method === 'watch.end') { $('watch-info').textContent = 'the record ended (' + p.reason + ')'; }
+  }
+
+  /** The graph changed (records added or removed): fetch graph and records, lay out again. */
+  async function refreshGraph() {
+    const rpc = state.rpc;
+    if (!rpc) return;
+    try {
+      const [graph, recs] = await Promise.all([rpc.call('graph', { format: 'json' }), rpc.call('records')]);
+      if (state.rpc !== rpc || (state.graph && graph.version < state.graph.version)) return; // stale
+      state.graph = graph;
+      state.records = new Map(recs.records.map((r) => [r.key, r]));
+      buildGraph();
+      fillRecordSelects();
+      updateGraph();
+    } catch (e) {
+      showError('Reloading the graph failed: ' + e.message);
+    }
   }
 
   // ------------------------------------------------------------------ polling inspect and stats

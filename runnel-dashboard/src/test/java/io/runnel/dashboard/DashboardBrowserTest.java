@@ -117,6 +117,47 @@ class DashboardBrowserTest {
     assertThat(b.console()).as("no JavaScript error").isEmpty();
   }
 
+  /** A station's reading, for a record added at run time. */
+  public record Reading(String station, double celsius) {}
+
+  @Test
+  void aRecordAddedAtRunTimeAppearsInTheGraphAndGoesWhenRemoved() {
+    openWith(p.readToken, "graph");
+    b.await(
+        "every record in the graph",
+        WAIT,
+        d ->
+            d.findElements(By.cssSelector("#graph-svg g.node.record")).size()
+                == DemoPipeline.ALL.size());
+    b.await("the page watches the graph", WAIT, d -> jsLong("runnelDashboard.graphSub") > 0);
+    long changesBefore = jsLong("runnelDashboard.graphChanges");
+    RecordKey station = RecordKey.of("demo.station.added");
+    p.runnel.add(Reading.class, station, r -> r.external().tap("log", (c, v) -> {}));
+    try {
+      b.await(
+          "the added record's node",
+          WAIT,
+          d ->
+              !d.findElements(
+                      By.cssSelector("#graph-svg g.node[data-id='record:" + station.id() + "']"))
+                  .isEmpty());
+      assertThat(b.driver.findElements(By.cssSelector("#graph-svg g.node.task")))
+          .hasSize(p.runnel.inspect().tasks().size());
+      // redrawn because the server told the page (the $graph watch), not only by the next poll
+      assertThat(jsLong("runnelDashboard.graphChanges")).isGreaterThan(changesBefore);
+    } finally {
+      p.runnel.remove(station);
+    }
+    b.await(
+        "the removed record's node gone",
+        WAIT,
+        d ->
+            d.findElements(
+                    By.cssSelector("#graph-svg g.node[data-id='record:" + station.id() + "']"))
+                .isEmpty());
+    assertThat(b.console()).as("no JavaScript error").isEmpty();
+  }
+
   WebElement node(String id) {
     return b.driver.findElement(By.cssSelector("#graph-svg g.node[data-id='" + id + "']"));
   }
@@ -169,10 +210,10 @@ class DashboardBrowserTest {
     pickRecord(DemoPipeline.OUTDOOR);
     b.await("not persisted", WAIT, d -> text("history-info").contains("not persisted"));
     assertThat(b.driver.findElement(By.id("backfill")).isEnabled()).isFalse();
-    // switching records unwatches the previous one: one watch open on the server (this page's)
+    // switching records unwatches the previous one: this page's record watch and its $graph watch
     pickRecord(DemoPipeline.SIGNAL);
     pickRecord(DemoPipeline.DIFFERENCE);
-    b.await("one watch open", WAIT, d -> p.server.stats().watchesOpen() == 1);
+    b.await("two watches open", WAIT, d -> p.server.stats().watchesOpen() == 2);
   }
 
   @Test

@@ -180,6 +180,65 @@ class FoxgloveProtocolTest {
       Point from, Point to, List<Point> path, Mode mode, Instant at, String label, Tree tree) {}
 
   /** Repeated and recursive types become $defs and $refs in JSON Schema; Foxglove resolves none. */
+  /** A station reading, for records added at run time. */
+  public record Reading(String station, double celsius) {}
+
+  @Test
+  void recordsAddedAtRunTimeAreAdvertisedAndRemovedOnesUnadvertised() throws Exception {
+    try (Fixture f = new Fixture(tmp);
+        NodeScript node = NodeScript.start(script, "follow", url(f), f.readToken)) {
+      node.await("advertise"); // the records of the build
+      io.runnel.RecordKey station = io.runnel.RecordKey.of("demo.station.a");
+      f.demo.runnel.add(Reading.class, station, r -> r.external());
+      JsonNode adv =
+          node.await(
+              n ->
+                  n.path("event").asText().equals("advertise")
+                      && n.get("channels").findValuesAsText("topic").contains("demo.station.a"),
+              "advertise of demo.station.a");
+      JsonNode channel = adv.get("channels").get(0);
+      long id = channel.get("id").asLong();
+      assertThat(channel.get("schema").at("/properties/celsius/type").asText()).isEqualTo("number");
+      assertThat(channel.get("foxgloveProblem").isNull()).isTrue();
+      // the client subscribed at once; values produced now reach it
+      var producer = f.demo.runnel.producer(Reading.class, station);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      JsonNode msg = null;
+      while (msg == null && System.nanoTime() < deadline) {
+        producer.produce(new Reading("a", 20.5));
+        msg = pollFor(node, "message");
+      }
+      assertThat(msg).as("a value of the added record").isNotNull();
+      assertThat(msg.at("/value/celsius").asDouble()).isEqualTo(20.5);
+      f.demo.runnel.remove(station);
+      JsonNode un =
+          node.await(
+              n ->
+                  n.path("event").asText().equals("unadvertise")
+                      && n.get("channelIds").toString().contains(String.valueOf(id)),
+              "unadvertise of channel " + id);
+      assertThat(un.get("channelIds").get(0).asLong()).isEqualTo(id);
+      // added again: a new channel id, advertised again
+      f.demo.runnel.add(Reading.class, station, r -> r.external());
+      JsonNode again =
+          node.await(
+              n ->
+                  n.path("event").asText().equals("advertise")
+                      && n.get("channels").findValuesAsText("topic").contains("demo.station.a"),
+              "second advertise of demo.station.a");
+      assertThat(again.get("channels").get(0).get("id").asLong()).isNotEqualTo(id);
+    }
+  }
+
+  /** The next line with {@code event} within 100 ms, or null. */
+  private static JsonNode pollFor(NodeScript node, String event) throws InterruptedException {
+    try {
+      return node.await(n -> n.path("event").asText().equals(event), event, 100);
+    } catch (AssertionError e) {
+      return null;
+    }
+  }
+
   @Test
   void schemasAreInTheShapeFoxgloveTurnsIntoFields() throws Exception {
     RecordKey seg = RecordKey.of("geo.segment");

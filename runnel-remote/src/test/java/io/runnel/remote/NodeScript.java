@@ -113,13 +113,25 @@ final class NodeScript implements AutoCloseable {
   }
 
   JsonNode await(Predicate<JsonNode> p, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    return await(p, what, 20_000);
+  }
+
+  /** Like {@link #await(Predicate, String)} within {@code millis}. */
+  JsonNode await(Predicate<JsonNode> p, String what, long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     while (true) {
       long left = deadline - System.nanoTime();
       JsonNode n = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
       if (n == null) {
         throw new AssertionError(
-            "no '" + what + "' from the node client within 20 s; seen " + seen + "; " + stderr());
+            "no '"
+                + what
+                + "' from the node client within "
+                + millis
+                + " ms; seen "
+                + seen
+                + "; "
+                + stderr());
       }
       seen.add(n);
       if (n.path("event").asText().equals("error")) {

@@ -98,6 +98,19 @@ public abstract class RpcClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The first notification matching {@code p}, kept (passed over by an earlier wait) or new,
+   * waiting up to the default wait; the kept ones that do not match stay kept.
+   */
+  public JsonNode notification(Predicate<JsonNode> p) throws InterruptedException {
+    for (JsonNode n : notifications) {
+      if (p.test(n) && notifications.remove(n)) {
+        return n;
+      }
+    }
+    return next(p);
+  }
+
   /** The next notification (kept or new), waiting up to the default wait. */
   public JsonNode notification() throws InterruptedException {
     JsonNode n = notifications.poll();

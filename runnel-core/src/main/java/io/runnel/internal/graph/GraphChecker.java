@@ -429,23 +429,29 @@ public final class GraphChecker {
     return fallback;
   }
 
-  /** Kahn's algorithm; ties broken by configuration order so the order is stable. */
+  /**
+   * Kahn's algorithm; ties broken by configuration order so the order is stable. O(n log n): it
+   * runs at every run-time change too (a hub adding a record per station), not only at build.
+   */
   private void topologicalOrder() {
     Map<String, List<String>> edges = edges();
-    Map<String, Integer> indegree = new LinkedHashMap<>();
+    Map<String, Integer> position = new HashMap<>();
+    for (String id : records.keySet()) {
+      position.put(id, position.size());
+    }
+    Map<String, Integer> indegree = new HashMap<>();
     edges.keySet().forEach(id -> indegree.put(id, 0));
     edges.values().forEach(ts -> ts.forEach(t -> indegree.merge(t, 1, Integer::sum)));
-    List<String> ready = new ArrayList<>();
+    java.util.PriorityQueue<String> ready =
+        new java.util.PriorityQueue<>(java.util.Comparator.comparingInt(position::get));
     indegree.forEach(
         (id, d) -> {
           if (d == 0) {
             ready.add(id);
           }
         });
-    List<String> keys = new ArrayList<>(records.keySet());
     while (!ready.isEmpty()) {
-      ready.sort((a, b) -> Integer.compare(keys.indexOf(a), keys.indexOf(b)));
-      String v = ready.remove(0);
+      String v = ready.poll();
       order.add(v);
       for (String w : edges.get(v)) {
         if (indegree.merge(w, -1, Integer::sum) == 0) {

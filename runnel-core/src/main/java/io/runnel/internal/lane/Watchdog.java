@@ -2,7 +2,6 @@ package io.runnel.internal.lane;
 
 import io.runnel.spi.Durations;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -19,17 +18,26 @@ public final class Watchdog implements Runnable {
   private static final System.Logger LOG = System.getLogger("io.runnel.Runnel");
 
   private final String pipeline;
-  private final List<Lane> lanes;
+  private final java.util.function.Supplier<Collection<Lane>> lanes;
   private final BooleanSupplier running;
 
-  private Watchdog(String pipeline, Collection<Lane> lanes, BooleanSupplier running) {
+  private Watchdog(
+      String pipeline,
+      java.util.function.Supplier<Collection<Lane>> lanes,
+      BooleanSupplier running) {
     this.pipeline = pipeline;
-    this.lanes = List.copyOf(lanes);
+    this.lanes = lanes;
     this.running = running;
   }
 
-  /** Starts the watchdog thread; it ends when {@code running} turns false or it is interrupted. */
-  public static Thread start(String pipeline, Collection<Lane> lanes, BooleanSupplier running) {
+  /**
+   * Starts the watchdog thread; it ends when {@code running} turns false or it is interrupted. It
+   * asks {@code lanes} for the lanes at each poll, so lanes added at run time are watched too.
+   */
+  public static Thread start(
+      String pipeline,
+      java.util.function.Supplier<Collection<Lane>> lanes,
+      BooleanSupplier running) {
     return Thread.ofPlatform()
         .daemon(true)
         .name("runnel:" + pipeline + ":watchdog")
@@ -38,18 +46,18 @@ public final class Watchdog implements Runnable {
 
   @Override
   public void run() {
-    long minLimit = Long.MAX_VALUE;
-    for (Lane lane : lanes) {
-      minLimit = Math.min(minLimit, Durations.saturatedNanos(lane.spec.watchdogLimit()));
-    }
-    long periodNanos = Math.max(1_000_000L, Math.min(100_000_000L, minLimit / 4));
     while (running.getAsBoolean()) {
-      LockSupport.parkNanos(periodNanos);
+      Collection<Lane> current = lanes.get();
+      long minLimit = Long.MAX_VALUE;
+      for (Lane lane : current) {
+        minLimit = Math.min(minLimit, Durations.saturatedNanos(lane.spec.watchdogLimit()));
+      }
+      LockSupport.parkNanos(Math.max(1_000_000L, Math.min(100_000_000L, minLimit / 4)));
       if (Thread.interrupted()) {
         return;
       }
       long now = System.nanoTime();
-      for (Lane lane : lanes) {
+      for (Lane lane : current) {
         long limit = Durations.saturatedNanos(lane.spec.watchdogLimit());
         for (Activity a : lane.activities) {
           long since = a.runningSince;

@@ -36,6 +36,14 @@ final class Inspector {
       Collection<Lane> lanes,
       List<Connector> connectors,
       List<String> order) {
+    // Counted from this graph's tasks, not kept on the nodes: a node is shared by the graph
+    // versions before and after a change, so a count on it could show the next graph's readers.
+    Map<String, Integer> graphConsumers = new java.util.HashMap<>();
+    for (TaskRunner t : tasks) {
+      for (String in : t.inputs) {
+        graphConsumers.merge(in, 1, Integer::sum);
+      }
+    }
     List<RecordInfo> records = new ArrayList<>();
     List<TaskInfo> taskInfos = new ArrayList<>();
     List<Edge> edges = new ArrayList<>();
@@ -60,7 +68,7 @@ final class Inspector {
               b.spec().kind().name().toLowerCase(),
               b.spec().capacity(),
               producers,
-              node.graphConsumers + node.outsideReaders.get(),
+              graphConsumers.getOrDefault(node.def.id, 0) + node.outsideReaders.get(),
               b.produced(),
               b.delivered(),
               b.lagged(),

@@ -18,9 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One record at run time: its definition, buffer, writer and tap tasks, and its produce path (the
  * record's hooks see each value first, then the buffer takes it).
  *
- * <p>Threads: wired on the thread that calls {@code build()}; the produce path runs on the writer's
- * thread, or on outside producers' threads serialised by {@link #produceLock}; counters are read by
- * inspection.
+ * <p>Threads: wired on the thread that calls {@code build()} or commits the change that adds it
+ * (under the pipeline's lifecycle lock); the produce path runs on the writer's thread, or on
+ * outside producers' threads serialised by {@link #produceLock}; counters are read by inspection.
  */
 final class RecordNode<T> {
   private static final System.Logger LOG = System.getLogger(Runnel.class.getName());
@@ -29,7 +29,7 @@ final class RecordNode<T> {
   final Buffer<T> buffer;
   TaskRunner writer;
   final List<TaskRunner> taps = new ArrayList<>();
-  int graphConsumers;
+
   final AtomicInteger outsideReaders = new AtomicInteger();
   private volatile Producer<T> outsideProducer;
 

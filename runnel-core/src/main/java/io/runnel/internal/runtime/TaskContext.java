@@ -106,7 +106,7 @@ public final class TaskContext implements RuntimeContext {
 
   @Override
   public boolean isStopping() {
-    return runner.runtime.isStopping();
+    return runner.stopping();
   }
 
   @Override

@@ -26,10 +26,10 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Wires the tasks of a pipeline at build time: for each record its writer (source, transform or
- * join) and its taps, each a {@link TaskRunner} on its lane, with its input readers subscribed
- * before anything starts (so no value is missed between tasks). Runs on the thread that calls
- * {@code build()}.
+ * Wires the tasks of records at build time, and of records a run-time change adds: for each record
+ * its writer (source, transform or join) and its taps, each a {@link TaskRunner} on its lane, with
+ * its input readers subscribed before anything starts (so no value is missed between tasks). Runs
+ * on the thread that calls {@code build()}, or commits a change (under the lifecycle lock).
  */
 final class TaskFactory {
   private final Pipeline pipeline;
@@ -62,7 +62,6 @@ final class TaskFactory {
     Lane lane = laneNamed(node.def.lane);
     Producer<T> out = node.producerFor(lane);
     List<String> inputIds = w.inputs.stream().map(in -> in.key().id()).toList();
-    inputIds.forEach(id -> nodes.get(id).graphConsumers++);
     List<Reader<?>> ownedReaders = new ArrayList<>();
     TaskRunner.Body body;
     TaskInfo.Kind kind;
@@ -144,7 +143,6 @@ final class TaskFactory {
         tapName = tap.name() + "#" + i;
       }
       Reader<T> in = node.buffer.subscribe();
-      node.graphConsumers++;
       String id = node.def.id;
       TaskRunner.Body body;
       if (tap.task() != null) {

@@ -115,6 +115,27 @@ public final class TaskRunner implements LaneTask {
 
   private volatile boolean ended;
 
+  /** Set when a change removes this task's record: it stops as if the pipeline stopped. */
+  private volatile boolean removed;
+
+  /** Whether this task should stop: the pipeline stops, or a change removed its record. */
+  boolean stopping() {
+    return removed || runtime.isStopping();
+  }
+
+  /** A change removed this task's record (see {@link #stopping()}). */
+  void removing() {
+    removed = true;
+  }
+
+  /** Ends a task that never started (its record was removed before start): frees its readers. */
+  void discard() {
+    removed = true;
+    state = TaskInfo.State.DONE;
+    ended = true;
+    onEnd.run();
+  }
+
   void start() {
     state = TaskInfo.State.RUNNING;
     try {
@@ -185,14 +206,14 @@ public final class TaskRunner implements LaneTask {
           // The body let a lag escape: the reader has already moved on and counted it. Not a
           // failure: warn (rate-limited) and run the body again at once.
           stopChildren();
-          if (runtime.isStopping()) {
+          if (stopping()) {
             state = TaskInfo.State.DONE;
             return;
           }
           laggedOut(e);
           continue;
         } catch (InterruptedException e) {
-          if (runtime.isStopping()) {
+          if (stopping()) {
             state = TaskInfo.State.DONE;
             return;
           }
@@ -201,7 +222,7 @@ public final class TaskRunner implements LaneTask {
           failure = t;
         }
         stopChildren(); // a new attempt must never share its output with the last one's children
-        if (runtime.isStopping()) {
+        if (stopping()) {
           if (stopRequested) {
             // e.g. SocketException "Closed by interrupt": the stop interrupt, not a failure
             ctx.log().log(
@@ -228,7 +249,7 @@ public final class TaskRunner implements LaneTask {
         // Dekker with Runnel.close(): it sets stopping, then interrupts RESTARTING tasks; we set
         // RESTARTING, then check stopping. One of the two sees the other.
         state = TaskInfo.State.RESTARTING;
-        if (runtime.isStopping()) {
+        if (stopping()) {
           state = TaskInfo.State.DONE;
           return;
         }
@@ -238,7 +259,7 @@ public final class TaskRunner implements LaneTask {
           state = TaskInfo.State.DONE;
           return;
         }
-        if (runtime.isStopping()) {
+        if (stopping()) {
           state = TaskInfo.State.DONE;
           return;
         }
@@ -378,7 +399,7 @@ public final class TaskRunner implements LaneTask {
   }
 
   TaskHandle spawnChild(String name, RuntimeContext.ChildTask task) {
-    if (ended || runtime.isStopping()) {
+    if (ended || stopping()) {
       throw new IllegalStateException(
           "cannot spawn "
               + name
@@ -422,7 +443,7 @@ public final class TaskRunner implements LaneTask {
       }
       throw e;
     }
-    if (this.ended || runtime.isStopping()) {
+    if (this.ended || stopping()) {
       // Dekker with close() (sets stopping, then interrupts the registered) and with the task's
       // end (sets ended, then stops the registered): one of the two sides sees the other.
       child.interrupt();

@@ -23,6 +23,9 @@ final class LiveFeed implements Runnable {
   private final Subscription.Feed feed;
   private final long intervalNanos;
 
+  /** Why the record ended, asked once at its end ({@code closed}, {@code removed}). */
+  private final java.util.function.Supplier<String> endReason;
+
   // conflation state (this feed's thread only)
   private Object held;
   private long heldSkipped; // values read and replaced by a newer one while held
@@ -31,8 +34,14 @@ final class LiveFeed implements Runnable {
   /**
    * @param maxRate values per second at most, 0 for every value
    */
-  LiveFeed(Subscription sub, String key, Reader<Object> reader, double maxRate) {
+  LiveFeed(
+      Subscription sub,
+      String key,
+      Reader<Object> reader,
+      double maxRate,
+      java.util.function.Supplier<String> endReason) {
     this.sub = sub;
+    this.endReason = endReason;
     this.reader = reader;
     this.feed = new Subscription.Feed(key);
     this.intervalNanos = maxRate > 0 ? (long) Math.ceil(1e9 / maxRate) : 0;
@@ -52,7 +61,7 @@ final class LiveFeed implements Runnable {
         } catch (EndOfStreamException e) {
           if (!sub.isClosed()) {
             flushHeld();
-            sub.end(feed, "closed");
+            sub.end(feed, endReason.get());
           }
           return;
         }

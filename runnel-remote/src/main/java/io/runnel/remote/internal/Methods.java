@@ -78,6 +78,7 @@ final class Methods {
     r.put("server", server.version());
     ArrayNode caps = r.putArray("capabilities");
     caps.add("watch");
+    caps.add("graph.changes");
     if (server.writes().any()) {
       caps.add("set");
     }
@@ -147,10 +148,12 @@ final class Methods {
 
   private JsonNode graph(Params p) throws RpcException {
     String format = p.optString("format");
+    long version = server.runnel().graphVersion(); // before the snapshot: never newer than it
     GraphSnapshot snap = server.runnel().inspect();
     if (format == null || format.equals("json")) {
       ObjectNode r = Json.object();
       r.put("format", "json");
+      r.put("version", version);
       ArrayNode nodes = r.putArray("nodes");
       for (RecordInfo ri : snap.records()) {
         ObjectNode n = nodes.addObject();
@@ -248,7 +251,9 @@ final class Methods {
   private Reply watch(Session s, Params p) throws RpcException {
     List<String> keys = p.stringList("keys");
     for (String k : keys) {
-      existingKey(k);
+      if (!k.equals(GRAPH_TOPIC)) {
+        existingKey(k);
+      }
     }
     if (keys.stream().distinct().count() != keys.size()) {
       throw RpcException.invalidParam("keys", "keys must not repeat a key");
@@ -281,6 +286,13 @@ final class Methods {
             "maxRate conflates live values; a history watch (since) delivers every value");
       }
     }
+    if (keys.contains(GRAPH_TOPIC) && (since != null || p.has("maxRate"))) {
+      throw RpcException.invalidParam(
+          since != null ? "since" : "maxRate",
+          GRAPH_TOPIC
+              + " delivers every change of the graph as it happens; it takes no since or"
+              + " maxRate");
+    }
     long fromSeq = 0;
     long fromMicros = Long.MIN_VALUE;
     if (since != null) {
@@ -303,7 +315,12 @@ final class Methods {
     Map<String, Reader<Object>> readers = new java.util.LinkedHashMap<>();
     if (since == null) {
       for (String k : keys) {
-        readers.put(k, server.runnel().subscribe(Object.class, RecordKey.of(k)));
+        @SuppressWarnings("unchecked")
+        Reader<Object> reader =
+            k.equals(GRAPH_TOPIC)
+                ? (Reader<Object>) (Reader<?>) server.runnel().graphChanges()
+                : server.runnel().subscribe(Object.class, RecordKey.of(k));
+        readers.put(k, reader);
       }
     }
     ObjectNode r = Json.object();
@@ -323,11 +340,34 @@ final class Methods {
                   new HistoryFeed(sub, k, server.history(), server.runnel(), seq0, micros0),
                   null);
             } else {
-              sub.startFeed(k, new LiveFeed(sub, k, reader, maxRate), reader);
+              sub.startFeed(k, new LiveFeed(sub, k, reader, maxRate, () -> endReason(k)), reader);
             }
           }
           s.activate(sub);
         });
+  }
+
+  /**
+   * The topic a {@code watch} names to learn of the graph's changes (docs/REMOTE.md): not a record
+   * key ({@code $} is not allowed in one), so it never clashes with a record.
+   */
+  static final String GRAPH_TOPIC = "$graph";
+
+  /**
+   * Why a watched record ended: {@code removed} when the graph no longer holds it (or holds a new
+   * record of that key, added after the removal), {@code closed} when it ended in place (the
+   * pipeline closed, its writer finished).
+   */
+  private String endReason(String key) {
+    if (key.equals(GRAPH_TOPIC)) {
+      return "closed";
+    }
+    return server
+        .runnel()
+        .inspect()
+        .record(key)
+        .map(r -> r.closed() ? "closed" : "removed")
+        .orElse("removed");
   }
 
   private JsonNode unwatch(Session s, Params p) throws RpcException {

@@ -128,19 +128,7 @@ public final class FoxgloveConnection implements Session.Listener.AutoDemanding 
     meta.put("role", who.role().word());
     info.put("sessionId", server.sessionId());
     queue(host.write(info));
-    ObjectNode adv = FoxgloveServer.object();
-    adv.put("op", "advertise");
-    ArrayNode list = adv.putArray("channels");
-    for (Channel c : server.liveChannels()) {
-      ObjectNode o = list.addObject();
-      o.put("id", c.id());
-      o.put("topic", c.key());
-      o.put("encoding", "json");
-      o.put("schemaName", c.typeName());
-      o.put("schema", c.schema());
-      o.put("schemaEncoding", "jsonschema");
-    }
-    queue(host.write(adv));
+    advertise(server.liveChannels());
     if (mayWrite()) {
       ObjectNode as = FoxgloveServer.object();
       as.put("op", "advertiseServices");
@@ -300,7 +288,7 @@ public final class FoxgloveConnection implements Session.Listener.AutoDemanding 
         continue;
       }
       Channel c = server.channel((int) channelId);
-      if (c == null || channelId > Integer.MAX_VALUE || server.isEnded(c.key())) {
+      if (c == null || channelId > Integer.MAX_VALUE || server.isEnded(c)) {
         refuse(Reason.NOT_FOUND, "no channel " + channelId);
         continue;
       }
@@ -352,6 +340,23 @@ public final class FoxgloveConnection implements Session.Listener.AutoDemanding 
       host.watches(-1);
     }
     return f;
+  }
+
+  /** Offers {@code list} as channels (at open, and for records added at run time). */
+  void advertise(List<Channel> list) {
+    ObjectNode adv = FoxgloveServer.object();
+    adv.put("op", "advertise");
+    ArrayNode arr = adv.putArray("channels");
+    for (Channel c : list) {
+      ObjectNode o = arr.addObject();
+      o.put("id", c.id());
+      o.put("topic", c.key());
+      o.put("encoding", "json");
+      o.put("schemaName", c.typeName());
+      o.put("schema", c.schema());
+      o.put("schemaEncoding", "jsonschema");
+    }
+    queue(host.write(adv));
   }
 
   /** A record ended: its channel goes away (called for every connection by the server). */
@@ -406,7 +411,7 @@ public final class FoxgloveConnection implements Session.Listener.AutoDemanding 
             continue;
           } catch (io.runnel.buffer.EndOfStreamException e) {
             if (!stopped) {
-              server.recordEnded(channel.key());
+              server.channelEnded(channel);
             }
             return;
           }

@@ -3,6 +3,11 @@ package io.runnel.remote.internal.foxglove;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.runnel.buffer.EndOfStreamException;
+import io.runnel.buffer.LaggedException;
+import io.runnel.buffer.Reader;
+import io.runnel.inspect.GraphChange;
+import io.runnel.inspect.GraphSnapshot;
 import io.runnel.inspect.RecordInfo;
 import io.runnel.remote.internal.ProtocolHost;
 import io.runnel.remote.internal.ProtocolHost.Caller;
@@ -54,31 +59,28 @@ public final class FoxgloveServer {
 
   private final ProtocolHost host;
   private final String sessionId = UUID.randomUUID().toString();
-  private final Map<Integer, Channel> channels = new LinkedHashMap<>();
-  private final Map<String, Channel> byKey = new LinkedHashMap<>();
+  // Channels change with the graph (records added and removed at run time): written by the
+  // constructor and the graph feed, read by every connection's thread.
+  private final Map<Integer, Channel> channels = new java.util.concurrent.ConcurrentSkipListMap<>();
+  private final Map<String, Channel> byKey = new ConcurrentHashMap<>();
   private final Map<Integer, Service> services = new LinkedHashMap<>();
-  private final Set<String> ended = ConcurrentHashMap.newKeySet();
+
+  /** Ids of the channels whose record ended (closed or removed): never advertised again. */
+  private final Set<Integer> ended = ConcurrentHashMap.newKeySet();
+
+  private final java.util.concurrent.atomic.AtomicInteger nextChannelId =
+      new java.util.concurrent.atomic.AtomicInteger(1);
+  private final Thread graphFeed;
   private final Set<FoxgloveConnection> connections = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /** Channels for every record of the pipeline, in graph order; ids stay fixed for the server. */
   public FoxgloveServer(ProtocolHost host) {
     this.host = host;
-    int id = 1;
+    // subscribed before the channels are listed, so no change falls between the two
+    Reader<GraphChange> changes = host.runnel().graphChanges();
     for (RecordInfo ri : host.runnel().inspect().records()) {
-      Optional<Class<?>> type = host.runnel().recordType(ri.key());
-      if (type.isEmpty()) {
-        continue;
-      }
-      Channel c =
-          new Channel(
-              id++,
-              ri.key(),
-              ri.type(),
-              type.get(),
-              host.write(FoxgloveSchema.of(host.schema(type.get()))));
-      channels.put(c.id(), c);
-      byKey.put(c.key(), c);
+      addChannel(ri);
     }
     int sid = 1;
     for (Channel c : channels.values()) {
@@ -87,7 +89,104 @@ public final class FoxgloveServer {
         services.put(s.id(), s);
       }
     }
+    graphFeed =
+        Thread.ofVirtual().name("runnel-remote-foxglove-graph").start(() -> followGraph(changes));
     tick();
+  }
+
+  /** A channel for the record {@code ri}, unless it has a live one or no longer exists. */
+  private Channel addChannel(RecordInfo ri) {
+    String key = ri.key();
+    Channel have = byKey.get(key);
+    if (have != null && !ended.contains(have.id())) {
+      return null;
+    }
+    Optional<Class<?>> type = host.runnel().recordType(key);
+    if (type.isEmpty()) {
+      return null;
+    }
+    Channel c =
+        new Channel(
+            nextChannelId.getAndIncrement(),
+            key,
+            ri.type(),
+            type.get(),
+            host.write(FoxgloveSchema.of(host.schema(type.get()))));
+    channels.put(c.id(), c);
+    byKey.put(key, c);
+    return c;
+  }
+
+  /**
+   * Follows the graph's changes: a removed record's channel is unadvertised on every connection, an
+   * added record gets a new channel (a new id, also for a key that existed before) advertised on
+   * every connection. A change missed by lagging is made up from a fresh snapshot.
+   */
+  private void followGraph(Reader<GraphChange> changes) {
+    try {
+      while (!closed) {
+        GraphChange change;
+        try {
+          change = changes.recv(Duration.ofMillis(500));
+        } catch (LaggedException e) {
+          resync();
+          continue;
+        }
+        if (change == null) {
+          continue;
+        }
+        for (String key : change.removed()) {
+          Channel c = byKey.get(key);
+          if (c != null) {
+            channelEnded(c);
+          }
+        }
+        if (!change.added().isEmpty()) {
+          GraphSnapshot now = host.runnel().inspect(); // once per change, not per record
+          List<Channel> added = new ArrayList<>();
+          for (String key : change.added()) {
+            now.record(key).map(this::addChannel).ifPresent(added::add);
+          }
+          if (!added.isEmpty()) {
+            for (FoxgloveConnection conn : connections) {
+              conn.advertise(added);
+            }
+          }
+        }
+      }
+    } catch (EndOfStreamException e) {
+      // the pipeline closed: its records end, and tick() unadvertises them
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      host.internalError("-", "foxglove graph feed", e);
+    } finally {
+      changes.close();
+    }
+  }
+
+  /** After missed changes: ends the channels of records gone, adds those of records new. */
+  private void resync() {
+    List<RecordInfo> records = host.runnel().inspect().records();
+    Set<String> now = new HashSet<>();
+    records.forEach(r -> now.add(r.key()));
+    for (Channel c : List.copyOf(byKey.values())) {
+      if (!now.contains(c.key())) {
+        channelEnded(c);
+      }
+    }
+    List<Channel> added = new ArrayList<>();
+    for (RecordInfo ri : records) {
+      Channel c = addChannel(ri);
+      if (c != null) {
+        added.add(c);
+      }
+    }
+    if (!added.isEmpty()) {
+      for (FoxgloveConnection conn : connections) {
+        conn.advertise(added);
+      }
+    }
   }
 
   ProtocolHost host() {
@@ -102,7 +201,7 @@ public final class FoxgloveServer {
   List<Channel> liveChannels() {
     List<Channel> out = new ArrayList<>();
     for (Channel c : channels.values()) {
-      if (!ended.contains(c.key())) {
+      if (!ended.contains(c.id())) {
         out.add(c);
       }
     }
@@ -222,18 +321,18 @@ public final class FoxgloveServer {
     connections.remove(c);
   }
 
-  /** A feed saw its record end: every connection unadvertises its channel. */
-  void recordEnded(String key) {
-    Channel c = byKey.get(key);
-    if (c != null && ended.add(key)) {
+  /** A record ended (closed or removed): every connection unadvertises its channel, once. */
+  void channelEnded(Channel c) {
+    if (ended.add(c.id())) {
+      byKey.remove(c.key(), c);
       for (FoxgloveConnection conn : connections) {
         conn.unadvertise(c);
       }
     }
   }
 
-  boolean isEnded(String key) {
-    return ended.contains(key);
+  boolean isEnded(Channel c) {
+    return ended.contains(c.id());
   }
 
   /** Once a second: pings, idle connections, records that ended without a subscriber noticing. */
@@ -242,14 +341,19 @@ public final class FoxgloveServer {
       return;
     }
     try {
-      if (!connections.isEmpty() && ended.size() < channels.size()) {
+      if (!connections.isEmpty() && !byKey.isEmpty()) {
         Set<String> closedNow = new HashSet<>();
         for (RecordInfo ri : host.runnel().inspect().records()) {
           if (ri.closed()) {
             closedNow.add(ri.key());
           }
         }
-        closedNow.forEach(this::recordEnded);
+        for (String key : closedNow) {
+          Channel c = byKey.get(key);
+          if (c != null) {
+            channelEnded(c);
+          }
+        }
       }
       long now = System.nanoTime();
       for (FoxgloveConnection c : connections) {
@@ -264,6 +368,7 @@ public final class FoxgloveServer {
   /** Closes every Foxglove connection (going away); later upgrades get 503. */
   public void close() {
     closed = true;
+    graphFeed.interrupt();
     for (FoxgloveConnection c : connections) {
       c.close(1001, "the server is shutting down");
     }
