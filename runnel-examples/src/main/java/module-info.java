@@ -1,8 +1,15 @@
-/** Runnable applications: the temperature demo, the sync gateway, the robot controller. */
+/**
+ * Runnable applications: the temperature demo, the sync gateway, the robot controller, the sensor
+ * mesh.
+ */
+@SuppressWarnings("requires-automatic")
 module io.runnel.examples {
   requires io.runnel.core;
   requires io.runnel.store;
   requires io.runnel.mqtt;
+  requires io.runnel.kafka;
+  requires io.runnel.testbed;
+  requires HdrHistogram;
   requires io.runnel.http;
   requires io.runnel.remote;
   requires io.runnel.metrics;
