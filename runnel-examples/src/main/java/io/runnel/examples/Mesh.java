@@ -99,6 +99,16 @@ public final class Mesh implements Callable<Integer> {
   /** Readings the stations said they persisted, per station, in the last run. */
   final Map<String, Long> expected = new LinkedHashMap<>();
 
+  /** CPU seconds per process of the last run, one line. */
+  String cpu;
+
+  private static String cpuSeconds(ProcessHandle p) {
+    return p.info()
+        .totalCpuDuration()
+        .map(d -> String.format(Locale.ROOT, "%.1f", d.toMillis() / 1000.0))
+        .orElse("?");
+  }
+
   /** Faults injected in the last run (kills). */
   int kills;
 
@@ -230,6 +240,23 @@ public final class Mesh implements Callable<Integer> {
       if (shutdown.requested()) {
         say("interrupted: stopping");
       }
+      // what each process spent (CPU seconds over the run): what saturates first
+      StringBuilder cpu = new StringBuilder("CPU s (whole run):");
+      for (Child c : children) {
+        cpu.append(' ').append(c.name).append('=').append(cpuSeconds(c.process.toHandle()));
+      }
+      cpu.append(" kafka=").append(cpuSeconds(kafka.process()));
+      cpu.append(" (this machine: ")
+          .append(Runtime.getRuntime().availableProcessors())
+          .append(" cores; load ")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "%.1f",
+                  java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                      .getSystemLoadAverage()))
+          .append(")");
+      this.cpu = cpu.toString();
       say("stopping the stations");
       for (Child s : stationChildren) {
         s.send("stop");
@@ -295,6 +322,7 @@ public final class Mesh implements Callable<Integer> {
         }
       }
       out.println("HUB " + hubDone.substring("DONE".length()).trim());
+      out.println(this.cpu);
       out.println("LATENCY station produce -> cloud consumer (ms): " + latency);
       boolean ok = missing == 0 && total > 0 && verdicts.size() == expected.size();
       out.printf(

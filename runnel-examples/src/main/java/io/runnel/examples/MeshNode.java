@@ -60,6 +60,10 @@ public final class MeshNode {
   static final String READINGS_TOPIC = "mesh.readings";
   static final String SITE_TOPIC = "mesh.site";
   static final double ALERT_LIMIT = 21.0;
+
+  /** The hub derives the site average at most this often. */
+  static final Duration AVERAGE_EVERY = Duration.ofMillis(100);
+
   static final Codec<Reading> CODEC = Codec.forRecord(Reading.class);
   static final RecordKey AVERAGE = RecordKey.of("site.average");
   static final RecordKey ALERT = RecordKey.of("site.alert");
@@ -281,8 +285,15 @@ public final class MeshNode {
                         for (RecordKey k : stationKeys) {
                           inputs.add(j.input(Reading.class, k));
                         }
+                        long[] lastAt = {0};
                         j.onLatest(
                             latest -> {
+                              // one site value per AVERAGE_EVERY, not one per reading
+                              long t = System.nanoTime();
+                              if (lastAt[0] != 0 && t - lastAt[0] < AVERAGE_EVERY.toNanos()) {
+                                return null;
+                              }
+                              lastAt[0] = t;
                               double sum = 0;
                               for (JoinInput<Reading> i : inputs) {
                                 sum += latest.get(i).value();
