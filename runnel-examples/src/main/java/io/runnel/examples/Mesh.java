@@ -76,6 +76,27 @@ public final class Mesh implements Callable<Integer> {
   int partitions;
 
   @Option(
+      names = "--broker-inflight",
+      defaultValue = "0",
+      description =
+          "Mosquitto's max_inflight_messages: QoS 1 messages in flight per client, both ways"
+              + " (default: Mosquitto's own, 20).")
+  int brokerInflight;
+
+  private Mosquitto.Options mosquittoOptions() {
+    Mosquitto.Options o = new Mosquitto.Options();
+    if (brokerInflight > 0) {
+      o.extra.add("max_inflight_messages " + brokerInflight);
+    }
+    return o;
+  }
+
+  @Option(
+      names = "--keep",
+      description = "Keep the work folder (logs, histories) instead of deleting it.")
+  boolean keep;
+
+  @Option(
       names = "--no-faults",
       description = "Do not kill and restart a station and the Kafka broker.")
   boolean noFaults;
@@ -160,7 +181,7 @@ public final class Mesh implements Callable<Integer> {
     Path work = Files.createTempDirectory("runnel-mesh-");
     List<Child> children = new ArrayList<>();
     try (Shutdown shutdown = Shutdown.install(Duration.ofSeconds(30));
-        Mosquitto mqtt = Mosquitto.start(work.resolve("mosquitto"));
+        Mosquitto mqtt = Mosquitto.start(work.resolve("mosquitto"), mosquittoOptions());
         KafkaBroker kafka = KafkaBroker.start(work.resolve("kafka"))) {
       say(
           "Mosquitto on 127.0.0.1:%d, Kafka on %s (started in %d ms); work dir %s",
@@ -246,6 +267,7 @@ public final class Mesh implements Callable<Integer> {
         cpu.append(' ').append(c.name).append('=').append(cpuSeconds(c.process.toHandle()));
       }
       cpu.append(" kafka=").append(cpuSeconds(kafka.process()));
+      cpu.append(" mosquitto=").append(cpuSeconds(mqtt.process()));
       cpu.append(" (this machine: ")
           .append(Runtime.getRuntime().availableProcessors())
           .append(" cores; load ")
@@ -317,7 +339,9 @@ public final class Mesh implements Callable<Integer> {
         received += v.received();
       }
       for (String line : cloud.lines) {
-        if (line.startsWith("THROUGHPUT ") || line.startsWith("SITE ")) {
+        if (line.startsWith("THROUGHPUT ")
+            || line.startsWith("MISSING ")
+            || line.startsWith("MISROUTED ")) {
           out.println(line);
         }
       }
@@ -341,7 +365,11 @@ public final class Mesh implements Callable<Integer> {
       for (Child c : children) {
         c.kill();
       }
-      Cli.deleteTree(work, System.err);
+      if (keep) {
+        out.println("kept the work folder " + work);
+      } else {
+        Cli.deleteTree(work, System.err);
+      }
     }
   }
 
@@ -431,7 +459,8 @@ public final class Mesh implements Callable<Integer> {
                         || line.startsWith("VERDICT")
                         || line.startsWith("LATENCY")
                         || line.startsWith("THROUGHPUT")
-                        || line.startsWith("SITE")) {
+                        || line.startsWith("MISSING")
+                        || line.startsWith("MISROUTED")) {
                       lines.add(line);
                     }
                   }

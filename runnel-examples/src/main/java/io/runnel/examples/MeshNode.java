@@ -188,6 +188,8 @@ public final class MeshNode {
       Duration period = Duration.ofNanos(1_000_000_000L / rate);
       volatileProducing = true;
       int index = 0;
+      java.util.concurrent.CountDownLatch stopped =
+          new java.util.concurrent.CountDownLatch(nodes.size());
       for (String node : nodes) {
         int n = index++;
         AtomicLong seq = next.get(node);
@@ -199,19 +201,10 @@ public final class MeshNode {
                     .hook(Persist.to(store, CODEC))
                     .source(
                         (ctx, o) -> {
-                          SplittableRandom random = new SplittableRandom(node.hashCode());
-                          ctx.sleep(Duration.ofNanos(period.toNanos() * n / nodes.size()));
-                          Ticker ticker = ctx.ticker(period);
-                          double phase = random.nextDouble() * 6.28;
-                          while (volatileProducing) {
-                            ticker.await();
-                            long s = seq.get();
-                            double v =
-                                20
-                                    + Math.sin(phase + s / (rate * 5.0))
-                                    + random.nextGaussian() * 0.1;
-                            o.produce(new Reading(node, s, v, nowMicros()));
-                            seq.incrementAndGet();
+                          try {
+                            produce(ctx, o, node, seq, rate, period, n, nodes.size());
+                          } finally {
+                            stopped.countDown();
                           }
                         }));
       }
@@ -219,7 +212,10 @@ public final class MeshNode {
         out.println("READY station " + nodes + " resuming at " + next);
         awaitStop(in);
         volatileProducing = false;
-        Thread.sleep(100); // let the sources leave their loop
+        // every source out of its loop, so no reading is appended after the count below
+        if (!stopped.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the station sources did not stop within 10 s");
+        }
         store.sync();
         // the rest of the history to the broker (acknowledged), bounded
         awaitBacklog(
@@ -239,6 +235,34 @@ public final class MeshNode {
   }
 
   private static volatile boolean volatileProducing;
+
+  /** One station's readings at {@code rate} a second until {@link #volatileProducing} clears. */
+  private static void produce(
+      io.runnel.RuntimeContext ctx,
+      io.runnel.buffer.Producer<Reading> o,
+      String node,
+      AtomicLong seq,
+      int rate,
+      Duration period,
+      int n,
+      int stations)
+      throws InterruptedException {
+    SplittableRandom random = new SplittableRandom(node.hashCode());
+    // spread the stations over the period, as real ones would be
+    ctx.sleep(Duration.ofNanos(period.toNanos() * n / stations));
+    Ticker ticker = ctx.ticker(period);
+    double phase = random.nextDouble() * 6.28;
+    while (true) {
+      ticker.await();
+      if (!volatileProducing) {
+        return;
+      }
+      long s = seq.get();
+      double v = 20 + Math.sin(phase + s / (rate * 5.0)) + random.nextGaussian() * 0.1;
+      o.produce(new Reading(node, s, v, nowMicros()));
+      seq.incrementAndGet();
+    }
+  }
 
   static long nowMicros() {
     Instant now = Instant.now();
@@ -441,6 +465,7 @@ public final class MeshNode {
     long readings = 0;
     long site = 0;
     long foreign = 0;
+    long misrouted = 0;
     long firstAt = 0;
     long lastAt = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
@@ -449,9 +474,15 @@ public final class MeshNode {
       long deadline = Long.MAX_VALUE;
       while (true) {
         for (ConsumerRecord<byte[], byte[]> rec : consumer.poll(Duration.ofMillis(100))) {
+          String key = rec.key() == null ? "" : new String(rec.key(), StandardCharsets.UTF_8);
           if (rec.topic().equals(SITE_TOPIC)) {
-            site++;
-            continue;
+            if (key.startsWith("station.")) {
+              misrouted++; // a reading on the site topic: counted, and checked below
+              out.println("MISROUTED site topic got " + key + " offset " + rec.offset());
+            } else {
+              site++;
+              continue;
+            }
           }
           Reading r = CODEC.decode(rec.value());
           BitSet s = seen.get(r.node());
@@ -501,6 +532,13 @@ public final class MeshNode {
           have,
           want - have,
           dups.get(n)[0]);
+      if (have < want) {
+        StringBuilder gaps = new StringBuilder("MISSING " + n + ":");
+        for (int i = s.nextClearBit(0), k = 0; i < want && k < 20; i = s.nextClearBit(i + 1), k++) {
+          gaps.append(' ').append(i);
+        }
+        out.println(gaps);
+      }
     }
     out.printf(
         Locale.ROOT,
@@ -514,12 +552,14 @@ public final class MeshNode {
     double secs = Math.max(1e-3, (lastAt - firstAt) / 1e6);
     out.printf(
         Locale.ROOT,
-        "THROUGHPUT cloud received %d readings in %.1f s (%.0f/s), %d site records, %d unknown%n",
+        "THROUGHPUT cloud received %d readings in %.1f s (%.0f/s), %d site records, %d unknown,"
+            + " %d readings on the site topic%n",
         readings,
         secs,
         readings / secs,
         site,
-        foreign);
+        foreign,
+        misrouted);
     return 0;
   }
 }

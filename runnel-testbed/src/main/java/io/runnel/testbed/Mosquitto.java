@@ -185,6 +185,14 @@ public final class Mosquitto implements AutoCloseable {
     return dir;
   }
 
+  /** The broker's process (the current one after a {@link #restart()}). */
+  public ProcessHandle process() {
+    if (process == null) {
+      throw new IllegalStateException("the broker was not started");
+    }
+    return process.toHandle();
+  }
+
   public boolean isRunning() {
     return process != null && process.isAlive();
   }
