@@ -7,8 +7,11 @@ module io.runnel.examples {
   requires io.runnel.core;
   requires io.runnel.store;
   requires io.runnel.mqtt;
-  requires io.runnel.kafka;
-  requires io.runnel.testbed;
+  // only the sensor mesh (Mesh, MeshNode) uses these: static, so the gateway's distribution
+  // (scripts/dist.sh) leaves their jars out
+  requires static io.runnel.kafka;
+  requires static io.runnel.testbed;
+  requires static kafka.clients;
   requires HdrHistogram;
   requires io.runnel.http;
   requires io.runnel.remote;

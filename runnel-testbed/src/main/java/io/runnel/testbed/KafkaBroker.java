@@ -189,10 +189,12 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /** The client listener's port on 127.0.0.1. */
   public int port() {
     return port;
   }
 
+  /** {@code 127.0.0.1:port}, for {@code bootstrap.servers}. */
   public String bootstrap() {
     return "127.0.0.1:" + port;
   }
@@ -210,6 +212,7 @@ public final class KafkaBroker implements AutoCloseable {
     return process.toHandle();
   }
 
+  /** Whether the broker process is alive. */
   public boolean isRunning() {
     return process != null && process.isAlive();
   }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Mosquitto implements AutoCloseable {
 
+  /** How to install the broker, for error messages. */
   public static final String INSTALL_HINT = "install mosquitto: apt-get install mosquitto";
 
   private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
@@ -55,16 +56,19 @@ public final class Mosquitto implements AutoCloseable {
       return this;
     }
 
+    /** Mosquitto's persistence in the broker's directory, saved every second. */
     public Options persistence() {
       this.persistence = true;
       return this;
     }
 
+    /** No anonymous clients: the users of this {@code mosquitto_passwd} file. */
     public Options passwords(Path file) {
       this.passwordFile = file;
       return this;
     }
 
+    /** TLS on the listener with this certificate and key (PEM). */
     public Options tls(Path cert, Path key) {
       this.certFile = cert;
       this.keyFile = key;
@@ -150,10 +154,12 @@ public final class Mosquitto implements AutoCloseable {
     }
   }
 
+  /** Starts a broker with the default {@link Options} in {@code dir}, on a free loopback port. */
   public static Mosquitto start(Path dir) throws Exception {
     return start(dir, new Options());
   }
 
+  /** Starts a broker with {@code options} in {@code dir}, on a free loopback port. */
   public static Mosquitto start(Path dir, Options options) throws Exception {
     return start(dir, freePort(), options);
   }
@@ -169,6 +175,7 @@ public final class Mosquitto implements AutoCloseable {
     return b;
   }
 
+  /** A loopback port nothing listens on now. */
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
@@ -177,10 +184,12 @@ public final class Mosquitto implements AutoCloseable {
     }
   }
 
+  /** The broker's port on 127.0.0.1. */
   public int port() {
     return port;
   }
 
+  /** The broker's directory (configuration, log, persistence). */
   public Path directory() {
     return dir;
   }
@@ -193,6 +202,7 @@ public final class Mosquitto implements AutoCloseable {
     return process.toHandle();
   }
 
+  /** Whether the broker process is alive. */
   public boolean isRunning() {
     return process != null && process.isAlive();
   }
@@ -270,6 +280,7 @@ public final class Mosquitto implements AutoCloseable {
     launch();
   }
 
+  /** Kills the broker (as {@link #kill()}). */
   @Override
   public void close() {
     try {
