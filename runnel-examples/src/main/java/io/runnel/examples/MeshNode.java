@@ -446,6 +446,7 @@ public final class MeshNode {
                     return;
                   }
                 }
+                timeoutMillis.set(0); // the orchestrator is gone: report what arrived, and end
               } catch (Exception e) {
                 timeoutMillis.set(0);
               }
