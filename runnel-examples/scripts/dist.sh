@@ -30,6 +30,8 @@ mkdir -p "$OUT/lib" "$OUT/bin" "$OUT/etc" "$OUT/systemd"
 # 1. the jars: the examples' jar and its runtime dependencies (copied by its pom into target/lib)
 cp "$EX/runnel-examples.jar" "$OUT/lib/"
 cp "$EX"/lib/*.jar "$OUT/lib/"
+# only the sensor mesh example needs these (module-info: requires static): not the gateway
+rm -f "$OUT"/lib/kafka-clients-*.jar "$OUT"/lib/runnel-kafka-*.jar "$OUT"/lib/runnel-testbed-*.jar
 jars=("$OUT/lib/runnel-examples.jar")
 while IFS= read -r j; do jars+=("$j"); done < <(find "$OUT/lib" -name '*.jar' ! -name runnel-examples.jar | sort)
 

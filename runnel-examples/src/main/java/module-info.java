@@ -1,8 +1,18 @@
-/** Runnable applications: the temperature demo, the sync gateway, the robot controller. */
+/**
+ * Runnable applications: the temperature demo, the sync gateway, the robot controller, the sensor
+ * mesh.
+ */
+@SuppressWarnings("requires-automatic")
 module io.runnel.examples {
   requires io.runnel.core;
   requires io.runnel.store;
   requires io.runnel.mqtt;
+  // only the sensor mesh (Mesh, MeshNode) uses these: static, so the gateway's distribution
+  // (scripts/dist.sh) leaves their jars out
+  requires static io.runnel.kafka;
+  requires static io.runnel.testbed;
+  requires static kafka.clients;
+  requires HdrHistogram;
   requires io.runnel.http;
   requires io.runnel.remote;
   requires io.runnel.metrics;

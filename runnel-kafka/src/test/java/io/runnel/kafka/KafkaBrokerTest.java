@@ -2,6 +2,7 @@ package io.runnel.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.runnel.testbed.KafkaBroker;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

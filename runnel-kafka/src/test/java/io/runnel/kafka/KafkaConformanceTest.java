@@ -7,6 +7,7 @@ import io.runnel.spi.kit.ConnectorConformanceKit;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Persist;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.KafkaBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,6 +13,7 @@ import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Persist;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.KafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

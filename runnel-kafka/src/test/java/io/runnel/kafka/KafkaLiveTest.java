@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.kafka.TestSupport.Reading;
+import io.runnel.testbed.KafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

@@ -10,6 +10,7 @@ import io.runnel.kafka.TestSupport.Reading;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Persist;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.KafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -7,6 +7,7 @@ import io.runnel.RecordKey;
 import io.runnel.kafka.TestSupport.Reading;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.KafkaBroker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

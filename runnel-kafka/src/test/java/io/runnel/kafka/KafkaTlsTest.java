@@ -10,6 +10,7 @@ import io.runnel.kafka.TestSupport.Reading;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Persist;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.KafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -7,6 +7,7 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.Producer;
 import io.runnel.codec.Codec;
+import io.runnel.testbed.Mosquitto;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +29,7 @@ class LiveOnlyClassPathTest {
 
   @Test
   void liveLinkRunsWithoutStoreOrJackson() throws Exception {
-    try (MosquittoBroker broker = MosquittoBroker.start(tmp);
+    try (Mosquitto broker = TestSupport.mosquitto(tmp);
         TestClient sub = TestClient.connect(broker.port()).subscribe("live/#")) {
       String cp =
           Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))

@@ -11,6 +11,7 @@ import io.runnel.spi.kit.ConnectorConformanceKit;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Persist;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.Mosquitto;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -54,7 +55,7 @@ class MqttConformanceTest {
     private final boolean history;
     private final Path dir = Files.createTempDirectory("runnel-kit-mqtt");
     private final HistoryStore store;
-    private final MosquittoBroker broker;
+    private final Mosquitto broker;
     private final Mqtt5AsyncClient subscriber;
     private final Set<Long> received = ConcurrentHashMap.newKeySet();
     private final int deadPort;
@@ -64,7 +65,7 @@ class MqttConformanceTest {
       this.history = history;
       this.store =
           history ? HistoryStore.open(StoreConfig.builder(dir.resolve("store")).build()) : null;
-      this.broker = MosquittoBroker.start(dir.resolve("broker"));
+      this.broker = TestSupport.mosquitto(dir.resolve("broker"));
       this.subscriber =
           Mqtt5Client.builder()
               .identifier("kit-sub-" + System.nanoTime())

@@ -13,6 +13,7 @@ import io.runnel.codec.Codec;
 import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.Mosquitto;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +31,7 @@ class MqttHistoryCodecTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @TempDir Path tmp;
-  private MosquittoBroker broker;
+  private Mosquitto broker;
   private HistoryStore store;
   private Runnel runnel;
 
@@ -48,7 +49,7 @@ class MqttHistoryCodecTest {
   }
 
   private MqttLink link() throws Exception {
-    broker = MosquittoBroker.start(tmp.resolve("broker"));
+    broker = TestSupport.mosquitto(tmp.resolve("broker"));
     store = HistoryStore.open(StoreConfig.builder(tmp.resolve("store")).build());
     MqttLink link =
         MqttLink.builder().broker("127.0.0.1", broker.port()).replayWindow(Duration.ZERO).build();

@@ -14,6 +14,7 @@ import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.Mosquitto;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +59,7 @@ class MqttHistoryOutageTest {
 
   @Test
   void everyAcknowledgedMessageArrivesWhenTheBrokerHostVanishesBehindABlackhole() throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker"))); // no persistence
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker"))); // no persistence
     TcpRelay relay = later(new TcpRelay(broker.port()));
     // A consumer that is away during the run (its session kept): the broker acknowledges the
     // link's messages and queues them for it, in memory.

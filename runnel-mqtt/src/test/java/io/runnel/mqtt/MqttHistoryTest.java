@@ -14,6 +14,7 @@ import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.Mosquitto;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,17 +88,17 @@ class MqttHistoryTest {
   }
 
   /** A link that trusts PUBACK alone (zero replay window): as for a broker that persists. */
-  private static MqttLink trustingLink(MosquittoBroker broker, HistoryStore store) {
+  private static MqttLink trustingLink(Mosquitto broker, HistoryStore store) {
     return link(broker, 5, store, Duration.ofMillis(50), Duration.ZERO);
   }
 
   private static MqttLink link(
-      MosquittoBroker broker, int version, HistoryStore store, Duration firstRetry) {
+      Mosquitto broker, int version, HistoryStore store, Duration firstRetry) {
     return link(broker, version, store, firstRetry, Duration.ofSeconds(2));
   }
 
   private static MqttLink link(
-      MosquittoBroker broker,
+      Mosquitto broker,
       int version,
       HistoryStore store,
       Duration firstRetry,
@@ -120,7 +121,7 @@ class MqttHistoryTest {
       throws Exception {
     // No broker persistence: the kill loses every session and every message the broker held, so
     // only the link's own store and cursor can bring the in-flight messages back.
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     TestClient sub =
         later(TestClient.connect(broker.port(), "history-sub-" + version, true, null))
             .subscribe(TOPIC);
@@ -201,7 +202,7 @@ class MqttHistoryTest {
 
   @Test
   void aNewLinkOnTheSameStoreAndCursorResumesWhereTheLastStopped() throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     TestClient sub = later(TestClient.connect(broker.port()).subscribe(TOPIC));
     HistoryStore store = store();
     for (long i = 0; i < 500; i++) {
@@ -235,7 +236,7 @@ class MqttHistoryTest {
 
   @Test
   void oneRouteForwardsSeveralRecordsThroughOneCursorAndPassesTheOthers() throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     TestClient sub = later(TestClient.connect(broker.port()).subscribe("multi/#"));
     HistoryStore store = store();
     RecordKey third = key("sensor.third");
@@ -266,7 +267,7 @@ class MqttHistoryTest {
   @Test
   void closeCommitsOnlyAcknowledgementsTheBrokerConfirmedAndTheNextRunResendsTheRest()
       throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     TestClient sub = later(TestClient.connect(broker.port()).subscribe(TOPIC));
     HistoryStore store = store();
     for (long i = 0; i < 200; i++) {

@@ -14,6 +14,7 @@ import io.runnel.buffer.Reader;
 import io.runnel.inspect.LaneInfo;
 import io.runnel.inspect.TaskInfo;
 import io.runnel.mqtt.TestSupport.Reading;
+import io.runnel.testbed.Mosquitto;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,7 @@ class MqttInboundWaitTest {
   private static final RecordKey TICKS = key("inbound.ticks");
 
   @TempDir Path tmp;
-  private MosquittoBroker broker;
+  private Mosquitto broker;
   private Runnel runnel;
 
   @AfterEach
@@ -49,7 +50,7 @@ class MqttInboundWaitTest {
   }
 
   private MqttLink link() throws Exception {
-    broker = MosquittoBroker.start(tmp.resolve("broker"));
+    broker = TestSupport.mosquitto(tmp.resolve("broker"));
     return MqttLink.builder()
         .broker("127.0.0.1", broker.port())
         .reconnect(Duration.ofMillis(50), Duration.ofMillis(500))

@@ -13,6 +13,7 @@ import io.runnel.buffer.Reader;
 import io.runnel.mqtt.TestClient.Received;
 import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.spi.ConnectorStatus;
+import io.runnel.testbed.Mosquitto;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,11 +54,11 @@ class MqttLinkTest {
     return c;
   }
 
-  private MosquittoBroker broker() throws Exception {
-    return later(MosquittoBroker.start(tmp.resolve("broker")));
+  private Mosquitto broker() throws Exception {
+    return later(TestSupport.mosquitto(tmp.resolve("broker")));
   }
 
-  private static MqttLink.Builder link(MosquittoBroker broker, int version) {
+  private static MqttLink.Builder link(Mosquitto broker, int version) {
     return MqttLink.builder()
         .broker("127.0.0.1", broker.port())
         .version(version)
@@ -67,7 +68,7 @@ class MqttLinkTest {
   @ParameterizedTest(name = "MQTT {0}")
   @ValueSource(ints = {3, 5})
   void publishesLiveValuesAtQos0And1(int version) throws Exception {
-    MosquittoBroker broker = broker();
+    Mosquitto broker = broker();
     TestClient sub = later(TestClient.connect(broker.port()).subscribe("live/#"));
     MqttLink link = link(broker, version).build();
     Runnel r =
@@ -113,7 +114,7 @@ class MqttLinkTest {
 
   @Test
   void computesTopicPerValueAndRetains() throws Exception {
-    MosquittoBroker broker = broker();
+    Mosquitto broker = broker();
     TestClient sub = later(TestClient.connect(broker.port()).subscribe("sensors/+"));
     MqttLink link = link(broker, 5).build();
     Runnel r =
@@ -158,7 +159,7 @@ class MqttLinkTest {
   @ValueSource(ints = {3, 5})
   void wildcardSubscriptionWritesRecordAndBadPayloadsBecomeDeadLetters(int version)
       throws Exception {
-    MosquittoBroker broker = broker();
+    Mosquitto broker = broker();
     MqttLink link = link(broker, version).deadLetters(DEAD).build();
     Runnel r =
         later(
@@ -199,7 +200,7 @@ class MqttLinkTest {
   @ParameterizedTest(name = "MQTT {0}")
   @ValueSource(ints = {3, 5})
   void resubscribesAfterTheBrokerLostEverything(int version) throws Exception {
-    MosquittoBroker broker = broker(); // no persistence: a restart forgets every session
+    Mosquitto broker = broker(); // no persistence: a restart forgets every session
     MqttLink link = link(broker, version).clientId("resubscriber-" + version).build();
     Runnel r =
         later(
@@ -251,10 +252,10 @@ class MqttLinkTest {
             .start();
     assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
-    MosquittoBroker broker =
+    Mosquitto broker =
         later(
-            MosquittoBroker.start(
-                tmp.resolve("broker"), new MosquittoBroker.Options().passwords(passwd)));
+            TestSupport.mosquitto(
+                tmp.resolve("broker"), new Mosquitto.Options().passwords(passwd)));
 
     // Right password: a round trip through the broker, in and out of one link.
     MqttLink good = link(broker, 5).credentials("robot", "s3cret").build();
@@ -318,7 +319,7 @@ class MqttLinkTest {
 
   @Test
   void offlineQueueIsBoundedDropsOldestAndDrainsOnConnect() throws Exception {
-    int port = MosquittoBroker.freePort(); // nothing listens there yet
+    int port = Mosquitto.freePort(); // nothing listens there yet
     MqttLink link =
         MqttLink.builder()
             .broker("127.0.0.1", port)
@@ -350,8 +351,8 @@ class MqttLinkTest {
     assertThat(s.lastError()).contains("cannot connect to 127.0.0.1:" + port);
     awaitStatus(link, "retrying", WAIT, x -> x.retries() >= 2);
 
-    MosquittoBroker broker =
-        later(MosquittoBroker.start(tmp.resolve("broker"), port, new MosquittoBroker.Options()));
+    Mosquitto broker =
+        later(TestSupport.mosquitto(tmp.resolve("broker"), port, new Mosquitto.Options()));
     awaitStatus(link, "the 10 newest sent", WAIT, x -> counter(x, "sent") == 10);
     assertThat(link.status().backlog()).isZero();
     assertThat(link.status().connected()).isTrue();
@@ -360,7 +361,7 @@ class MqttLinkTest {
 
   @Test
   void closeIsBoundedAndLeavesNothingThatKeepsTheJvmAlive() throws Exception {
-    MosquittoBroker broker = broker();
+    Mosquitto broker = broker();
     MqttLink link =
         link(broker, 3).clientId("closer").build(); // 3.1.1: a session that never expires
     Runnel r = Runnel.builder().connector(link).build().start();

@@ -12,6 +12,7 @@ import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.Mosquitto;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +44,7 @@ public final class MqttPublishBench {
     System.out.printf(
         "%d messages of ~%d bytes, MQTT %d, maxInflight %d, Mosquitto on loopback%n",
         n, payload, version, inflight);
-    try (MosquittoBroker broker = MosquittoBroker.start(dir.resolve("broker"))) {
+    try (Mosquitto broker = TestSupport.mosquitto(dir.resolve("broker"))) {
       for (int round = 1; round <= 2; round++) { // round 1 warms up the JIT
         live(broker, n, version, inflight, Qos.AT_LEAST_ONCE, round);
         live(broker, n, version, inflight, Qos.AT_MOST_ONCE, round);
@@ -68,8 +69,7 @@ public final class MqttPublishBench {
         .count();
   }
 
-  private static void live(
-      MosquittoBroker broker, int n, int version, int inflight, Qos qos, int round)
+  private static void live(Mosquitto broker, int n, int version, int inflight, Qos qos, int round)
       throws Exception {
     MqttLink link =
         MqttLink.builder()
@@ -104,7 +104,7 @@ public final class MqttPublishBench {
   }
 
   private static void history(
-      MosquittoBroker broker, Path storeDir, int n, int version, int inflight, int round)
+      Mosquitto broker, Path storeDir, int n, int version, int inflight, int round)
       throws Exception {
     try (HistoryStore store = HistoryStore.open(StoreConfig.builder(storeDir).build())) {
       for (int i = 0; i < n; i++) {

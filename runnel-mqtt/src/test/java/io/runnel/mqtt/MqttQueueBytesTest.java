@@ -10,6 +10,7 @@ import io.runnel.Runnel;
 import io.runnel.buffer.Producer;
 import io.runnel.codec.Codec;
 import io.runnel.spi.ConnectorStatus;
+import io.runnel.testbed.Mosquitto;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class MqttQueueBytesTest {
 
   @Test
   void theOfflineQueueHoldsAtMostItsByteBoundOfLargePayloads() throws Exception {
-    int port = MosquittoBroker.freePort(); // nothing listens there: the broker is unreachable
+    int port = Mosquitto.freePort(); // nothing listens there: the broker is unreachable
     MqttLink link =
         MqttLink.builder()
             .broker("127.0.0.1", port)
@@ -92,7 +93,7 @@ class MqttQueueBytesTest {
   void aSmallerByteBoundHoldsFewerAndAPayloadLargerThanItIsDroppedAtOnce() throws Exception {
     MqttLink link =
         MqttLink.builder()
-            .broker("127.0.0.1", MosquittoBroker.freePort())
+            .broker("127.0.0.1", Mosquitto.freePort())
             .offlineQueueBytes(3L * MIB)
             .build();
     Runnel r =
@@ -125,7 +126,7 @@ class MqttQueueBytesTest {
 
   @Test
   void aSlowSubscriptionHoldsAtMostItsByteBoundOfLargePayloads() throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch decoding = new CountDownLatch(1);
     Codec<byte[]> stuck =

@@ -12,6 +12,7 @@ import io.runnel.mqtt.TestClient.Received;
 import io.runnel.mqtt.TestSupport.Reading;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.StoreConfig;
+import io.runnel.testbed.Mosquitto;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,14 +63,14 @@ class MqttStockBrokerQueueTest {
   }
 
   /** A stock broker (no persistence) that publishes its $SYS counters every second. */
-  private MosquittoBroker stockBroker() throws Exception {
-    MosquittoBroker.Options o = new MosquittoBroker.Options().stockQueues();
+  private Mosquitto stockBroker() throws Exception {
+    Mosquitto.Options o = new Mosquitto.Options().stockQueues();
     o.extra.add("sys_interval 1");
-    return later(MosquittoBroker.start(tmp.resolve("broker"), o));
+    return later(TestSupport.mosquitto(tmp.resolve("broker"), o));
   }
 
   /** A client that follows the broker's count of dropped messages on $SYS. */
-  private TestClient sysWatcher(MosquittoBroker broker) throws Exception {
+  private TestClient sysWatcher(Mosquitto broker) throws Exception {
     return later(TestClient.connect(broker.port())).subscribe(DROPPED);
   }
 
@@ -104,7 +105,7 @@ class MqttStockBrokerQueueTest {
    * acknowledged and the subscriber has had 3 s of quiet.
    */
   private Outcome run(String label, MqttLink.Builder linkConfig, long awayMillis) throws Exception {
-    MosquittoBroker broker = stockBroker();
+    Mosquitto broker = stockBroker();
     TestClient sys = sysWatcher(broker);
     SlowSubscriber.connect(broker.port(), "slow-sub", TOPIC, HANDLE_NANOS).disconnect();
     HistoryStore store = backlog();

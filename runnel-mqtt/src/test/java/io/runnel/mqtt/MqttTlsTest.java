@@ -10,6 +10,7 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.buffer.Reader;
 import io.runnel.mqtt.TestSupport.Reading;
+import io.runnel.testbed.Mosquitto;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,9 +35,8 @@ class MqttTlsTest {
     Path cert = tmp.resolve("cert.pem");
     Path keyFile = tmp.resolve("key.pem");
     generateSelfSigned(cert, keyFile);
-    try (MosquittoBroker broker =
-        MosquittoBroker.start(
-            tmp.resolve("broker"), new MosquittoBroker.Options().tls(cert, keyFile))) {
+    try (Mosquitto broker =
+        TestSupport.mosquitto(tmp.resolve("broker"), new Mosquitto.Options().tls(cert, keyFile))) {
       for (int version : new int[] {3, 5}) {
         MqttLink link =
             MqttLink.builder()

@@ -4,9 +4,13 @@ import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.codec.Codec;
 import io.runnel.spi.ConnectorStatus;
+import io.runnel.testbed.Mosquitto;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /** Shared bits of the MQTT tests. */
 final class TestSupport {
@@ -15,6 +19,33 @@ final class TestSupport {
   record Reading(String sensor, long n) {}
 
   static final Codec<Reading> JSON = Codec.json(Reading.class);
+
+  /** Skips the test (or fails it on CI) if mosquitto is not installed. */
+  static void requireMosquitto() {
+    if (Mosquitto.binary() != null) {
+      return;
+    }
+    if (System.getenv("CI") != null) {
+      Assertions.fail("mosquitto not found but CI is set: " + Mosquitto.INSTALL_HINT);
+    }
+    Assumptions.abort("mosquitto not found: " + Mosquitto.INSTALL_HINT);
+  }
+
+  /** A Mosquitto broker of the test (skipped, or failed on CI, without mosquitto). */
+  static Mosquitto mosquitto(Path dir) throws Exception {
+    requireMosquitto();
+    return Mosquitto.start(dir);
+  }
+
+  static Mosquitto mosquitto(Path dir, Mosquitto.Options options) throws Exception {
+    requireMosquitto();
+    return Mosquitto.start(dir, options);
+  }
+
+  static Mosquitto mosquitto(Path dir, int port, Mosquitto.Options options) throws Exception {
+    requireMosquitto();
+    return Mosquitto.start(dir, port, options);
+  }
 
   static RecordKey key(String id) {
     return RecordKey.of(id);

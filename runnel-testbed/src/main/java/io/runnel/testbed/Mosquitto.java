@@ -1,6 +1,4 @@
-package io.runnel.mqtt;
-
-import static org.junit.jupiter.api.Assertions.fail;
+package io.runnel.testbed;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,19 +11,19 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real Mosquitto broker for tests, on a free loopback port, with its own config and data in a
- * directory of the test. Start, stop (SIGTERM), kill (SIGKILL) and restart on the same port. Every
- * broker still running when the JVM exits is killed.
+ * A real Mosquitto broker for tests and examples, on a free loopback port, with its own config and
+ * data in a directory of the caller. Start, stop (SIGTERM), kill (SIGKILL) and restart on the same
+ * port. Every broker still running when the JVM exits is killed.
  *
- * <p>If the {@code mosquitto} binary is missing, {@link #start} fails when the environment variable
- * {@code CI} is set and skips the test (a JUnit assumption) otherwise.
+ * <p>If the {@code mosquitto} binary is missing ({@link #binary()} is null), {@link #start} throws
+ * {@link NotInstalledException}, whose message says how to install it.
  */
-final class MosquittoBroker implements AutoCloseable {
+public final class Mosquitto implements AutoCloseable {
 
-  static final String INSTALL_HINT = "install mosquitto: apt-get install mosquitto";
+  /** How to install the broker, for error messages. */
+  public static final String INSTALL_HINT = "install mosquitto: apt-get install mosquitto";
 
   private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
@@ -35,35 +33,43 @@ final class MosquittoBroker implements AutoCloseable {
   }
 
   /** Options of one broker. */
-  static final class Options {
+  public static final class Options {
     boolean persistence;
     Path passwordFile;
     Path certFile;
     Path keyFile;
     boolean stockQueues;
-    final List<String> extra = new ArrayList<>();
+
+    /** The tests' usual options: anonymous, no persistence, queues of 100 000 messages. */
+    public Options() {}
+
+    /** Further lines of {@code mosquitto.conf}. */
+    public final List<String> extra = new ArrayList<>();
 
     /**
      * Leaves {@code max_queued_messages} (and {@code max_inflight_messages}) at Mosquitto's
      * defaults (1000 and 20) instead of the tests' usual 100 000: the broker drops QoS 1 messages
      * for a subscriber whose queue is full.
      */
-    Options stockQueues() {
+    public Options stockQueues() {
       this.stockQueues = true;
       return this;
     }
 
-    Options persistence() {
+    /** Mosquitto's persistence in the broker's directory, saved every second. */
+    public Options persistence() {
       this.persistence = true;
       return this;
     }
 
-    Options passwords(Path file) {
+    /** No anonymous clients: the users of this {@code mosquitto_passwd} file. */
+    public Options passwords(Path file) {
       this.passwordFile = file;
       return this;
     }
 
-    Options tls(Path cert, Path key) {
+    /** TLS on the listener with this certificate and key (PEM). */
+    public Options tls(Path cert, Path key) {
       this.certFile = cert;
       this.keyFile = key;
       return this;
@@ -76,7 +82,7 @@ final class MosquittoBroker implements AutoCloseable {
   private final int port;
   private Process process;
 
-  private MosquittoBroker(Path dir, int port, Options options) throws IOException {
+  private Mosquitto(Path dir, int port, Options options) throws IOException {
     this.dir = dir;
     this.port = port;
     this.config = dir.resolve("mosquitto.conf");
@@ -113,7 +119,7 @@ final class MosquittoBroker implements AutoCloseable {
   }
 
   /** The mosquitto binary, or null if it is not installed. */
-  static Path binary() {
+  public static Path binary() {
     for (String p :
         List.of(
             "/usr/sbin/mosquitto",
@@ -137,35 +143,40 @@ final class MosquittoBroker implements AutoCloseable {
     return null;
   }
 
-  /** Skips the test (or fails it on CI) if mosquitto is not installed. */
-  static void requireInstalled() {
-    if (binary() != null) {
-      return;
+  /** Thrown by {@link #start} when the {@code mosquitto} binary is not installed. */
+  public static final class NotInstalledException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    NotInstalledException() {
+      super(
+          "mosquitto not found (looked in /usr/sbin, /usr/local/sbin, /usr/bin and PATH): "
+              + INSTALL_HINT);
     }
-    if (System.getenv("CI") != null) {
-      fail("mosquitto not found but CI is set: " + INSTALL_HINT);
-    }
-    Assumptions.abort("mosquitto not found: " + INSTALL_HINT);
   }
 
-  static MosquittoBroker start(Path dir) throws Exception {
+  /** Starts a broker with the default {@link Options} in {@code dir}, on a free loopback port. */
+  public static Mosquitto start(Path dir) throws Exception {
     return start(dir, new Options());
   }
 
-  static MosquittoBroker start(Path dir, Options options) throws Exception {
+  /** Starts a broker with {@code options} in {@code dir}, on a free loopback port. */
+  public static Mosquitto start(Path dir, Options options) throws Exception {
     return start(dir, freePort(), options);
   }
 
   /** Starts on a given port (e.g. one reserved for a broker that is not up yet). */
-  static MosquittoBroker start(Path dir, int port, Options options) throws Exception {
-    requireInstalled();
+  public static Mosquitto start(Path dir, int port, Options options) throws Exception {
+    if (binary() == null) {
+      throw new NotInstalledException();
+    }
     Files.createDirectories(dir);
-    MosquittoBroker b = new MosquittoBroker(dir, port, options);
+    Mosquitto b = new Mosquitto(dir, port, options);
     b.launch();
     return b;
   }
 
-  static int freePort() throws IOException {
+  /** A loopback port nothing listens on now. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
       s.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -173,15 +184,26 @@ final class MosquittoBroker implements AutoCloseable {
     }
   }
 
-  int port() {
+  /** The broker's port on 127.0.0.1. */
+  public int port() {
     return port;
   }
 
-  Path directory() {
+  /** The broker's directory (configuration, log, persistence). */
+  public Path directory() {
     return dir;
   }
 
-  boolean isRunning() {
+  /** The broker's process (the current one after a {@link #restart()}). */
+  public ProcessHandle process() {
+    if (process == null) {
+      throw new IllegalStateException("the broker was not started");
+    }
+    return process.toHandle();
+  }
+
+  /** Whether the broker process is alive. */
+  public boolean isRunning() {
     return process != null && process.isAlive();
   }
 
@@ -223,7 +245,7 @@ final class MosquittoBroker implements AutoCloseable {
   }
 
   /** The end of the broker's log, for failure messages. */
-  String logTail() {
+  public String logTail() {
     try {
       List<String> all = Files.readAllLines(log);
       return String.join("\n", all.subList(Math.max(0, all.size() - 30), all.size()));
@@ -233,7 +255,7 @@ final class MosquittoBroker implements AutoCloseable {
   }
 
   /** Graceful stop (SIGTERM); Mosquitto saves its persistence file. */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     if (process != null && process.isAlive()) {
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -244,7 +266,7 @@ final class MosquittoBroker implements AutoCloseable {
   }
 
   /** Crash (SIGKILL): no goodbye to clients, nothing saved since the last autosave. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     if (process != null && process.isAlive()) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
@@ -253,11 +275,12 @@ final class MosquittoBroker implements AutoCloseable {
   }
 
   /** Starts again on the same port with the same configuration and data. */
-  void restart() throws Exception {
+  public void restart() throws Exception {
     kill();
     launch();
   }
 
+  /** Kills the broker (as {@link #kill()}). */
   @Override
   public void close() {
     try {

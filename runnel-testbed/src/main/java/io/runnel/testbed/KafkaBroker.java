@@ -1,4 +1,4 @@
-package io.runnel.kafka;
+package io.runnel.testbed;
 
 import java.io.File;
 import java.io.IOException;
@@ -20,16 +20,16 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * A real Apache Kafka broker for tests: KRaft mode, one JVM that is broker and controller at once,
- * started from the Maven Central artifacts that the build copied into {@code target/kafka-broker/}
- * (system property {@code runnel.kafka.brokerClasspath}), on two free loopback ports, with its log
- * in a directory of the test. It is formatted ({@code kafka.tools.StorageTool format}) once, then
- * started, {@linkplain #kill() killed} ({@code kill -9}), {@linkplain #restart() restarted} on the
- * same ports and directory, and {@linkplain #close() stopped}. It runs on the JDK the tests run on
- * ({@code java.home}), with {@code -Xmx256m}. Every broker still running when the test JVM exits is
- * killed.
+ * A real Apache Kafka broker for tests and examples: KRaft mode, one JVM that is broker and
+ * controller at once, started from the Maven Central artifacts that the build copied into {@code
+ * runnel-testbed/target/kafka-broker/} (the system property {@code runnel.kafka.brokerClasspath}
+ * overrides it), on two free loopback ports, with its log in a directory of the test. It is
+ * formatted ({@code kafka.tools.StorageTool format}) once, then started, {@linkplain #kill()
+ * killed} ({@code kill -9}), {@linkplain #restart() restarted} on the same ports and directory, and
+ * {@linkplain #close() stopped}. It runs on the JDK the tests run on ({@code java.home}), with
+ * {@code -Xmx256m}. Every broker still running when the test JVM exits is killed.
  */
-final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable {
 
   private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
@@ -69,7 +69,7 @@ final class KafkaBroker implements AutoCloseable {
    * One broker for every test class of this JVM that does not kill it (started once, on first use,
    * in {@code target/}; stopped when the JVM exits): start-up is paid once.
    */
-  static synchronized KafkaBroker shared() throws IOException, InterruptedException {
+  public static synchronized KafkaBroker shared() throws IOException, InterruptedException {
     if (shared == null || !shared.isRunning()) {
       Path dir =
           Path.of("target", "kafka-shared-" + ProcessHandle.current().pid()).toAbsolutePath();
@@ -95,7 +95,7 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** Formats a fresh broker in {@code dir} and starts it; returns once it serves metadata. */
-  static KafkaBroker start(Path dir) throws IOException, InterruptedException {
+  public static KafkaBroker start(Path dir) throws IOException, InterruptedException {
     return start(dir, Map.of());
   }
 
@@ -103,7 +103,7 @@ final class KafkaBroker implements AutoCloseable {
    * Like {@link #start(Path)} with a SASL_PLAINTEXT client listener accepting SASL/PLAIN for {@code
    * users} (name to password).
    */
-  static KafkaBroker start(Path dir, Map<String, String> users)
+  public static KafkaBroker start(Path dir, Map<String, String> users)
       throws IOException, InterruptedException {
     Files.createDirectories(dir);
     KafkaBroker b = new KafkaBroker(dir, freePort(), freePort(), users, false);
@@ -118,7 +118,7 @@ final class KafkaBroker implements AutoCloseable {
    * for {@code 127.0.0.1} made with the JDK's {@code keytool}; {@link #caPem()} is the certificate
    * for clients to trust.
    */
-  static KafkaBroker startTls(Path dir) throws IOException, InterruptedException {
+  public static KafkaBroker startTls(Path dir) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     KafkaBroker b = new KafkaBroker(dir, freePort(), freePort(), Map.of(), true);
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
@@ -166,7 +166,7 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** The broker's certificate (PEM), to trust; only with {@link #startTls}. */
-  Path caPem() {
+  public Path caPem() {
     return dir.resolve("ca.pem");
   }
 
@@ -183,26 +183,37 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** A loopback port nothing listens on now. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
 
-  int port() {
+  /** The client listener's port on 127.0.0.1. */
+  public int port() {
     return port;
   }
 
-  String bootstrap() {
+  /** {@code 127.0.0.1:port}, for {@code bootstrap.servers}. */
+  public String bootstrap() {
     return "127.0.0.1:" + port;
   }
 
   /** How long the last start took until the broker answered a metadata request. */
-  long lastStartMillis() {
+  public long lastStartMillis() {
     return lastStartMillis;
   }
 
-  boolean isRunning() {
+  /** The broker's process (the current one after a {@link #restart()}). */
+  public ProcessHandle process() {
+    if (process == null) {
+      throw new IllegalStateException("the broker was not started");
+    }
+    return process.toHandle();
+  }
+
+  /** Whether the broker process is alive. */
+  public boolean isRunning() {
     return process != null && process.isAlive();
   }
 
@@ -270,12 +281,13 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   private List<String> java(String mainClass) {
-    String cp = System.getProperty("runnel.kafka.brokerClasspath");
+    String cp = brokerClasspath();
     if (cp == null || !Files.isDirectory(Path.of(cp))) {
       throw new IllegalStateException(
-          "the broker's class path is missing (system property runnel.kafka.brokerClasspath = "
+          "the Kafka broker's class path is missing ("
               + cp
-              + "): run the tests through Maven, which copies it into target/kafka-broker/");
+              + "): build runnel-testbed with Maven, which copies it into target/kafka-broker/"
+              + " (or set the system property runnel.kafka.brokerClasspath)");
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -289,6 +301,27 @@ final class KafkaBroker implements AutoCloseable {
     cmd.add(cp + File.separator + "*");
     cmd.add(mainClass);
     return cmd;
+  }
+
+  /**
+   * The folder of the broker's jars: the system property {@code runnel.kafka.brokerClasspath}, else
+   * the one the build of this module wrote into {@code broker-classpath.properties}.
+   */
+  private static String brokerClasspath() {
+    String cp = System.getProperty("runnel.kafka.brokerClasspath");
+    if (cp != null) {
+      return cp;
+    }
+    try (var in = KafkaBroker.class.getResourceAsStream("broker-classpath.properties")) {
+      if (in == null) {
+        return null;
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("kafka.broker.classpath");
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private void format() throws IOException, InterruptedException {
@@ -361,7 +394,7 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** An admin client of this broker (the caller closes it). */
-  Admin admin(Duration timeout) {
+  public Admin admin(Duration timeout) {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
     if (!saslUsers.isEmpty()) {
@@ -380,7 +413,7 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** Creates a topic with {@code partitions} partitions (replication 1). */
-  void createTopic(String topic, int partitions) throws Exception {
+  public void createTopic(String topic, int partitions) throws Exception {
     try (Admin admin = admin(Duration.ofSeconds(10))) {
       admin
           .createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
@@ -399,7 +432,7 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** {@code kill -9}: the broker dies at once, with whatever it had not written to its log. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     if (process != null) {
       process.destroyForcibly();
       process.waitFor(30, TimeUnit.SECONDS);
@@ -408,7 +441,7 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** Starts the broker again on the same ports and directory (after {@link #kill}). */
-  void restart() throws IOException, InterruptedException {
+  public void restart() throws IOException, InterruptedException {
     if (isRunning()) {
       throw new IllegalStateException("the broker is running");
     }
@@ -431,7 +464,7 @@ final class KafkaBroker implements AutoCloseable {
   }
 
   /** Client properties for SASL/PLAIN as {@code user}. */
-  static Map<String, Object> saslClientConfig(String user, String password) {
+  public static Map<String, Object> saslClientConfig(String user, String password) {
     return Map.of(
         "security.protocol",
         "SASL_PLAINTEXT",
