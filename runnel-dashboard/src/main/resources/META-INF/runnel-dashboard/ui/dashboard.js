@@ -828,6 +828,10 @@
         ['dropped (oldest)', st.droppedOldest, st.droppedOldest ? 'num warn' : 'num'], ['rejected', st.rejected, st.rejected ? 'num warn' : 'num'],
         ['cursor overruns', st.cursorOverruns, st.cursorOverruns ? 'num warn' : 'num'], ['damaged regions', st.damagedRegions, st.damagedRegions ? 'num bad' : 'num'],
         ['segments deleted', st.segmentsDeleted]]);
+      // the durable cursors: one per forwarding route (a connector's history reader)
+      table('cursors-table', ['cursor', 'position', 'behind'],
+        (st.cursors || []).map((c) => ({ id: 'cursor:' + c.name, cells: [
+          [c.name], [String(c.position), 'num'], [String(c.behind), c.behind ? 'num warn' : 'num']] })));
     } else {
       kv('store-table', [['history', 'this server has no history store', 'muted']]);
     }

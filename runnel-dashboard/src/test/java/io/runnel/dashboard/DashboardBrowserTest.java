@@ -321,7 +321,9 @@ class DashboardBrowserTest {
   }
 
   @Test
-  void lanesConnectorsAndStoreAreShown() {
+  void lanesConnectorsAndStoreAreShown() throws Exception {
+    // a durable cursor, as a forwarding route keeps one: the store view lists it with its lag
+    p.store.cursor("dashboard.test").advanceTo(1);
     openWith(p.readToken, "lanes");
     b.await(
         "the dedicated lane's row",
@@ -356,6 +358,17 @@ class DashboardBrowserTest {
                     .findElement(By.cssSelector("#store-table td[data-field='durable sequence']"))
                     .getText()))
         .isPositive();
+    b.await(
+        "the cursor",
+        WAIT,
+        d ->
+            !d.findElements(By.cssSelector("#cursors-table tr[data-id='cursor:dashboard.test']"))
+                .isEmpty());
+    String cursor =
+        b.driver
+            .findElement(By.cssSelector("#cursors-table tr[data-id='cursor:dashboard.test']"))
+            .getText();
+    assertThat(cursor).startsWith("dashboard.test 1 ");
   }
 
   @Test

@@ -159,10 +159,15 @@ class ProtocolTest {
       assertThat(i.get("tasks").get(0).has("lateness")).isTrue();
       assertThat(ProtocolTest.find(i.get("records"), "demo.state").get("lastValue").has("mode"))
           .isTrue();
+      f.demo.store.cursor("protocol.test").advanceTo(0);
       JsonNode s = c.call("stats", null).get("result");
       assertThat(s.get("connectionsOpen").asLong()).isPositive();
       assertThat(s.get("requests").get("inspect").asLong()).isPositive();
       assertThat(s.get("store").get("appended").asLong()).isPositive();
+      JsonNode cursor = s.get("store").get("cursors").get(0);
+      assertThat(cursor.get("name").asText()).isEqualTo("protocol.test");
+      assertThat(cursor.get("position").asLong()).isZero();
+      assertThat(cursor.get("behind").asLong()).isNotNegative();
     }
   }
 

@@ -17,6 +17,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -338,6 +339,32 @@ public final class HistoryStore implements AutoCloseable {
   public StoreCursor cursor(String name) throws IOException {
     return cursors.cursor(name);
   }
+
+  /**
+   * The store's cursors now, sorted by name: each one's name and position (the next sequence its
+   * owner still has to process), and how many durable entries lie at or after it ({@code
+   * durableSequence + 1 - position}, at least 0). A snapshot for introspection (the remote server's
+   * {@code stats}, the dashboard); a cursor moving meanwhile is not reflected.
+   */
+  public List<CursorPosition> cursors() {
+    long durable = durableSequence();
+    List<CursorPosition> out = new ArrayList<>();
+    for (StoreCursor c : cursors.all()) {
+      long position = c.position();
+      out.add(new CursorPosition(c.name(), position, Math.max(0, durable + 1 - position)));
+    }
+    out.sort(java.util.Comparator.comparing(CursorPosition::name));
+    return List.copyOf(out);
+  }
+
+  /**
+   * One cursor in {@link #cursors()}.
+   *
+   * @param name the cursor's name
+   * @param position the next sequence still to be processed
+   * @param behind durable entries at or after {@code position}
+   */
+  public record CursorPosition(String name, long position, long behind) {}
 
   /** Removes a cursor, so it no longer holds back retention. */
   public void deleteCursor(String name) throws IOException {

@@ -106,6 +106,24 @@ class RetentionTest {
   }
 
   @Test
+  void cursorsAreListedByNameWithWhatLiesBehindThem() throws Exception {
+    try (HistoryStore store = HistoryStore.open(config(Retention.keepAll()))) {
+      assertThat(store.cursors()).isEmpty();
+      long last = fill(store, 10); // sequences 0..9, durable
+      store.cursor("forward.mqtt").advanceTo(4);
+      store.cursor("forward.cloud").advanceTo(last + 1);
+      assertThat(store.cursors())
+          .containsExactly(
+              new HistoryStore.CursorPosition("forward.cloud", last + 1, 0),
+              new HistoryStore.CursorPosition("forward.mqtt", 4, last + 1 - 4));
+      store.deleteCursor("forward.mqtt");
+      assertThat(store.cursors())
+          .extracting(HistoryStore.CursorPosition::name)
+          .containsExactly("forward.cloud");
+    }
+  }
+
+  @Test
   void cursorsPersistAtomically() throws Exception {
     try (HistoryStore store = HistoryStore.open(config(Retention.keepAll()))) {
       StoreCursor c = store.cursor("forward.cloud");

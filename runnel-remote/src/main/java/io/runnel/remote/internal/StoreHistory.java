@@ -97,7 +97,10 @@ final class StoreHistory implements History {
 
   @Override
   public JsonNode stats() {
-    return Json.tree(store.stats());
+    com.fasterxml.jackson.databind.node.ObjectNode tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode) Json.tree(store.stats());
+    tree.set("cursors", Json.tree(store.cursors()));
+    return tree;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
