@@ -94,8 +94,9 @@ final class Subscription<T> implements Source<T> {
   /**
    * Decodes by the stamp the message carried (MQTT 5 properties, or the 3.1.1 envelope): a
    * versioned codec migrates another version of its chain or refuses it naming both versions. A
-   * message without a stamp (a publisher of an older Runnel, or any other client) is decoded by a
-   * plain codec as before, and refused by a versioned one (it cannot tell which version it is).
+   * plain (unversioned) codec decodes the bytes as before, whatever the stamp. A message without a
+   * stamp (a publisher of an older Runnel, or any other client) is refused by a versioned codec,
+   * which cannot tell which version it is.
    */
   private T decode(RuntimeContext ctx, Message m) {
     Wire.Stamp s = m.stamp();
@@ -108,10 +109,10 @@ final class Subscription<T> implements Source<T> {
       }
     }
     String what = "the message on '" + m.topic() + "' for record '" + ctx.key().id() + "'";
+    if (codec.version() == 0) {
+      return codec.decode(payload); // a plain codec decodes the bytes as before
+    }
     if (!s.known()) {
-      if (codec.version() == 0) {
-        return codec.decode(payload);
-      }
       throw new io.runnel.codec.SchemaMismatchException(
           what
               + " carries no schema id (runnel-schema property or envelope) but is read with"
