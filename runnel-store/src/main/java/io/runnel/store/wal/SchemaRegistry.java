@@ -32,6 +32,9 @@ public final class SchemaRegistry {
   private final Map<Long, String> schemas = new ConcurrentHashMap<>();
   private final Map<Long, Integer> versions = new ConcurrentHashMap<>();
 
+  /** Versioned codecs whose every version is recorded (writer thread only; by identity). */
+  private final Map<Codec<?>, Boolean> registeredChains = new java.util.IdentityHashMap<>();
+
   /** True until the file's directory entry is known to be durable (writer thread after load). */
   private boolean entryUnforced;
 
@@ -89,6 +92,13 @@ public final class SchemaRegistry {
    * policy: once per codec id), so that it is durable before any entry written with it.
    */
   void register(Codec<?> codec) throws IOException {
+    // fast paths: called on the writer thread whenever the codec changes between appends
+    if (codec.version() == 0 && schemas.containsKey(codec.id())) {
+      return;
+    }
+    if (codec.version() > 0 && registeredChains.containsKey(codec)) {
+      return;
+    }
     StringBuilder lines = new StringBuilder();
     Map<Long, String> newSchemas = new java.util.HashMap<>();
     Map<Long, Integer> newVersions = new java.util.HashMap<>();
@@ -117,6 +127,9 @@ public final class SchemaRegistry {
       newSchemas.put(codec.id(), schema);
     }
     if (lines.isEmpty()) {
+      if (codec.version() > 0) {
+        remember(codec);
+      }
       return;
     }
     byte[] line = lines.append('\n').toString().getBytes(StandardCharsets.UTF_8);
@@ -135,6 +148,16 @@ public final class SchemaRegistry {
     }
     schemas.putAll(newSchemas);
     versions.putAll(newVersions);
+    if (codec.version() > 0) {
+      remember(codec);
+    }
+  }
+
+  private void remember(Codec<?> codec) {
+    if (registeredChains.size() >= 256) {
+      registeredChains.clear(); // codecs made per value: bounded, at the cost of a re-check
+    }
+    registeredChains.put(codec, Boolean.TRUE);
   }
 
   private static String clean(String s) {
