@@ -137,6 +137,16 @@ class VersionsTest {
   }
 
   @Test
+  void aMissingMigrationIsAProblem() {
+    Versions<R3> v =
+        Versions.of(R3.class, 3).from(2, R2.class, null).from(1, R1.class, VersionsTest::up1);
+    assertThat(v.problems())
+        .singleElement()
+        .asString()
+        .contains("version 2 (" + R2.class.getName() + ") has no migration up");
+  }
+
+  @Test
   void aFingerprintSharedByTwoVersionsIsAProblem() {
     Codec<byte[]> same = Codec.bytes(42);
     Versions<byte[]> v =

@@ -60,6 +60,7 @@ final class LiveSender implements Runnable {
       Qos qos,
       boolean retain)
       throws InterruptedException {
+    Wire.Stamp stamp = Wire.Stamp.of(codec); // one per task: the codec is fixed
     for (; ; ) {
       T value;
       try {
@@ -79,7 +80,7 @@ final class LiveSender implements Runnable {
         link.error("record '" + ctx.key().id() + "': value not published: " + value, e);
         continue;
       }
-      queue.add(new Message(t, payload, qos, retain, Wire.Stamp.of(codec)));
+      queue.add(new Message(t, payload, qos, retain, stamp));
     }
   }
 

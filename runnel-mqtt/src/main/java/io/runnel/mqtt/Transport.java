@@ -257,9 +257,9 @@ abstract sealed class Transport {
           props = props.add(SEQUENCE_PROPERTY, Long.toString(sequence));
         }
         if (stamp.known()) {
-          props = props.add(Wire.SCHEMA_PROPERTY, String.format("%016x", stamp.id()));
-          if (stamp.version() > 0) {
-            props = props.add(Wire.VERSION_PROPERTY, Integer.toString(stamp.version()));
+          props = props.add(Wire.SCHEMA_PROPERTY, stamp.idHex());
+          if (stamp.versionText() != null) {
+            props = props.add(Wire.VERSION_PROPERTY, stamp.versionText());
           }
         }
         b = props.applyUserProperties();

@@ -25,8 +25,17 @@ final class Wire {
   static final int HEADER_BYTES = 14;
 
   /** The schema stamp of one message; {@code known} false when the message carried none. */
-  record Stamp(boolean known, long id, int version) {
+  record Stamp(boolean known, long id, int version, String idHex, String versionText) {
     static final Stamp NONE = new Stamp(false, 0, 0);
+
+    Stamp(boolean known, long id, int version) {
+      this(
+          known,
+          id,
+          version,
+          java.util.HexFormat.of().toHexDigits(id),
+          version > 0 ? Integer.toString(version) : null);
+    }
 
     static Stamp of(Codec<?> codec) {
       return new Stamp(true, codec.id(), codec.version());

@@ -202,6 +202,11 @@ class VersionedHistoryTest {
   @Test
   void aBrokenChainIsABuildProblemOfTheRecordItIsAttachedTo() throws Exception {
     Versions<V3> gap = Versions.of(V3.class, 3).from(1, V1.class, (V1 v) -> v);
+    // V2 declared twice: one fingerprint for versions 1 and 2
+    Versions<V3> collision =
+        Versions.of(V3.class, 3)
+            .from(2, V2.class, (V2 v) -> new V3(v.sensor(), v.celsius(), "C"))
+            .from(1, V2.class, (V2 v) -> v);
     try (HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build())) {
       assertThatThrownBy(
               () ->
@@ -213,12 +218,13 @@ class VersionedHistoryTest {
                       .configure(
                           V3.class,
                           OUT,
-                          r -> r.external().hook(Persist.to(store, Codec.versioned(gap))))
+                          r -> r.external().hook(Persist.to(store, Codec.versioned(collision))))
                       .build())
           .isInstanceOf(GraphException.class)
           .hasMessageContaining("record 'sensor.temp'")
           .hasMessageContaining("record 'sensor.replayed'")
-          .hasMessageContaining("gap: no version 2 between 1 and 3");
+          .hasMessageContaining("gap: no version 2 between 1 and 3")
+          .hasMessageContaining("matches two versions, 2 and 1");
     }
   }
 }
