@@ -227,6 +227,7 @@ public final class MqttLink implements Connector {
       String cursorName) {
     Checks.notNull("store", store);
     Checks.notNull("codec", codec);
+    Codec.requireUsable(codec); // a broken version chain: every problem in one message
     RecordKey.problem(cursorName)
         .ifPresent(
             p -> {

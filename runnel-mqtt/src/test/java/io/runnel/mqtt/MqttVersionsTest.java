@@ -155,6 +155,42 @@ class MqttVersionsTest {
     assertThat(subLink.status().deadLetters()).isEqualTo(2);
   }
 
+  @ParameterizedTest(name = "MQTT {0}")
+  @ValueSource(ints = {3, 5})
+  void aHistoryOfSeveralVersionsIsForwardedAsStoredAndReadMigrated(int version) throws Exception {
+    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    MqttLink subLink = link(broker, version, "sub").build();
+    Runnel sub =
+        later(
+            Runnel.builder()
+                .connector(subLink)
+                .configure(
+                    V3.class,
+                    IN,
+                    c ->
+                        c.source(subLink.subscribe("h/#", Codec.versioned(AT3), Qos.AT_LEAST_ONCE)))
+                .build());
+    Reader<V3> in = sub.subscribe(V3.class, IN);
+    sub.start();
+    awaitStatus(subLink, "subscribed", WAIT, s -> counter(s, "subscribed") == 1);
+
+    io.runnel.store.HistoryStore store =
+        later(
+            io.runnel.store.HistoryStore.open(
+                io.runnel.store.StoreConfig.builder(tmp.resolve("store")).build()));
+    store.append(OLD, new V1("a", 215), AT3.reader(1, V1.class)); // history from the v1 days
+    store.append(OLD, new V2("b", 1.5), AT3.reader(2, V2.class));
+    store.append(OLD, new V3("c", 2.5, "K"), Codec.versioned(AT3));
+    assertThat(store.awaitDurable(store.sync(), WAIT)).isTrue();
+    MqttLink pubLink = link(broker, version, "pub").build();
+    pubLink.publishHistory(store, OLD, Codec.versioned(AT3), "h/t", "hist");
+    later(Runnel.builder().connector(pubLink).build().start());
+
+    assertThat(in.recv(WAIT)).isEqualTo(new V3("a", 21.5, "C"));
+    assertThat(in.recv(WAIT)).isEqualTo(new V3("b", 1.5, "C"));
+    assertThat(in.recv(WAIT)).isEqualTo(new V3("c", 2.5, "K"));
+  }
+
   @Test
   void on311AVersionedPayloadTravelsInTheEnvelopeAndAPlainOneStaysBare() throws Exception {
     MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
