@@ -72,6 +72,17 @@ class StoreVersionsCliTest {
   }
 
   @Test
+  void infoSaysTheVersionOfEachCodec() throws Exception {
+    CliRun r = CliRun.of("store", "info", dir.toString(), "--json");
+    assertThat(r.code()).as(r.toString()).isZero();
+    List<Integer> versions = new ArrayList<>();
+    for (JsonNode c : JSON.readTree(r.out()).at("/keys/0/codecs")) {
+      versions.add(c.get("version").asInt());
+    }
+    assertThat(versions).containsExactlyInAnyOrder(1, 2, 3);
+  }
+
+  @Test
   void exportPutsEachVersionOnItsOwnChannelWithItsVersion() throws Exception {
     Path out = root.resolve("v.mcap");
     CliRun r = CliRun.of("store", "export", dir.toString(), "--out", out.toString());
