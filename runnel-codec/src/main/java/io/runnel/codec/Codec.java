@@ -50,6 +50,68 @@ public interface Codec<T> {
     return -1;
   }
 
+  /**
+   * Decodes a value written with codec id {@code writtenId} (and, where the transport carried it,
+   * version {@code writtenVersion}; 0 when unknown). A plain codec decodes only its own id and
+   * throws {@link SchemaMismatchException} for any other; a {@link VersionedCodec} decodes every
+   * version of its chain, migrating it to its own.
+   *
+   * @param what the value, for messages, e.g. {@code entry 7 of key 'sensor.temp'}
+   * @throws SchemaMismatchException if the value is of a schema or version this codec cannot read
+   * @throws MigrationException if a migration between versions fails
+   * @throws CodecException if the bytes cannot be decoded
+   */
+  default T decode(String what, long writtenId, int writtenVersion, byte[] bytes) {
+    if (writtenId != id()) {
+      throw new SchemaMismatchException(what, writtenId, null, this);
+    }
+    return decode(bytes);
+  }
+
+  /** Whether {@link #decode(String, long, int, byte[])} can read values written with this id. */
+  default boolean reads(long writtenId) {
+    return writtenId == id();
+  }
+
+  /**
+   * The version this codec writes: 0 for an unversioned codec, else its {@link Versions} number.
+   */
+  default int version() {
+    return 0;
+  }
+
+  /** The version a value written with {@code writtenId} is, or 0 if unknown or unversioned. */
+  default int versionOf(long writtenId) {
+    return writtenId == id() ? version() : 0;
+  }
+
+  /**
+   * What is wrong with this codec, one line each (empty when usable): for a {@link VersionedCodec}
+   * the chain's {@link Versions#problems()}. The places that attach a codec to a record check it
+   * and report every line with the graph's other problems.
+   */
+  default java.util.List<String> problems() {
+    return java.util.List.of();
+  }
+
+  /**
+   * Returns {@code codec} if it has no {@link #problems()}, else throws one {@link
+   * IllegalStateException} listing them all ({@code "; "}-separated): what a hook's {@code attach}
+   * or a link's {@code publish}/{@code subscribe} calls, so that {@code build()} reports them.
+   */
+  static <C extends Codec<?>> C requireUsable(C codec) {
+    java.util.List<String> p = codec.problems();
+    if (!p.isEmpty()) {
+      throw new IllegalStateException(String.join("; ", p));
+    }
+    return codec;
+  }
+
+  /** The codec of a chain of versions at its current version; see {@link Versions}. */
+  static <T> Codec<T> versioned(Versions<T> versions) {
+    return versions.codec();
+  }
+
   /** A compact binary codec derived from the record's components; see {@link RecordCodec}. */
   static <R extends Record> Codec<R> forRecord(Class<R> type) {
     return RecordCodec.of(type);

@@ -36,6 +36,16 @@ public final class SchemaMismatchException extends CodecException {
     this.readerId = reader.id();
   }
 
+  /**
+   * A mismatch with a complete message (used by {@link VersionedCodec}, whose message names the
+   * versions and what to deploy).
+   */
+  public SchemaMismatchException(String message, long writtenId, long readerId) {
+    super(message);
+    this.writtenId = writtenId;
+    this.readerId = readerId;
+  }
+
   /** The codec id the value was written with. */
   public long writtenId() {
     return writtenId;

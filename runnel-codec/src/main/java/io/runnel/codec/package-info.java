@@ -22,6 +22,10 @@
  *       com.fasterxml.jackson.core:jackson-databind} to your build to use it (without it, {@code
  *       Codec.json} fails with {@link java.lang.NoClassDefFoundError}; nothing else needs it).
  *   <li>{@code Codec.bytes(id)}: raw bytes under a fixed id.
+ *   <li>{@link io.runnel.codec.VersionedCodec} ({@code Codec.versioned(versions)}): the versions of
+ *       a type declared with {@link io.runnel.codec.Versions} and the migrations between them;
+ *       writes one version and reads every version of the chain, migrated, recognised by each
+ *       version's own id. See {@code docs/decisions/022-versioned-types.md}.
  * </ul>
  *
  * <p>This module depends on nothing but the JDK (and, optionally, Jackson), so a live-only

@@ -116,15 +116,31 @@ final class BatchWriter {
       g.writeNumberField("sequence", e.sequence());
       g.writeStringField("timestamp", e.timestamp().toString());
       g.writeStringField("key", e.key());
+      int stored =
+          e.writtenVersion() > 0
+              ? e.writtenVersion()
+              : codec == null ? 0 : codec.versionOf(e.codecId());
       if (codec instanceof JsonCodec<?>) {
         g.writeFieldName("value");
         g.writeRawValue(new String(e.payload(), StandardCharsets.UTF_8));
+      } else if (codec != null && codec.version() > 0) {
+        // any version of the chain, migrated to the codec's: both versions said
+        Object value = e.decode(codec);
+        g.writeNumberField("version", codec.version());
+        if (stored != codec.version()) {
+          g.writeNumberField("storedVersion", stored);
+        }
+        g.writeFieldName("value");
+        mapper.writeValue(g, value);
       } else if (codec != null) {
         Object value = codec.decode(e.payload());
         g.writeFieldName("value");
         mapper.writeValue(g, value);
       } else {
         g.writeStringField("codec", Long.toHexString(e.codecId()));
+        if (stored > 0) {
+          g.writeNumberField("version", stored);
+        }
         g.writeBinaryField("payload", e.payload());
       }
       g.writeEndObject();

@@ -391,12 +391,21 @@ public final class CloudSync implements Connector, AutoCloseable {
 
     /**
      * Renders entries written with this codec (matched by {@link Codec#id()}, whatever their key)
-     * as JSON values; entries of other codecs are sent as base64 with their codec id.
+     * as JSON values; entries of other codecs are sent as base64 with their codec id. A versioned
+     * codec ({@code Codec.versioned}) also renders entries of every other version of its chain,
+     * migrated to its own version; the entry then says both versions (see {@code docs/FORMAT.md}).
+     * An entry whose migration fails is sent as base64, with the error logged.
      */
     public Builder codec(Codec<?> codec) {
       Checks.notNull("codec", codec);
+      Codec.requireUsable(codec); // a broken version chain: every problem in one message
       Map<Long, Codec<?>> all = new LinkedHashMap<>(codecs);
       all.put(codec.id(), codec);
+      if (codec instanceof io.runnel.codec.VersionedCodec<?> vc) {
+        for (io.runnel.codec.VersionedCodec.Version v : vc.versions()) {
+          all.putIfAbsent(v.id(), codec); // every version of its chain, rendered migrated
+        }
+      }
       Builder b = new Builder(this);
       b.codecs = Collections.unmodifiableMap(all);
       return b;

@@ -324,6 +324,9 @@ final class HistoryRoute implements Runnable {
       headers.add(KafkaHeaders.RECORD, KafkaHeaders.utf8(e.key()));
       headers.add(KafkaHeaders.SEQUENCE, KafkaHeaders.utf8(Long.toString(e.sequence())));
       headers.add(KafkaHeaders.SCHEMA, KafkaHeaders.hex(e.codecId()));
+      if (e.writtenVersion() > 0) {
+        headers.add(KafkaHeaders.VERSION, KafkaHeaders.utf8(Integer.toString(e.writtenVersion())));
+      }
       ProducerRecord<byte[], byte[]> record =
           new ProducerRecord<>(
               topic,

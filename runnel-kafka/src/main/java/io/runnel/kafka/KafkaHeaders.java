@@ -20,6 +20,9 @@ import org.apache.kafka.common.header.Headers;
  *       </td><td>messages from history only</td></tr>
  *   <tr><td>{@value #SCHEMA}</td><td>the codec id (for derived codecs the schema fingerprint,
  *       {@code io.runnel.codec.Fingerprint}), 16 hex digits</td><td>every message</td></tr>
+ *   <tr><td>{@value #VERSION}</td><td>the version of the payload's type, decimal</td>
+ *       <td>values of a versioned codec (live: the codec's version; history: the version the
+ *       store recorded for the entry's schema)</td></tr>
  * </table>
  *
  * <p>A consumer that removes duplicates keeps, per {@code (node, sequence)}, the first message it
@@ -39,6 +42,26 @@ public final class KafkaHeaders {
 
   /** The codec id (schema fingerprint) the payload is encoded with, 16 hex digits. */
   public static final String SCHEMA = "runnel-schema";
+
+  /**
+   * The version number of the payload's type, decimal, when it was written by a versioned codec
+   * ({@code io.runnel.codec.Versions}); absent otherwise.
+   */
+  public static final String VERSION = "runnel-version";
+
+  /** The {@value #VERSION} header, or 0 if absent or malformed. */
+  public static int version(Headers headers) {
+    String s = text(headers, VERSION);
+    if (s == null) {
+      return 0;
+    }
+    try {
+      int v = Integer.parseInt(s);
+      return v < 0 || v > 65535 ? 0 : v;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
 
   private KafkaHeaders() {}
 

@@ -224,6 +224,7 @@ public final class KafkaLink implements Connector {
    */
   public <T> TapTask<T> publish(Codec<? super T> codec, Function<? super T, String> topic) {
     Checks.notNull("codec", codec);
+    Codec.requireUsable(codec); // a broken version chain: every problem in one message
     Checks.notNull("topic", topic);
     synchronized (lifecycle) {
       requireNotStarted("publish");
@@ -266,6 +267,7 @@ public final class KafkaLink implements Connector {
     Checks.notNull("topics", topics);
     Checks.notBlank("groupId", groupId);
     Checks.notNull("codec", codec);
+    Codec.requireUsable(codec); // a broken version chain: every problem in one message
     requireNotStarted("subscribe");
     Properties p = new Properties();
     p.putAll(consumerConfig);

@@ -77,6 +77,8 @@ final class LiveSender implements Runnable {
     byte[] key = KafkaHeaders.messageKey(record, link.nodeId());
     byte[] recordBytes = KafkaHeaders.utf8(record);
     byte[] schema = KafkaHeaders.hex(codec.id());
+    byte[] version =
+        codec.version() > 0 ? KafkaHeaders.utf8(Integer.toString(codec.version())) : null;
     for (; ; ) {
       T value;
       try {
@@ -99,6 +101,9 @@ final class LiveSender implements Runnable {
       headers.add(KafkaHeaders.NODE, link.nodeBytes());
       headers.add(KafkaHeaders.RECORD, recordBytes);
       headers.add(KafkaHeaders.SCHEMA, schema);
+      if (version != null) {
+        headers.add(KafkaHeaders.VERSION, version);
+      }
       queue.add(new Message(t, key, payload, headers));
     }
   }

@@ -153,7 +153,7 @@ final class Subscription<T> implements Source<T> {
         if (r.value() == null) {
           throw new IllegalArgumentException("a message without a value (a tombstone)");
         }
-        value = codec.decode(r.value());
+        value = decode(ctx, r);
         if (value == null) {
           throw new IllegalArgumentException("the codec returned null");
         }
@@ -174,6 +174,44 @@ final class Subscription<T> implements Source<T> {
       received.increment();
       done.add(r); // after produce: the value is in the pipeline (and in the store's queue)
     }
+  }
+
+  /**
+   * A plain (unversioned) codec decodes the bytes as before. A versioned codec decodes by the
+   * {@value KafkaHeaders#SCHEMA} header (and {@value KafkaHeaders#VERSION}, for messages): another
+   * version of its chain is migrated, a version it cannot read refused naming both versions; a
+   * message without the header is refused, since it cannot tell which version it is.
+   */
+  private T decode(RuntimeContext ctx, ConsumerRecord<byte[], byte[]> r) {
+    if (codec.version() == 0) {
+      return codec.decode(r.value());
+    }
+    String what =
+        "message "
+            + r.topic()
+            + "-"
+            + r.partition()
+            + "@"
+            + r.offset()
+            + " for record '"
+            + ctx.key().id()
+            + "'";
+    java.util.OptionalLong id = KafkaHeaders.schema(r.headers());
+    if (id.isEmpty()) {
+      throw new io.runnel.codec.SchemaMismatchException(
+          what
+              + " has no "
+              + KafkaHeaders.SCHEMA
+              + " header but is read with version "
+              + codec.version()
+              + " of "
+              + codec.schema()
+              + ", which cannot tell which version it is: send it with a Runnel link (which"
+              + " sets the header) or subscribe with a plain codec",
+          0,
+          codec.id());
+    }
+    return codec.decode(what, id.getAsLong(), KafkaHeaders.version(r.headers()), r.value());
   }
 
   private void deadLetter(ConsumerRecord<byte[], byte[]> r, RuntimeException e) {

@@ -161,8 +161,8 @@ final class Connection implements Transport.Listener, RouteLink {
 
   @Override
   public CompletableFuture<Void> publish(
-      String topic, byte[] payload, Qos qos, boolean retain, long sequence) {
-    return transport.publish(topic, payload, qos, retain, sequence);
+      String topic, byte[] payload, Qos qos, boolean retain, long sequence, Wire.Stamp stamp) {
+    return transport.publish(topic, payload, qos, retain, sequence, stamp);
   }
 
   @Override
@@ -274,7 +274,7 @@ final class Connection implements Transport.Listener, RouteLink {
   }
 
   @Override
-  public void message(String topic, byte[] payload) {
-    inbound.dispatch(topic, payload);
+  public void message(String topic, byte[] payload, Wire.Stamp stamp) {
+    inbound.dispatch(topic, payload, stamp);
   }
 }

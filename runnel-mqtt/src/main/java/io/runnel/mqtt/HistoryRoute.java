@@ -83,15 +83,17 @@ final class HistoryRoute<T> implements Runnable {
     final long sequence;
     final String topic; // null: skipped, acknowledged by definition
     final byte[] payload;
+    final Wire.Stamp stamp;
     CompletableFuture<Void> acked; // done once its callback ran; null while waiting for a retry
     volatile long ackConnection = -1; // the connection its PUBACK (or failure) arrived on
     int retries;
     long retryAt;
 
-    Pending(long sequence, String topic, byte[] payload) {
+    Pending(long sequence, String topic, byte[] payload, Wire.Stamp stamp) {
       this.sequence = sequence;
       this.topic = topic;
       this.payload = payload;
+      this.stamp = stamp;
     }
   }
 
@@ -527,8 +529,8 @@ final class HistoryRoute<T> implements Runnable {
    * Why {@code e} cannot be forwarded with the route's codec (it was stored with another), or null.
    */
   private String codecMismatch(StoredEntry e) {
-    if (e.codecId() == codec.id()) {
-      return null;
+    if (e.codecId() == codec.id() || codec.reads(e.codecId())) {
+      return null; // its own, or another version of the route's chain: forwarded as stored
     }
     try {
       e.decode(codec);
@@ -617,7 +619,13 @@ final class HistoryRoute<T> implements Runnable {
         return skip(e, "the topic function returned no topic");
       }
     }
-    Pending p = new Pending(e.sequence(), topic, e.payload());
+    // the stored bytes as they are, stamped with the version they were written with
+    Pending p =
+        new Pending(
+            e.sequence(),
+            topic,
+            e.payload(),
+            new Wire.Stamp(true, e.codecId(), codec.versionOf(e.codecId())));
     p.acked = send(p);
     return p;
   }
@@ -625,7 +633,7 @@ final class HistoryRoute<T> implements Runnable {
   private CompletableFuture<Void> send(Pending p) {
     CompletableFuture<Void> f;
     try {
-      f = link.publish(p.topic, p.payload, Qos.AT_LEAST_ONCE, false, p.sequence);
+      f = link.publish(p.topic, p.payload, Qos.AT_LEAST_ONCE, false, p.sequence, p.stamp);
     } catch (RuntimeException ex) { // e.g. an invalid topic
       skipped.increment();
       link.error(
@@ -642,7 +650,7 @@ final class HistoryRoute<T> implements Runnable {
     skipped.increment();
     link.error(
         "history '" + label + "': sequence " + e.sequence() + " skipped because " + why, null);
-    Pending p = new Pending(e.sequence(), null, null);
+    Pending p = new Pending(e.sequence(), null, null, Wire.Stamp.NONE);
     p.acked = CompletableFuture.completedFuture(null);
     return p;
   }

@@ -91,13 +91,13 @@ final class InboundRoutes {
     }
   }
 
-  void dispatch(String topic, byte[] payload) {
+  void dispatch(String topic, byte[] payload, Wire.Stamp stamp) {
     MqttTopic t = MqttTopic.of(topic);
     Instant at = Instant.now();
     boolean routed = false;
     for (Subscription<?> s : subscriptions) {
       if (s.matches(t)) {
-        s.offer(new Subscription.Message(topic, payload, at));
+        s.offer(new Subscription.Message(topic, payload, at, stamp));
         routed = true;
       }
     }

@@ -29,7 +29,7 @@ import java.util.function.Function;
 final class LiveSender implements Runnable {
 
   /** One message to publish. */
-  record Message(String topic, byte[] payload, Qos qos, boolean retain) {}
+  record Message(String topic, byte[] payload, Qos qos, boolean retain, Wire.Stamp stamp) {}
 
   private final RouteLink link;
   private final DropOldestQueue<Message> queue;
@@ -60,6 +60,7 @@ final class LiveSender implements Runnable {
       Qos qos,
       boolean retain)
       throws InterruptedException {
+    Wire.Stamp stamp = Wire.Stamp.of(codec); // one per task: the codec is fixed
     for (; ; ) {
       T value;
       try {
@@ -79,7 +80,7 @@ final class LiveSender implements Runnable {
         link.error("record '" + ctx.key().id() + "': value not published: " + value, e);
         continue;
       }
-      queue.add(new Message(t, payload, qos, retain));
+      queue.add(new Message(t, payload, qos, retain, stamp));
     }
   }
 
@@ -108,7 +109,7 @@ final class LiveSender implements Runnable {
         CompletableFuture<Void> f;
         unacked.incrementAndGet();
         try {
-          f = link.publish(m.topic(), m.payload(), m.qos(), m.retain(), -1);
+          f = link.publish(m.topic(), m.payload(), m.qos(), m.retain(), -1, m.stamp());
         } catch (RuntimeException e) {
           unacked.decrementAndGet();
           inflight.release();

@@ -157,6 +157,7 @@ public final class MqttLink implements Connector {
     Checks.notNull("codec", codec);
     Checks.notNull("topic", topic);
     Checks.notNull("qos", qos);
+    Codec.requireUsable(codec); // a broken version chain: every problem in one message
     return (ctx, in) -> {
       lifecycle.requireStarted("publish");
       sender.forward(ctx, in, codec, topic, qos, retain);
@@ -226,6 +227,7 @@ public final class MqttLink implements Connector {
       String cursorName) {
     Checks.notNull("store", store);
     Checks.notNull("codec", codec);
+    Codec.requireUsable(codec); // a broken version chain: every problem in one message
     RecordKey.problem(cursorName)
         .ifPresent(
             p -> {
@@ -270,6 +272,7 @@ public final class MqttLink implements Connector {
    */
   public <T> Source<T> subscribe(String topicFilter, Codec<T> codec, Qos qos) {
     Checks.notNull("codec", codec);
+    Codec.requireUsable(codec); // a broken version chain: every problem in one message
     Checks.notNull("qos", qos);
     Transport.checkFilter(topicFilter, name);
     lifecycle.requireNotStarted("subscribe");

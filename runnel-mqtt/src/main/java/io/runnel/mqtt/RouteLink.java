@@ -44,7 +44,7 @@ interface RouteLink {
    * a future that completes once the message is written (QoS 0) or acknowledged (QoS 1).
    */
   CompletableFuture<Void> publish(
-      String topic, byte[] payload, Qos qos, boolean retain, long sequence);
+      String topic, byte[] payload, Qos qos, boolean retain, long sequence, Wire.Stamp stamp);
 
   /** Records an error for the status and logs it, rate-limited. */
   void error(String what, Throwable cause);

@@ -31,7 +31,7 @@ import java.time.Instant;
  */
 final class Subscription<T> implements Source<T> {
 
-  record Message(String topic, byte[] payload, Instant at) {}
+  record Message(String topic, byte[] payload, Instant at, Wire.Stamp stamp) {}
 
   private final InboundRoutes routes;
   final String filter;
@@ -78,7 +78,7 @@ final class Subscription<T> implements Source<T> {
       }
       T value;
       try {
-        value = codec.decode(m.payload());
+        value = decode(ctx, m);
         if (value == null) {
           throw new IllegalArgumentException("the codec returned null");
         }
@@ -89,6 +89,43 @@ final class Subscription<T> implements Source<T> {
       routes.received(); // before produce: a reader of the record never sees a value not counted
       out.produce(value);
     }
+  }
+
+  /**
+   * Decodes by the stamp the message carried (MQTT 5 properties, or the 3.1.1 envelope): a
+   * versioned codec migrates another version of its chain or refuses it naming both versions. A
+   * plain (unversioned) codec decodes the bytes as before, whatever the stamp. A message without a
+   * stamp (a publisher of an older Runnel, or any other client) is refused by a versioned codec,
+   * which cannot tell which version it is.
+   */
+  private T decode(RuntimeContext ctx, Message m) {
+    Wire.Stamp s = m.stamp();
+    byte[] payload = m.payload();
+    if (!s.known()) {
+      Wire.Stamp env = Wire.envelope(payload);
+      if (env != null && (env.version() > 0 || codec.reads(env.id()))) {
+        s = env;
+        payload = Wire.unwrap(payload);
+      }
+    }
+    String what = "the message on '" + m.topic() + "' for record '" + ctx.key().id() + "'";
+    if (codec.version() == 0) {
+      return codec.decode(payload); // a plain codec decodes the bytes as before
+    }
+    if (!s.known()) {
+      throw new io.runnel.codec.SchemaMismatchException(
+          what
+              + " carries no schema id (runnel-schema property or envelope) but is read with"
+              + " version "
+              + codec.version()
+              + " of "
+              + codec.schema()
+              + ", which cannot tell which version it is: publish it with this Runnel (which"
+              + " stamps every message) or subscribe with a plain codec",
+          0,
+          codec.id());
+    }
+    return codec.decode(what, s.id(), s.version(), payload);
   }
 
   @Override

@@ -58,7 +58,7 @@ abstract sealed class Transport {
      */
     void disconnected(Throwable cause, boolean byUser, MqttClientReconnector reconnector);
 
-    void message(String topic, byte[] payload);
+    void message(String topic, byte[] payload, Wire.Stamp stamp);
   }
 
   /** What a transport needs from the link's configuration. */
@@ -129,7 +129,7 @@ abstract sealed class Transport {
    *     #SEQUENCE_PROPERTY}; -1 for none
    */
   abstract CompletableFuture<Void> publish(
-      String topic, byte[] payload, Qos qos, boolean retain, long sequence);
+      String topic, byte[] payload, Qos qos, boolean retain, long sequence, Wire.Stamp stamp);
 
   /** Subscribes; completes exceptionally if the broker refused the subscription. */
   abstract CompletableFuture<Void> subscribe(String filter, Qos qos);
@@ -225,7 +225,20 @@ abstract sealed class Transport {
       // right after CONNACK, before any SUBSCRIBE of ours) are not lost.
       client.publishes(
           MqttGlobalPublishFilter.ALL,
-          p -> listener.message(p.getTopic().toString(), p.getPayloadAsBytes()));
+          p -> {
+            String schema = null;
+            String version = null;
+            for (var up : p.getUserProperties().asList()) {
+              String n = up.getName().toString();
+              if (n.equals(Wire.SCHEMA_PROPERTY)) {
+                schema = up.getValue().toString();
+              } else if (n.equals(Wire.VERSION_PROPERTY)) {
+                version = up.getValue().toString();
+              }
+            }
+            listener.message(
+                p.getTopic().toString(), p.getPayloadAsBytes(), Wire.properties(schema, version));
+          });
     }
 
     @Override
@@ -235,14 +248,21 @@ abstract sealed class Transport {
 
     @Override
     CompletableFuture<Void> publish(
-        String topic, byte[] payload, Qos qos, boolean retain, long sequence) {
+        String topic, byte[] payload, Qos qos, boolean retain, long sequence, Wire.Stamp stamp) {
       Mqtt5PublishBuilder.Complete b =
           Mqtt5Publish.builder().topic(topic).qos(qos(qos)).retain(retain).payload(payload);
-      if (sequence >= 0) {
-        b =
-            b.userProperties()
-                .add(SEQUENCE_PROPERTY, Long.toString(sequence))
-                .applyUserProperties();
+      if (sequence >= 0 || stamp.known()) {
+        var props = b.userProperties();
+        if (sequence >= 0) {
+          props = props.add(SEQUENCE_PROPERTY, Long.toString(sequence));
+        }
+        if (stamp.known()) {
+          props = props.add(Wire.SCHEMA_PROPERTY, stamp.idHex());
+          if (stamp.versionText() != null) {
+            props = props.add(Wire.VERSION_PROPERTY, stamp.versionText());
+          }
+        }
+        b = props.applyUserProperties();
       }
       return failIfError(client.publish(b.build()), r -> r.getError());
     }
@@ -298,7 +318,7 @@ abstract sealed class Transport {
       this.connect = b.build();
       client.publishes(
           MqttGlobalPublishFilter.ALL,
-          p -> listener.message(p.getTopic().toString(), p.getPayloadAsBytes()));
+          p -> listener.message(p.getTopic().toString(), p.getPayloadAsBytes(), Wire.Stamp.NONE));
     }
 
     @Override
@@ -308,14 +328,16 @@ abstract sealed class Transport {
 
     @Override
     CompletableFuture<Void> publish(
-        String topic, byte[] payload, Qos qos, boolean retain, long sequence) {
+        String topic, byte[] payload, Qos qos, boolean retain, long sequence, Wire.Stamp stamp) {
+      // no properties on 3.1.1: a versioned payload travels in the envelope (docs/FORMAT.md)
+      byte[] body = stamp.known() && stamp.version() > 0 ? Wire.wrap(stamp, payload) : payload;
       return client
           .publish(
               Mqtt3Publish.builder()
                   .topic(topic)
                   .qos(qos(qos))
                   .retain(retain)
-                  .payload(payload)
+                  .payload(body)
                   .build())
           .thenApply(p -> null);
     }

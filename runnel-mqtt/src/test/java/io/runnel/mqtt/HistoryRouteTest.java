@@ -121,7 +121,7 @@ class HistoryRouteTest {
 
     @Override
     public CompletableFuture<Void> publish(
-        String topic, byte[] payload, Qos qos, boolean retain, long sequence) {
+        String topic, byte[] payload, Qos qos, boolean retain, long sequence, Wire.Stamp stamp) {
       published.add(sequence);
       publishedAt.add(System.nanoTime());
       int attempt = attempts.computeIfAbsent(sequence, s -> new AtomicInteger()).incrementAndGet();

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /** A plain HiveMQ MQTT 5 client for tests: publishes and collects what it receives. */
 final class TestClient implements AutoCloseable {
 
-  record Received(String topic, String payload, boolean retain, String sequence) {}
+  record Received(String topic, String payload, boolean retain, String sequence, byte[] bytes) {}
 
   final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final Mqtt5AsyncClient client;
@@ -80,7 +80,8 @@ final class TestClient implements AutoCloseable {
             p.getTopic().toString(),
             new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8),
             p.isRetain(),
-            seq));
+            seq,
+            p.getPayloadAsBytes()));
   }
 
   TestClient subscribe(String filter) throws Exception {

@@ -202,6 +202,7 @@ public final class HistoryStore implements AutoCloseable {
    */
   public <T> Appender<T> appender(RecordKey key, Codec<T> codec) {
     checkKey(key.id());
+    Codec.requireUsable(codec);
     return new Appender<>(this, key, codec, config.overflow());
   }
 

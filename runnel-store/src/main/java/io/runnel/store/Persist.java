@@ -149,6 +149,7 @@ public final class Persist<T> implements RecordHook<T> {
               + appender.key().id()
               + "'; create one per record");
     }
+    Codec.requireUsable(codec); // a broken version chain: listed with the graph's problems
     HistoryStore.Appender<T> a = store.appender(key, codec);
     OverflowPolicy policy = overflow;
     if (policy == null

@@ -64,18 +64,36 @@ public final class StoredEntry {
   /**
    * Decodes the payload.
    *
-   * @throws SchemaMismatchException if the entry was written by another codec or another version of
-   *     the type (the message names both schemas when the store knows the writer's)
+   * <p>A {@link io.runnel.codec.VersionedCodec} reads an entry of any version of its chain,
+   * migrated to its own version; any other codec reads only entries with its own id.
+   *
+   * @throws SchemaMismatchException if the entry was written by another codec or by a version the
+   *     codec cannot read (the message names both schemas or versions, and what to deploy)
+   * @throws io.runnel.codec.MigrationException if a migration between versions fails
    * @throws CodecException if the payload cannot be decoded
    */
   public <T> T decode(Codec<T> codec) {
-    if (codec.id() != codecId) {
-      SchemaRegistry s = schemas;
-      String written = s == null ? null : s.describe(codecId);
-      throw new SchemaMismatchException(
-          "entry " + sequence + " of key '" + key + "'", codecId, written, codec);
+    if (codec.id() == codecId) {
+      return codec.decode(payload);
     }
-    return codec.decode(payload);
+    SchemaRegistry s = schemas;
+    String what = "entry " + sequence + " of key '" + key + "'";
+    if (codec.version() == 0) {
+      String written = s == null ? null : s.describe(codecId);
+      throw new SchemaMismatchException(what, codecId, written, codec);
+    }
+    // a versioned codec: migrates any version of its chain, else names both versions
+    return codec.decode(what, codecId, writtenVersion(), payload);
+  }
+
+  /**
+   * The version of the type this entry was written with, as recorded in the store's {@code
+   * schemas.txt} by a versioned codec (also for entries written before the type had versions, once
+   * a versioned codec declaring that schema has written to the store), or 0 if unknown.
+   */
+  public int writtenVersion() {
+    SchemaRegistry s = schemas;
+    return s == null ? 0 : s.version(codecId);
   }
 
   StoredEntry withSchemas(SchemaRegistry registry) {

@@ -159,6 +159,9 @@ public final class StoreDumpCommand implements Callable<Integer> {
     ObjectNode o = Render.JSON.createObjectNode();
     o.put("seq", e.sequence());
     o.put("time", e.timestamp().toString());
+    if (e.writtenVersion() > 0) {
+      o.put("version", e.writtenVersion()); // the type's version, as the store recorded it
+    }
     Optional<SchemaDecoder> d = raw ? Optional.empty() : decoders.decoder(e.codecId());
     if (d.isPresent()) {
       try {

@@ -284,6 +284,9 @@ public final class StoreExportCommand implements Callable<Integer> {
           }
           Map<String, String> meta = new HashMap<>();
           meta.put("runnel.codec", Long.toHexString(e.codecId()));
+          if (e.writtenVersion() > 0) {
+            meta.put("runnel.version", Integer.toString(e.writtenVersion()));
+          }
           if (schemaText != null) {
             meta.put("runnel.schema", schemaText);
           }

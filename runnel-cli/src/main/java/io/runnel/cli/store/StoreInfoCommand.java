@@ -58,6 +58,7 @@ public final class StoreInfoCommand implements Callable<Integer> {
     Map<Long, String> schemas = StoreFiles.schemas(dir);
     TreeMap<String, KeyStats> keys = new TreeMap<>();
     StoreStats stats;
+    Map<Long, Integer> versions = new java.util.HashMap<>();
     long entries = 0;
     try (HistoryStore store = StoreFiles.open(dir)) {
       long from = 0;
@@ -74,6 +75,9 @@ public final class StoreInfoCommand implements Callable<Integer> {
           k.lastSeq = e.sequence();
           k.last = e.timestamp();
           k.codecs.merge(e.codecId(), 1L, Long::sum);
+          if (e.writtenVersion() > 0) {
+            versions.put(e.codecId(), e.writtenVersion());
+          }
           entries++;
         }
         if (page.size() < PAGE) {
@@ -108,6 +112,9 @@ public final class StoreInfoCommand implements Callable<Integer> {
                 (id, n) -> {
                   ObjectNode c = cs.addObject().put("id", Long.toHexString(id)).put("entries", n);
                   c.put("schema", schemas.get(id));
+                  if (versions.containsKey(id)) {
+                    c.put("version", versions.get(id)); // of a versioned type (decision 022)
+                  }
                   c.put("decodable", SchemaDecoder.forSchema(id, schemas.get(id)).isPresent());
                 });
           });

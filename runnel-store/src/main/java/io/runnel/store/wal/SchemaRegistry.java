@@ -2,6 +2,7 @@ package io.runnel.store.wal;
 
 import io.runnel.codec.Codec;
 import io.runnel.codec.SchemaMismatchException;
+import io.runnel.codec.VersionedCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,6 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code <id in hex> TAB <schema>} per codec id, appended (and forced) by the writer thread before
  * the first entry using that id. Lets a {@link SchemaMismatchException} name the schema an entry
  * was written with. Unparseable lines (e.g. a torn last line) are ignored.
+ *
+ * <p>For a {@link VersionedCodec} every version of its chain is recorded, each as its schema line
+ * and a line {@code version TAB <id in hex> TAB <number> TAB <type>}, which a reader without
+ * versions ignores (its first field is not a hex id), so that offline tools can say which version
+ * an entry is, including entries written before the application declared versions.
  */
 public final class SchemaRegistry {
   public static final String FILE = "schemas.txt";
@@ -24,6 +30,10 @@ public final class SchemaRegistry {
   private final StoreFileSystem fs;
   private final Path file;
   private final Map<Long, String> schemas = new ConcurrentHashMap<>();
+  private final Map<Long, Integer> versions = new ConcurrentHashMap<>();
+
+  /** Versioned codecs whose every version is recorded (writer thread only; by identity). */
+  private final Map<Codec<?>, Boolean> registeredChains = new java.util.IdentityHashMap<>();
 
   /** True until the file's directory entry is known to be durable (writer thread after load). */
   private boolean entryUnforced;
@@ -38,6 +48,15 @@ public final class SchemaRegistry {
     try {
       String text = new String(fs.readAll(r.file), StandardCharsets.UTF_8);
       for (String line : text.split("\n")) {
+        if (line.startsWith(VERSION_LINE)) {
+          String[] f = line.split("\t");
+          try {
+            r.versions.put(Long.parseUnsignedLong(f[1], 16), Integer.parseInt(f[2]));
+          } catch (RuntimeException ignored) {
+            // a damaged line: the version is then reported as unknown
+          }
+          continue;
+        }
         int tab = line.indexOf('\t');
         if (tab <= 0) {
           continue;
@@ -55,6 +74,14 @@ public final class SchemaRegistry {
     return r;
   }
 
+  private static final String VERSION_LINE = "version\t";
+
+  /** The version number of the schema with codec {@code id}, or 0 if unknown or unversioned. */
+  public int version(long id) {
+    Integer v = versions.get(id);
+    return v == null ? 0 : v;
+  }
+
   /** The schema written with codec {@code id}, or null if unknown. */
   public String describe(long id) {
     return schemas.get(id);
@@ -65,13 +92,47 @@ public final class SchemaRegistry {
    * policy: once per codec id), so that it is durable before any entry written with it.
    */
   void register(Codec<?> codec) throws IOException {
-    if (schemas.containsKey(codec.id())) {
+    // fast paths: called on the writer thread whenever the codec changes between appends
+    if (codec.version() == 0 && schemas.containsKey(codec.id())) {
       return;
     }
-    String schema = codec.schema().replace('\n', ' ').replace('\t', ' ');
-    byte[] line =
-        ("\n" + Long.toHexString(codec.id()) + "\t" + schema + "\n")
-            .getBytes(StandardCharsets.UTF_8);
+    if (codec.version() > 0 && registeredChains.containsKey(codec)) {
+      return;
+    }
+    StringBuilder lines = new StringBuilder();
+    Map<Long, String> newSchemas = new java.util.HashMap<>();
+    Map<Long, Integer> newVersions = new java.util.HashMap<>();
+    if (codec instanceof VersionedCodec<?> vc) {
+      for (VersionedCodec.Version v : vc.versions()) {
+        if (!schemas.containsKey(v.id()) && !newSchemas.containsKey(v.id())) {
+          String schema = clean(v.schema());
+          lines.append('\n').append(Long.toHexString(v.id())).append('\t').append(schema);
+          newSchemas.put(v.id(), schema);
+        }
+        if (!versions.containsKey(v.id()) && !newVersions.containsKey(v.id())) {
+          lines
+              .append('\n')
+              .append(VERSION_LINE)
+              .append(Long.toHexString(v.id()))
+              .append('\t')
+              .append(v.number())
+              .append('\t')
+              .append(clean(v.type()));
+          newVersions.put(v.id(), v.number());
+        }
+      }
+    } else if (!schemas.containsKey(codec.id())) {
+      String schema = clean(codec.schema());
+      lines.append('\n').append(Long.toHexString(codec.id())).append('\t').append(schema);
+      newSchemas.put(codec.id(), schema);
+    }
+    if (lines.isEmpty()) {
+      if (codec.version() > 0) {
+        remember(codec);
+      }
+      return;
+    }
+    byte[] line = lines.append('\n').toString().getBytes(StandardCharsets.UTF_8);
     try (FileChannel ch =
         fs.open(
             file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
@@ -85,6 +146,21 @@ public final class SchemaRegistry {
       fs.forceDirectory(file.getParent()); // the file is new: its name must survive a power cut
       entryUnforced = false;
     }
-    schemas.put(codec.id(), schema);
+    schemas.putAll(newSchemas);
+    versions.putAll(newVersions);
+    if (codec.version() > 0) {
+      remember(codec);
+    }
+  }
+
+  private void remember(Codec<?> codec) {
+    if (registeredChains.size() >= 256) {
+      registeredChains.clear(); // codecs made per value: bounded, at the cost of a re-check
+    }
+    registeredChains.put(codec, Boolean.TRUE);
+  }
+
+  private static String clean(String s) {
+    return s.replace('\n', ' ').replace('\t', ' ');
   }
 }
