@@ -55,7 +55,8 @@ final class StoreHistory implements History {
     }
     List<Entry> out = new ArrayList<>(entries.size());
     for (StoredEntry e : entries) {
-      if (e.codecId() != codec.id()) {
+      if (!codec.reads(
+          e.codecId())) { // a versioned codec reads (migrates) every version of its chain
         throw new RpcException(
             Reason.INTERNAL,
             "history of '"
