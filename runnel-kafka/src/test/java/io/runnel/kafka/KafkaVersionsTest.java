@@ -10,6 +10,7 @@ import io.runnel.buffer.Producer;
 import io.runnel.codec.Codec;
 import io.runnel.codec.RecordCodec;
 import io.runnel.codec.Versions;
+import io.runnel.testbed.KafkaBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

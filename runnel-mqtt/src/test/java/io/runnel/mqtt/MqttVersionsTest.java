@@ -13,6 +13,7 @@ import io.runnel.buffer.Reader;
 import io.runnel.codec.Codec;
 import io.runnel.codec.RecordCodec;
 import io.runnel.codec.Versions;
+import io.runnel.testbed.Mosquitto;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,7 +80,7 @@ class MqttVersionsTest {
     return c;
   }
 
-  private static MqttLink.Builder link(MosquittoBroker broker, int version, String name) {
+  private static MqttLink.Builder link(Mosquitto broker, int version, String name) {
     return MqttLink.builder()
         .name(name)
         .broker("127.0.0.1", broker.port())
@@ -90,7 +91,7 @@ class MqttVersionsTest {
   @ParameterizedTest(name = "MQTT {0}")
   @ValueSource(ints = {3, 5})
   void aV3SubscriberReadsV1MigratedAndDeadLettersWhatItCannot(int version) throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     MqttLink subLink = link(broker, version, "sub").deadLetters(DEAD).build();
     Runnel sub =
         later(
@@ -158,7 +159,7 @@ class MqttVersionsTest {
   @ParameterizedTest(name = "MQTT {0}")
   @ValueSource(ints = {3, 5})
   void aHistoryOfSeveralVersionsIsForwardedAsStoredAndReadMigrated(int version) throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     MqttLink subLink = link(broker, version, "sub").build();
     Runnel sub =
         later(
@@ -193,7 +194,7 @@ class MqttVersionsTest {
 
   @Test
   void on311AVersionedPayloadTravelsInTheEnvelopeAndAPlainOneStaysBare() throws Exception {
-    MosquittoBroker broker = later(MosquittoBroker.start(tmp.resolve("broker")));
+    Mosquitto broker = later(TestSupport.mosquitto(tmp.resolve("broker")));
     TestClient raw = later(TestClient.connect(broker.port()).subscribe("e/#"));
     MqttLink link = link(broker, 3, "pub").build();
     Codec<V1> plain = RecordCodec.of(V1.class);
