@@ -144,7 +144,12 @@ public final class MixedVersions implements Callable<Integer> {
     this.out = out;
   }
 
+  /** The MQTT link logs each (re)connect at INFO: six short-lived clients here, on purpose. */
+  static final java.util.logging.Logger QUIET_MQTT =
+      java.util.logging.Logger.getLogger("io.runnel.mqtt");
+
   public static void main(String[] args) {
+    QUIET_MQTT.setLevel(java.util.logging.Level.WARNING);
     Cli.main(new MixedVersions(System.out), args);
   }
 
@@ -337,43 +342,46 @@ public final class MixedVersions implements Callable<Integer> {
       double celsius = (name.equals("A") ? 10 : 20) + step + i * 0.25;
       mine.add(new Sent(version, name, celsius, 40 + i, at));
     }
-    switch (version) {
-      case 1 ->
-          run(
-              link,
-              ReadingV1.class,
-              Codec.versioned(AT1),
-              topic,
-              mine,
-              s -> new ReadingV1(s.station(), s.celsius(), s.at()));
-      case 2 ->
-          run(
-              link,
-              ReadingV2.class,
-              Codec.versioned(AT2),
-              topic,
-              mine,
-              s -> new ReadingV2(s.station(), s.celsius(), s.humidity(), s.at()));
-      default ->
-          run(
-              link,
-              ReadingV3.class,
-              Codec.versioned(AT3),
-              topic,
-              mine,
-              s -> new ReadingV3(s.station(), s.celsius() + ZERO_CELSIUS, s.humidity(), s.at()));
-    }
+    Object first =
+        switch (version) {
+          case 1 ->
+              run(
+                  link,
+                  ReadingV1.class,
+                  Codec.versioned(AT1),
+                  topic,
+                  mine,
+                  x -> new ReadingV1(x.station(), x.celsius(), x.at()));
+          case 2 ->
+              run(
+                  link,
+                  ReadingV2.class,
+                  Codec.versioned(AT2),
+                  topic,
+                  mine,
+                  x -> new ReadingV2(x.station(), x.celsius(), x.humidity(), x.at()));
+          default ->
+              run(
+                  link,
+                  ReadingV3.class,
+                  Codec.versioned(AT3),
+                  topic,
+                  mine,
+                  x ->
+                      new ReadingV3(x.station(), x.celsius() + ZERO_CELSIUS, x.humidity(), x.at()));
+        };
     sent.addAll(mine);
     out.printf(
         Locale.ROOT,
-        "   station %s on v%d sent %d readings, e.g. %s%n",
+        "   station %s on v%d sent %d readings, the first %s%n",
         name,
         version,
         perStep,
-        mine.get(0));
+        first);
   }
 
-  private <T> void run(
+  /** Runs a station pipeline that publishes {@code values}; returns the first value sent. */
+  private <T> T run(
       MqttLink link,
       Class<T> type,
       Codec<T> codec,
@@ -395,6 +403,7 @@ public final class MixedVersions implements Callable<Integer> {
             .build()
             .start()) {
       Producer<T> p = station.producer(type, OUT);
+      T first = asType.apply(values.get(0));
       for (Sent s : values) {
         p.produce(asType.apply(s));
       }
@@ -411,6 +420,7 @@ public final class MixedVersions implements Callable<Integer> {
         }
         Thread.sleep(10);
       }
+      return first;
     }
   }
 
