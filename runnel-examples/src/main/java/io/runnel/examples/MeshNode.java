@@ -354,11 +354,12 @@ public final class MeshNode {
         out.println("discovered at run time: " + discovery.known.keySet());
         out.printf(
             Locale.ROOT,
-            "DONE discovered=%d station.records=%d persisted=%d mqtt.received=%d"
+            "DONE discovered=%d station.records=%d rejected=%d persisted=%d mqtt.received=%d"
                 + " mqtt.inboundDropped=%d mqtt.deadLetters=%d kafka.backlog=%d"
                 + " kafka.retries=%d%n",
             discovery.added.get(),
             stationRecords,
+            discovery.rejected.get(),
             store.writtenSequence() + 1,
             counter(runnel, "mqtt", "received"),
             counter(runnel, "mqtt", "inboundDropped"),
@@ -386,6 +387,13 @@ public final class MeshNode {
     private final HistoryStore store;
     final Map<String, Producer<Reading>> known = new ConcurrentHashMap<>();
     final AtomicLong added = new AtomicLong();
+
+    /** Readings of stations that could not be added (bad name, refused change, over the cap). */
+    final AtomicLong rejected = new AtomicLong();
+
+    /** At most this many station records: a fleet larger than that is a configuration error. */
+    static final int MAX_STATIONS = 1000;
+
     private final Map<String, Double> latest = new LinkedHashMap<>();
     private final Map<String, Boolean> above = new HashMap<>();
     private long lastAverageAt;
@@ -395,6 +403,35 @@ public final class MeshNode {
       this.store = store;
     }
 
+    /** Adds {@code station.<node>} to the running pipeline, or counts and logs why not. */
+    private Producer<Reading> addStation(Runnel r, String node) {
+      if (known.size() >= MAX_STATIONS) {
+        if (rejected.getAndIncrement() == 0) {
+          System.out.println(
+              "hub: more than " + MAX_STATIONS + " stations; not adding '" + node + "' (counted)");
+        }
+        return null;
+      }
+      try {
+        RecordKey key = stationKey(node);
+        r.add(
+            Reading.class,
+            key,
+            c -> c.external().buffer(BufferSpec.ring(1024)).hook(Persist.to(store, CODEC)));
+        Producer<Reading> p = r.producer(Reading.class, key);
+        known.put(node, p);
+        added.incrementAndGet();
+        System.out.println("hub: discovered station " + node + ", added record " + key);
+        return p;
+      } catch (IllegalArgumentException | io.runnel.GraphException e) {
+        // a station name that is no record key, or a change the graph check refused
+        if (rejected.getAndIncrement() < 10) {
+          System.out.println("hub: cannot add station '" + node + "': " + e.getMessage());
+        }
+        return null;
+      }
+    }
+
     void run(io.runnel.RuntimeContext ctx, io.runnel.buffer.Reader<Reading> in) throws Exception {
       Runnel r = runnel.get();
       Producer<SiteAverage> average = r.producer(SiteAverage.class, AVERAGE);
@@ -402,14 +439,10 @@ public final class MeshNode {
       for (Reading v : in) {
         Producer<Reading> station = known.get(v.node());
         if (station == null) {
-          RecordKey key = stationKey(v.node());
-          r.add(
-              Reading.class,
-              key,
-              c -> c.external().buffer(BufferSpec.ring(1024)).hook(Persist.to(store, CODEC)));
-          station = r.producer(Reading.class, key);
-          known.put(v.node(), station);
-          added.incrementAndGet();
+          station = addStation(r, v.node());
+          if (station == null) {
+            continue; // counted and logged; the reading is still in hub.readings (and Kafka)
+          }
         }
         station.produce(v);
         latest.put(v.node(), v.value());
