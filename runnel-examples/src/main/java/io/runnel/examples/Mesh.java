@@ -203,8 +203,6 @@ public final class Mesh implements Callable<Integer> {
               kafka.bootstrap(),
               "--mqtt-port",
               Integer.toString(mqtt.port()),
-              "--nodes",
-              join(nodes),
               "--dir",
               work.resolve("hub").toString());
       cloud.awaitLine("READY", Duration.ofSeconds(90));

@@ -1,11 +1,11 @@
 package io.runnel.examples;
 
-import io.runnel.JoinInput;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.RunnelBuilder;
 import io.runnel.Ticker;
 import io.runnel.buffer.BufferSpec;
+import io.runnel.buffer.Producer;
 import io.runnel.codec.Codec;
 import io.runnel.kafka.KafkaLink;
 import io.runnel.mqtt.MqttLink;
@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,6 +33,7 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,6 +59,13 @@ public final class MeshNode {
 
   static final String READINGS_TOPIC = "mesh.readings";
   static final String SITE_TOPIC = "mesh.site";
+
+  /** The hub's one MQTT subscription: every station's readings. */
+  static final String WILDCARD = "mesh/+/reading";
+
+  /** Every station's readings at the hub, in arrival order: persisted, forwarded to Kafka. */
+  static final RecordKey ALL_READINGS = RecordKey.of("hub.readings");
+
   static final double ALERT_LIMIT = 21.0;
 
   /** The hub derives the site average at most this often. */
@@ -109,7 +116,7 @@ public final class MeshNode {
     }
     QUIET_KAFKA.setLevel(java.util.logging.Level.WARNING);
     PrintStream out = System.out;
-    List<String> nodes = List.of(o.get("nodes").split(","));
+    List<String> nodes = o.containsKey("nodes") ? List.of(o.get("nodes").split(",")) : List.of();
     int status =
         switch (args[0]) {
           case "station" ->
@@ -120,12 +127,7 @@ public final class MeshNode {
                   Integer.parseInt(o.get("mqtt-port")),
                   Integer.parseInt(o.get("rate")));
           case "hub" ->
-              hub(
-                  out,
-                  nodes,
-                  Path.of(o.get("dir")),
-                  Integer.parseInt(o.get("mqtt-port")),
-                  o.get("kafka"));
+              hub(out, Path.of(o.get("dir")), Integer.parseInt(o.get("mqtt-port")), o.get("kafka"));
           case "cloud" -> cloud(out, nodes, o.get("kafka"));
           default -> throw new IllegalArgumentException("unknown role " + args[0]);
         };
@@ -272,13 +274,20 @@ public final class MeshNode {
   // ---------------------------------------------------------------------------------------- hub
 
   /**
-   * The hub: one MQTT subscription per station into a record of its own, persisted; a join of them
-   * into the site average and alerts, persisted; everything forwarded to Kafka from history. The
-   * station list is configuration today: adding a station is {@link #addStation} for each, before
-   * the join is declared over {@code stationKeys}.
+   * The hub: one MQTT subscription to every station ({@value #WILDCARD}) into {@link
+   * #ALL_READINGS}, persisted and forwarded to Kafka from history. It knows no station list: on the
+   * first reading of a station it has not seen, its {@code discover} tap adds the record {@code
+   * station.<node>} (persisted) to the running pipeline with {@link Runnel#add}, and from then on
+   * routes that station's readings into it; the same tap derives the site average over the stations
+   * known (at most every {@link #AVERAGE_EVERY}) and the alerts.
+   *
+   * <p>Why the Kafka route is over {@link #ALL_READINGS} and not the station records: a {@code
+   * KafkaLink} history route's key set, and its set of routes, are fixed once the link started
+   * ({@code publishHistory} must be called before), so records added at run time cannot be given a
+   * route of their own. The station records hold each station's own history (queryable per station,
+   * {@code runnel cli store dump --key station.s01}) and its live value (remote, dashboard).
    */
-  static int hub(PrintStream out, List<String> nodes, Path dir, int mqttPort, String kafka)
-      throws Exception {
+  static int hub(PrintStream out, Path dir, int mqttPort, String kafka) throws Exception {
     BufferedReader in = stdin();
     try (HistoryStore store = store(dir)) {
       MqttLink mqtt =
@@ -292,88 +301,65 @@ public final class MeshNode {
               .reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
               .build();
       RunnelBuilder b = Runnel.builder().name("mesh-hub").connector(mqtt).connector(link);
-      List<RecordKey> stationKeys = new ArrayList<>();
-      for (String node : nodes) {
-        stationKeys.add(addStation(b, mqtt, store, node));
-      }
-      Map<String, Boolean> above = new ConcurrentHashMap<>();
+      AtomicReference<Runnel> self = new AtomicReference<>();
+      Discovery discovery = new Discovery(self, store);
+      b.configure(
+          Reading.class,
+          ALL_READINGS,
+          r ->
+              r.buffer(BufferSpec.ring(8192))
+                  .hook(Persist.to(store, CODEC))
+                  .source(mqtt.subscribe(WILDCARD, CODEC, Qos.AT_LEAST_ONCE))
+                  .tapTask("discover", discovery::run));
       b.configure(
           SiteAverage.class,
           AVERAGE,
           r ->
-              r.buffer(BufferSpec.latest())
-                  .hook(Persist.to(store, Codec.forRecord(SiteAverage.class)))
-                  .join(
-                      j -> {
-                        List<JoinInput<Reading>> inputs = new ArrayList<>();
-                        for (RecordKey k : stationKeys) {
-                          inputs.add(j.input(Reading.class, k));
-                        }
-                        long[] lastAt = {0};
-                        j.onLatest(
-                            latest -> {
-                              // one site value per AVERAGE_EVERY, not one per reading
-                              long t = System.nanoTime();
-                              if (lastAt[0] != 0 && t - lastAt[0] < AVERAGE_EVERY.toNanos()) {
-                                return null;
-                              }
-                              lastAt[0] = t;
-                              double sum = 0;
-                              for (JoinInput<Reading> i : inputs) {
-                                sum += latest.get(i).value();
-                              }
-                              return new SiteAverage(
-                                  sum / inputs.size(), inputs.size(), nowMicros());
-                            });
-                      }));
+              r.external()
+                  .buffer(BufferSpec.latest())
+                  .hook(Persist.to(store, Codec.forRecord(SiteAverage.class))));
       b.configure(
           SiteAlert.class,
           ALERT,
           r ->
-              r.buffer(BufferSpec.ring(64))
-                  .hook(Persist.to(store, Codec.forRecord(SiteAlert.class)))
-                  .join(
-                      j -> {
-                        List<JoinInput<Reading>> inputs = new ArrayList<>();
-                        for (RecordKey k : stationKeys) {
-                          inputs.add(j.input(Reading.class, k));
-                        }
-                        j.onLatest(
-                            latest -> {
-                              Reading v = (Reading) latest.get(latest.changed());
-                              boolean now = v.value() > ALERT_LIMIT;
-                              Boolean was = above.put(v.node(), now);
-                              return now && !Boolean.TRUE.equals(was)
-                                  ? new SiteAlert(v.node(), v.seq(), v.value(), ALERT_LIMIT)
-                                  : null;
-                            });
-                      }));
-      link.publishHistory(store, stationKeys, READINGS_TOPIC, "kafka-readings");
+              r.external()
+                  .buffer(BufferSpec.ring(64))
+                  .hook(Persist.to(store, Codec.forRecord(SiteAlert.class))));
+      link.publishHistory(store, List.of(ALL_READINGS), READINGS_TOPIC, "kafka-readings");
       link.publishHistory(store, List.of(AVERAGE, ALERT), SITE_TOPIC, "kafka-site");
-      try (Runnel runnel = b.build().start()) {
-        // stations publish only once the hub's subscriptions exist: the broker keeps QoS 1
+      Runnel built = b.build();
+      self.set(built);
+      try (Runnel runnel = built.start()) {
+        // stations publish only once the hub's subscription exists: the broker keeps QoS 1
         // messages for a subscribed session, not for one that has not subscribed yet
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (counter(runnel, "mqtt", "subscribed") < nodes.size()) {
+        while (counter(runnel, "mqtt", "subscribed") < 1) {
           if (System.nanoTime() - until > 0) {
             throw new IllegalStateException(
-                "the hub's MQTT subscriptions were not acknowledged within 30 s: "
+                "the hub's MQTT subscription was not acknowledged within 30 s: "
                     + runnel.inspect().connector("mqtt").orElseThrow());
           }
           Thread.sleep(20);
         }
-        out.println("READY hub " + nodes.size() + " stations");
+        out.println("READY hub subscribed to " + WILDCARD);
         awaitStop(in);
         awaitBacklog(
             () -> runnel.inspect().connector("kafka").orElseThrow(), Duration.ofSeconds(20));
         ConnectorStatus m = runnel.inspect().connector("mqtt").orElseThrow();
         ConnectorStatus k = runnel.inspect().connector("kafka").orElseThrow();
+        long stationRecords =
+            runnel.inspect().records().stream().filter(i -> i.key().startsWith("station.")).count();
         out.println("mqtt " + m.counters());
         out.println("kafka " + k.counters());
+        out.println("discovered at run time: " + discovery.known.keySet());
         out.printf(
             Locale.ROOT,
-            "DONE persisted=%d mqtt.received=%d mqtt.inboundDropped=%d mqtt.deadLetters=%d"
-                + " kafka.backlog=%d kafka.retries=%d%n",
+            "DONE discovered=%d station.records=%d rejected=%d persisted=%d mqtt.received=%d"
+                + " mqtt.inboundDropped=%d mqtt.deadLetters=%d kafka.backlog=%d"
+                + " kafka.retries=%d%n",
+            discovery.added.get(),
+            stationRecords,
+            discovery.rejected.get(),
             store.writtenSequence() + 1,
             counter(runnel, "mqtt", "received"),
             counter(runnel, "mqtt", "inboundDropped"),
@@ -391,19 +377,91 @@ public final class MeshNode {
   }
 
   /**
-   * Declares station {@code node} at the hub: its MQTT subscription into the record {@code
-   * station.<node>}, persisted. The only place that knows the station list's shape.
+   * The hub's {@code discover} tap: adds a record per newly seen station (from this pipeline task,
+   * which decision 021 allows: an addition's commit does not wait for any task), routes each
+   * reading into its station's record, and derives the site average and alerts over the stations
+   * known. All its state is touched by its one thread only.
    */
-  static RecordKey addStation(RunnelBuilder b, MqttLink mqtt, HistoryStore store, String node) {
-    RecordKey key = stationKey(node);
-    b.configure(
-        Reading.class,
-        key,
-        r ->
-            r.buffer(BufferSpec.ring(1024))
-                .hook(Persist.to(store, CODEC))
-                .source(mqtt.subscribe(topic(node), CODEC, Qos.AT_LEAST_ONCE)));
-    return key;
+  static final class Discovery {
+    private final AtomicReference<Runnel> runnel;
+    private final HistoryStore store;
+    final Map<String, Producer<Reading>> known = new ConcurrentHashMap<>();
+    final AtomicLong added = new AtomicLong();
+
+    /** Readings of stations that could not be added (bad name, refused change, over the cap). */
+    final AtomicLong rejected = new AtomicLong();
+
+    /** At most this many station records: a fleet larger than that is a configuration error. */
+    static final int MAX_STATIONS = 1000;
+
+    private final Map<String, Double> latest = new LinkedHashMap<>();
+    private final Map<String, Boolean> above = new HashMap<>();
+    private long lastAverageAt;
+
+    Discovery(AtomicReference<Runnel> runnel, HistoryStore store) {
+      this.runnel = runnel;
+      this.store = store;
+    }
+
+    /** Adds {@code station.<node>} to the running pipeline, or counts and logs why not. */
+    private Producer<Reading> addStation(Runnel r, String node) {
+      if (known.size() >= MAX_STATIONS) {
+        if (rejected.getAndIncrement() == 0) {
+          System.out.println(
+              "hub: more than " + MAX_STATIONS + " stations; not adding '" + node + "' (counted)");
+        }
+        return null;
+      }
+      try {
+        RecordKey key = stationKey(node);
+        r.add(
+            Reading.class,
+            key,
+            c -> c.external().buffer(BufferSpec.ring(1024)).hook(Persist.to(store, CODEC)));
+        Producer<Reading> p = r.producer(Reading.class, key);
+        known.put(node, p);
+        added.incrementAndGet();
+        System.out.println("hub: discovered station " + node + ", added record " + key);
+        return p;
+      } catch (IllegalArgumentException | io.runnel.GraphException e) {
+        // a station name that is no record key, or a change the graph check refused
+        if (rejected.getAndIncrement() < 10) {
+          System.out.println("hub: cannot add station '" + node + "': " + e.getMessage());
+        }
+        return null;
+      }
+    }
+
+    void run(io.runnel.RuntimeContext ctx, io.runnel.buffer.Reader<Reading> in) throws Exception {
+      Runnel r = runnel.get();
+      Producer<SiteAverage> average = r.producer(SiteAverage.class, AVERAGE);
+      Producer<SiteAlert> alerts = r.producer(SiteAlert.class, ALERT);
+      for (Reading v : in) {
+        Producer<Reading> station = known.get(v.node());
+        if (station == null) {
+          station = addStation(r, v.node());
+          if (station == null) {
+            continue; // counted and logged; the reading is still in hub.readings (and Kafka)
+          }
+        }
+        station.produce(v);
+        latest.put(v.node(), v.value());
+        boolean now = v.value() > ALERT_LIMIT;
+        Boolean was = above.put(v.node(), now);
+        if (now && !Boolean.TRUE.equals(was)) {
+          alerts.produce(new SiteAlert(v.node(), v.seq(), v.value(), ALERT_LIMIT));
+        }
+        long t = System.nanoTime();
+        if (lastAverageAt == 0 || t - lastAverageAt >= AVERAGE_EVERY.toNanos()) {
+          lastAverageAt = t;
+          double sum = 0;
+          for (double x : latest.values()) {
+            sum += x;
+          }
+          average.produce(new SiteAverage(sum / latest.size(), latest.size(), nowMicros()));
+        }
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------- cloud

@@ -45,6 +45,8 @@ class MeshTest {
     }
     assertThat(mesh.latency).as(text).contains("p50=").contains("p99=");
     assertThat(text).contains("killed station-1 (kill -9").contains("killed the Kafka broker");
+    // the hub was given no station list: it added one record per station while running
+    assertThat(text).as(text).contains("HUB discovered=3 station.records=3 rejected=0 ");
     assertThat(text).containsPattern("OK: \\d+ readings persisted by 3 stations");
   }
 }
