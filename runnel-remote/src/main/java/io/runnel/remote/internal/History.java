@@ -12,8 +12,12 @@ import java.util.List;
  */
 interface History {
 
-  /** One history entry, decoded. */
-  record Entry(long seq, long timeMicros, Object value) {}
+  /**
+   * One history entry, decoded (migrated to the server's version where its codec is versioned).
+   *
+   * @param writtenVersion the version the entry was written in; 0 for an unversioned codec
+   */
+  record Entry(long seq, long timeMicros, Object value, int writtenVersion) {}
 
   /** Whether {@code key}'s values are persisted into the store. */
   boolean persisted(String key);
@@ -36,6 +40,12 @@ interface History {
 
   /** Waits up to {@code timeout} until {@code seq} is durable; false if it did not happen. */
   boolean awaitDurable(long seq, Duration timeout) throws InterruptedException;
+
+  /**
+   * The version of {@code key}'s type the server decodes history into: its codec's {@code
+   * version()}, 0 for an unversioned codec.
+   */
+  int version(String key);
 
   /** The store's counters, as JSON. */
   JsonNode stats();

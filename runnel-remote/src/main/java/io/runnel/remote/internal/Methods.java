@@ -119,9 +119,13 @@ final class Methods {
       o.put("capacity", ri.capacity());
       o.put("origin", ri.origin().name().toLowerCase(java.util.Locale.ROOT));
       o.put("writable", server.writes().writable(ri.key()));
-      o.put(
-          "persisted",
-          server.history() != null && server.history().persisted(ri.key(), ri.hookCounters()));
+      boolean persisted =
+          server.history() != null && server.history().persisted(ri.key(), ri.hookCounters());
+      o.put("persisted", persisted);
+      if (persisted && server.history().version(ri.key()) > 0) {
+        // a versioned type: history entries of older versions are migrated to this one
+        o.put("version", server.history().version(ri.key()));
+      }
       o.put("producers", ri.producers());
       o.put("consumers", ri.consumers());
       o.put("produced", ri.produced());
@@ -419,6 +423,9 @@ final class Methods {
       ObjectNode o = list.addObject();
       o.put("seq", e.seq());
       o.put("time", History.instant(e.timeMicros()).toString());
+      if (e.writtenVersion() > 0) {
+        o.put("version", e.writtenVersion()); // as written; the value is migrated to `records`'
+      }
       o.set("value", Subscription.value(e.value()));
     }
     if (entries.size() > limit) {

@@ -71,7 +71,7 @@ final class StoreHistory implements History {
             Map.of("key", key, "storedCodec", Long.toHexString(e.codecId())));
       }
       try {
-        out.add(new Entry(e.sequence(), e.timestampMicros(), e.decode(codec)));
+        out.add(new Entry(e.sequence(), e.timestampMicros(), e.decode(codec), e.writtenVersion()));
       } catch (io.runnel.codec.CodecException ex) {
         throw new RpcException(
             Reason.INTERNAL,
@@ -93,6 +93,15 @@ final class StoreHistory implements History {
       return store.awaitDurable(seq, timeout);
     } catch (StoreException e) {
       return false;
+    }
+  }
+
+  @Override
+  public int version(String key) {
+    try {
+      return codec(key).version();
+    } catch (RpcException e) {
+      return 0;
     }
   }
 
