@@ -382,8 +382,9 @@ public final class MqttLink implements Connector {
    *
    * <p>A builder is immutable: every option returns a new builder and leaves this one unchanged, so
    * a partly configured builder can serve as a template for several links. A wrong value fails at
-   * once, in the option that received it: {@code NullPointerException} ("<what> must not be null")
-   * or {@code IllegalArgumentException}; {@link #build()} only checks that the broker was given.
+   * once, in the option that received it: {@code NullPointerException} ("&lt;what&gt; must not be
+   * null") or {@code IllegalArgumentException}; {@link #build()} only checks that the broker was
+   * given.
    */
   public static final class Builder {
     private String name = KIND;

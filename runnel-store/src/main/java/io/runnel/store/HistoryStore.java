@@ -61,18 +61,18 @@ import java.util.function.BooleanSupplier;
  *
  * <h2>Implementation overview</h2>
  *
- * <p>This class is the facade; each part of the work is owned by one class, most of them in {@link
- * io.runnel.store.wal} (see its package comment for the threads and invariants):
+ * <p>This class is the facade; each part of the work is owned by one class, most of them in the
+ * internal package {@code io.runnel.store.wal} (see its package comment for the threads and
+ * invariants):
  *
  * <ul>
- *   <li>producers enqueue into the {@link io.runnel.store.wal.HandoffQueue}, which assigns
- *       sequences (the append path is this class's {@code append} plus one {@code offer});
- *   <li>the {@link io.runnel.store.wal.SegmentWriter} (the writer thread) drains, encodes, frames,
- *       writes, group-commits and rolls segments;
- *   <li>the {@link io.runnel.store.wal.DurableSequence} holds the durable sequence and runs {@link
- *       #awaitDurable};
- *   <li>{@link io.runnel.store.wal.Recovery} scans the directory at {@link #open};
- *   <li>{@link io.runnel.store.wal.SegmentRetention} trims whole segments from the oldest end;
+ *   <li>producers enqueue into the {@code wal.HandoffQueue}, which assigns sequences (the append
+ *       path is this class's {@code append} plus one {@code offer});
+ *   <li>the {@code wal.SegmentWriter} (the writer thread) drains, encodes, frames, writes,
+ *       group-commits and rolls segments;
+ *   <li>the {@code wal.DurableSequence} holds the durable sequence and runs {@link #awaitDurable};
+ *   <li>{@code wal.Recovery} scans the directory at {@link #open};
+ *   <li>{@code wal.SegmentRetention} trims whole segments from the oldest end;
  *   <li>{@code HistoryQueries} reads segments on the caller's thread, guided by each segment's
  *       sparse index; {@code CursorRegistry} keeps the named cursors.
  * </ul>
