@@ -128,25 +128,7 @@ public final class RunnelBuilder {
    */
   public <T> RunnelBuilder configure(
       Class<T> type, RecordKey key, Consumer<Registration<T>> config) {
-    if (type == null || key == null || config == null) {
-      builderProblems.add(
-          new GraphProblem(
-              GraphProblem.Kind.INVALID_REGISTRATION,
-              key == null ? List.of() : List.of(String.valueOf(key.id())),
-              "configure(type, key, config) was called with a null "
-                  + (type == null ? "type" : key == null ? "key" : "config")
-                  + (key == null ? "" : " for key '" + key.id() + "'")));
-      return this;
-    }
-    RecordDef<T> def = new RecordDef<>(type, key, defs.size());
-    defs.add(def);
-    try {
-      config.accept(def);
-    } catch (RuntimeException e) {
-      def.problem(
-          GraphProblem.Kind.INVALID_REGISTRATION,
-          "configuring record '" + def.id + "' failed: " + e);
-    }
+    RecordDef.declare(type, key, config, defs, builderProblems);
     return this;
   }
 

@@ -56,25 +56,7 @@ public final class RunnelChange {
    */
   public <T> RunnelChange configure(
       Class<T> type, RecordKey key, Consumer<Registration<T>> config) {
-    if (type == null || key == null || config == null) {
-      problems.add(
-          new GraphProblem(
-              GraphProblem.Kind.INVALID_REGISTRATION,
-              key == null ? List.of() : List.of(String.valueOf(key.id())),
-              "configure(type, key, config) was called with a null "
-                  + (type == null ? "type" : key == null ? "key" : "config")
-                  + (key == null ? "" : " for key '" + key.id() + "'")));
-      return this;
-    }
-    RecordDef<T> def = new RecordDef<>(type, key, added.size());
-    added.add(def);
-    try {
-      config.accept(def);
-    } catch (RuntimeException e) {
-      def.problem(
-          GraphProblem.Kind.INVALID_REGISTRATION,
-          "configuring record '" + def.id + "' failed: " + e);
-    }
+    RecordDef.declare(type, key, config, added, problems);
     return this;
   }
 

@@ -83,6 +83,39 @@ public final class RecordDef<T> implements Registration<T> {
     this.order = order;
   }
 
+  /**
+   * What {@code configure(type, key, config)} does for the builder and for a run-time change: a
+   * null argument is a problem added to {@code problems}; otherwise a new definition is appended to
+   * {@code defs} (its order is its index) and {@code config} applied to it, a failure of which is a
+   * problem of that record.
+   */
+  public static <T> void declare(
+      Class<T> type,
+      RecordKey key,
+      Consumer<Registration<T>> config,
+      List<? super RecordDef<T>> defs,
+      List<GraphProblem> problems) {
+    if (type == null || key == null || config == null) {
+      problems.add(
+          new GraphProblem(
+              GraphProblem.Kind.INVALID_REGISTRATION,
+              key == null ? List.of() : List.of(String.valueOf(key.id())),
+              "configure(type, key, config) was called with a null "
+                  + (type == null ? "type" : key == null ? "key" : "config")
+                  + (key == null ? "" : " for key '" + key.id() + "'")));
+      return;
+    }
+    RecordDef<T> def = new RecordDef<>(type, key, defs.size());
+    defs.add(def);
+    try {
+      config.accept(def);
+    } catch (RuntimeException e) {
+      def.problem(
+          GraphProblem.Kind.INVALID_REGISTRATION,
+          "configuring record '" + def.id + "' failed: " + e);
+    }
+  }
+
   public void problem(GraphProblem.Kind kind, String message) {
     problems.add(new GraphProblem(kind, List.of(String.valueOf(id)), message));
   }
