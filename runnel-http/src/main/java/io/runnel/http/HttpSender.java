@@ -70,10 +70,18 @@ final class HttpSender {
   private final SyncStatus status;
   private final BooleanSupplier closing;
   private final ExecutorService clientExecutor;
-  private final HttpClient client;
+  private final HttpClient.Builder clientBuilder;
+
+  /**
+   * Built by the sync thread before its first request, not by the constructor: building the JDK's
+   * client loads ~1,000 classes (~100 ms on a small device), which would otherwise delay the
+   * pipeline's start, and so its first reading (docs/BENCHMARKS.md, "Footprint by part").
+   */
+  private volatile HttpClient client;
+
   private volatile CompletableFuture<?> inFlight;
 
-  /** Creates the client and its pool (threads start on demand). */
+  /** Prepares the client and its pool (the client is built, and threads start, on demand). */
   HttpSender(SyncSettings settings, SyncStatus status, BooleanSupplier closing) {
     this.name = settings.name();
     this.endpoint = settings.endpoint();
@@ -95,7 +103,20 @@ final class HttpSender {
     if (settings.sslContext() != null) {
       hb.sslContext(settings.sslContext());
     }
-    this.client = hb.build();
+    this.clientBuilder = hb;
+  }
+
+  /** The client, built on the sync thread's first call; shut down at once if closing meanwhile. */
+  private HttpClient client() {
+    HttpClient c = client;
+    if (c == null) {
+      c = clientBuilder.build();
+      client = c;
+      if (closing.getAsBoolean()) { // close() began: its shutdown() may have seen no client
+        c.shutdownNow();
+      }
+    }
+    return c;
   }
 
   /** Cancels the request in flight, if any; the sync thread's {@link #send} then returns. */
@@ -108,7 +129,10 @@ final class HttpSender {
 
   /** Stops the client and its pool. */
   void shutdown() {
-    client.shutdownNow();
+    HttpClient c = client;
+    if (c != null) {
+      c.shutdownNow();
+    }
     clientExecutor.shutdownNow();
   }
 
@@ -143,7 +167,7 @@ final class HttpSender {
     }
     status.requests.incrementAndGet();
     CompletableFuture<HttpResponse<String>> f =
-        client.sendAsync(request, info -> SnippetBody.of(ERROR_BODY_CHARS, info));
+        client().sendAsync(request, info -> SnippetBody.of(ERROR_BODY_CHARS, info));
     inFlight = f;
     try {
       if (closing.getAsBoolean()) {
