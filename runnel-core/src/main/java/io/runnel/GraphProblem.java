@@ -38,6 +38,11 @@ public record GraphProblem(Kind kind, List<String> keys, String message) {
     LANE_FULL,
     /** A change removes a record that a record it keeps reads (a transform's or a join's input). */
     RECORD_IN_USE,
+    /**
+     * A connector reports a problem in what it was given ({@link
+     * io.runnel.spi.Connector#problems()}), e.g. a codec with a broken version chain.
+     */
+    INVALID_CONNECTOR,
     /** The registration callback threw, or was given invalid arguments. */
     INVALID_REGISTRATION,
     /**

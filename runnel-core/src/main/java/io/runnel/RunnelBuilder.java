@@ -148,6 +148,7 @@ public final class RunnelBuilder {
     GraphChecker checker = new GraphChecker(defs, lanes);
     List<GraphProblem> errors = new ArrayList<>(builderProblems);
     errors.addAll(checker.errors);
+    connectors.values().forEach(c -> errors.addAll(connectorProblems(c)));
     if (!errors.isEmpty()) {
       throw new GraphException(errors);
     }
@@ -190,5 +191,29 @@ public final class RunnelBuilder {
       scheduler.adopt(runnel);
     }
     return runnel;
+  }
+
+  /** What {@code c} reports about its configuration; a connector that throws here is a problem. */
+  private static List<GraphProblem> connectorProblems(Connector c) {
+    List<GraphProblem> out = new ArrayList<>();
+    try {
+      List<String> reported = c.problems();
+      if (reported != null) {
+        for (String p : reported) {
+          out.add(
+              new GraphProblem(
+                  GraphProblem.Kind.INVALID_CONNECTOR,
+                  List.of(),
+                  "connector '" + c.name() + "': " + p));
+        }
+      }
+    } catch (RuntimeException e) {
+      out.add(
+          new GraphProblem(
+              GraphProblem.Kind.INVALID_CONNECTOR,
+              List.of(),
+              "connector '" + c.name() + "': problems() threw " + e));
+    }
+    return out;
   }
 }

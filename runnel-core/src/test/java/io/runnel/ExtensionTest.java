@@ -271,6 +271,8 @@ class ExtensionTest {
     volatile boolean connected;
     volatile Producer<String> out;
     Exception failStart;
+    List<String> problems = List.of();
+    RuntimeException failProblems;
 
     FakeLink(String name, List<String> events) {
       this.name = name;
@@ -299,10 +301,64 @@ class ExtensionTest {
     }
 
     @Override
+    public List<String> problems() {
+      if (failProblems != null) {
+        throw failProblems;
+      }
+      return problems;
+    }
+
+    @Override
     public ConnectorStatus status() {
       return new ConnectorStatus(
           name, "fake", connected, null, 3, 1, 0, Map.of("sent", sent.get()));
     }
+  }
+
+  @Test
+  void aConnectorsProblemsAreListedByBuildWithTheGraphsAndNothingStarts() {
+    List<String> events = new CopyOnWriteArrayList<>();
+    FakeLink a = new FakeLink("a", events);
+    a.problems = List.of("route 'x': gap: no version 2", "route 'y': no codec for version 1");
+    FakeLink b = new FakeLink("b", events);
+    b.failProblems = new IllegalStateException("boom");
+    FakeLink fine = new FakeLink("fine", events);
+    Recorder<Integer> hook = new Recorder<>();
+    GraphException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            GraphException.class,
+            () ->
+                Runnel.builder()
+                    .connector(a)
+                    .connector(b)
+                    .connector(fine)
+                    .configure(
+                        Integer.class,
+                        NUMBERS,
+                        r ->
+                            r.hook(hook)
+                                .transform(Integer.class, RecordKey.of("test.missing"), v -> v))
+                    .build());
+    assertThat(e.problems())
+        .extracting(GraphProblem::kind, GraphProblem::message)
+        .contains(
+            org.assertj.core.groups.Tuple.tuple(
+                GraphProblem.Kind.INVALID_CONNECTOR, "connector 'a': route 'x': gap: no version 2"),
+            org.assertj.core.groups.Tuple.tuple(
+                GraphProblem.Kind.INVALID_CONNECTOR,
+                "connector 'a': route 'y': no codec for version 1"),
+            org.assertj.core.groups.Tuple.tuple(
+                GraphProblem.Kind.INVALID_CONNECTOR,
+                "connector 'b': problems() threw java.lang.IllegalStateException: boom"));
+    assertThat(e.problems())
+        .extracting(GraphProblem::kind)
+        .contains(GraphProblem.Kind.MISSING_INPUT);
+    assertThat(e.problems())
+        .filteredOn(p -> p.message().contains("'fine'"))
+        .as("a connector without problems adds none")
+        .isEmpty();
+    assertThat(events).as("nothing started").isEmpty();
+    assertThat(hook.events).as("no hook attached").isEmpty();
   }
 
   @Test

@@ -32,8 +32,11 @@ import java.util.function.Function;
  * <p>Immutable: every {@code from} returns a new chain. Declaring never throws; the chain is
  * checked as a whole by {@link #problems()} (gaps, cycles, two migrations for one step, a
  * fingerprint shared by two versions, a type without a codec), which the places that attach a codec
- * to a record report with the graph's other problems (a {@code Persist} hook fails to attach,
- * listing them all) and a link's {@code publish}/{@code subscribe} throws with.
+ * to a record report with the graph's other problems: a {@code Persist} hook fails to attach,
+ * listing them all; a link's {@code publish}/{@code subscribe}, called in a record's registration,
+ * throws with them (so the build lists them); a codec given to a connector outside any registration
+ * ({@code CloudSync.Builder.codec}, {@code MqttLink.publishHistory}) is reported by the connector's
+ * {@code problems()}, which {@code build()} lists.
  *
  * @param <T> the type of the current (newest declared) version
  */

@@ -1,7 +1,9 @@
 package io.runnel.spi;
 
+import io.runnel.GraphProblem;
 import io.runnel.Runnel;
 import io.runnel.RunnelBuilder;
+import java.util.List;
 
 /**
  * Something that links a pipeline to the outside (an MQTT broker, a cloud endpoint), registered
@@ -28,6 +30,18 @@ public interface Connector {
    * finish; must return within a bounded time.
    */
   default void close() {}
+
+  /**
+   * Problems in what the connector was given, one sentence each, that {@link RunnelBuilder#build()}
+   * lists with the graph's other problems (as {@link GraphProblem.Kind#INVALID_CONNECTOR}, prefixed
+   * with the connector's name) before anything starts: for example a codec whose version chain has
+   * a gap, given to a route. Called once by {@code build()}; empty by default. A connector reports
+   * here what is wrong with the data contracts it was configured with, and keeps throwing at the
+   * call for a bad argument (a null, a malformed topic).
+   */
+  default List<String> problems() {
+    return List.of();
+  }
 
   /** The connector's state now; cheap and thread-safe. */
   ConnectorStatus status();

@@ -15,6 +15,7 @@ import io.runnel.store.Query;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -104,9 +105,15 @@ public final class CloudSync implements Connector, AutoCloseable {
   private HttpSender sender;
   private volatile SyncLoop loop;
 
-  private CloudSync(SyncSettings settings) {
+  /**
+   * What {@link Builder#codec} found wrong with its codecs; reported by build(), see problems().
+   */
+  private final List<String> problems;
+
+  private CloudSync(SyncSettings settings, List<String> problems) {
     this.settings = settings;
     this.status = new SyncStatus(settings.maxBatchEntries());
+    this.problems = problems;
   }
 
   /**
@@ -128,6 +135,15 @@ public final class CloudSync implements Connector, AutoCloseable {
   @Override
   public String name() {
     return settings.name();
+  }
+
+  /**
+   * The version-chain problems of the codecs given to {@link Builder#codec}, listed by {@code
+   * Runnel.builder()...build()} with the graph's other problems.
+   */
+  @Override
+  public List<String> problems() {
+    return problems;
   }
 
   /** Starts with the pipeline; see {@link #start()}. */
@@ -152,6 +168,10 @@ public final class CloudSync implements Connector, AutoCloseable {
                 + settings.name()
                 + "' was already "
                 + (signal.closing() ? "closed" : "started"));
+      }
+      if (!problems.isEmpty()) { // without a pipeline, nothing else reports them
+        throw new IllegalStateException(
+            "cloud sync '" + settings.name() + "' cannot start: " + String.join("; ", problems));
       }
       // no byte limit in the reader: the rendered JSON is the measure (see Batcher)
       HistoryReader reader =
@@ -291,6 +311,7 @@ public final class CloudSync implements Connector, AutoCloseable {
     private String cursorName;
     private Set<String> keys = Set.of();
     private Map<Long, Codec<?>> codecs = Map.of();
+    private List<String> problems = List.of();
     private ObjectMapper mapper; // the default one is made once per builder() chain
     private int maxBatchEntries = 500;
     private long maxBatchBytes = 1 << 20;
@@ -329,6 +350,7 @@ public final class CloudSync implements Connector, AutoCloseable {
       this.cursorName = b.cursorName;
       this.keys = b.keys;
       this.codecs = b.codecs;
+      this.problems = b.problems;
       this.mapper = b.mapper;
       this.maxBatchEntries = b.maxBatchEntries;
       this.maxBatchBytes = b.maxBatchBytes;
@@ -398,7 +420,17 @@ public final class CloudSync implements Connector, AutoCloseable {
      */
     public Builder codec(Codec<?> codec) {
       Checks.notNull("codec", codec);
-      Codec.requireUsable(codec); // a broken version chain: every problem in one message
+      if (!codec.problems().isEmpty()) { // a broken version chain: listed by the pipeline's build()
+        Builder b = new Builder(this);
+        List<String> all = new ArrayList<>(problems);
+        String what =
+            codec instanceof io.runnel.codec.VersionedCodec<?> vc
+                ? "the versions of " + vc.chain().type().getName()
+                : "codec " + codec.getClass().getName();
+        codec.problems().forEach(p -> all.add(what + ": " + p));
+        b.problems = List.copyOf(all);
+        return b;
+      }
       Map<Long, Codec<?>> all = new LinkedHashMap<>(codecs);
       all.put(codec.id(), codec);
       if (codec instanceof io.runnel.codec.VersionedCodec<?> vc) {
@@ -602,7 +634,7 @@ public final class CloudSync implements Connector, AutoCloseable {
           && !PlaintextCredentials.isLoopback(endpoint)) {
         throw new IllegalStateException(PlaintextCredentials.refusal(name, endpoint, exposed));
       }
-      return new CloudSync(settings);
+      return new CloudSync(settings, problems);
     }
   }
 }

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import io.runnel.GraphException;
+import io.runnel.GraphProblem;
 import io.runnel.RecordKey;
+import io.runnel.Runnel;
 import io.runnel.codec.Codec;
 import io.runnel.codec.RecordCodec;
 import io.runnel.codec.Versions;
@@ -106,14 +109,37 @@ class CloudSyncVersionsTest {
   }
 
   @Test
-  void aBrokenChainIsRefusedWithEveryProblem() throws Exception {
+  void aBrokenChainIsListedByTheBuildWithTheGraphsOtherProblems() throws Exception {
     Versions<V3> bad = Versions.of(V3.class, 3).from(1, V1.class, (V1 v) -> v);
     try (HistoryStore store = HistoryStore.open(StoreConfig.builder(dir).build())) {
-      assertThatThrownBy(
+      CloudSync sync =
+          CloudSync.builder(store, URI.create("http://127.0.0.1:1/"))
+              .nodeId("n")
+              .codec(Codec.versioned(bad))
+              .build(); // nothing thrown here: the version chain is data, checked with the graph
+      assertThat(sync.problems())
+          .singleElement()
+          .asString()
+          .contains("the versions of " + V3.class.getName())
+          .contains("gap: no version 2");
+      GraphException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              GraphException.class,
               () ->
-                  CloudSync.builder(store, URI.create("http://127.0.0.1:1/"))
-                      .codec(Codec.versioned(bad)))
+                  Runnel.builder()
+                      .connector(sync)
+                      .configure(
+                          String.class,
+                          RecordKey.of("a"),
+                          r -> r.transform(String.class, RecordKey.of("missing"), v -> v))
+                      .build());
+      assertThat(e.problems())
+          .extracting(GraphProblem::kind)
+          .contains(GraphProblem.Kind.INVALID_CONNECTOR, GraphProblem.Kind.MISSING_INPUT);
+      assertThat(e.getMessage()).contains("connector 'cloud-sync'").contains("gap: no version 2");
+      assertThatThrownBy(sync::start) // used without a pipeline: refused at start
           .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("cannot start")
           .hasMessageContaining("gap: no version 2");
     }
   }

@@ -77,6 +77,10 @@ public final class MqttLink implements Connector {
   private final Connection connection;
   private final LiveSender sender;
   private final List<HistoryRoute<?>> routes = new CopyOnWriteArrayList<>();
+
+  /** What publishHistory found wrong with its codecs; listed by build(), see problems(). */
+  private final List<String> problems = new CopyOnWriteArrayList<>();
+
   private final List<Thread> threads = new ArrayList<>();
 
   private MqttLink(Builder b) {
@@ -227,7 +231,6 @@ public final class MqttLink implements Connector {
       String cursorName) {
     Checks.notNull("store", store);
     Checks.notNull("codec", codec);
-    Codec.requireUsable(codec); // a broken version chain: every problem in one message
     RecordKey.problem(cursorName)
         .ifPresent(
             p -> {
@@ -239,6 +242,16 @@ public final class MqttLink implements Connector {
         throw new IllegalArgumentException(
             "link '" + name + "': cursor '" + cursorName + "' is already used by another route");
       }
+    }
+    if (!codec.problems().isEmpty()) { // a broken version chain: listed by the pipeline's build()
+      String what =
+          "publishHistory of "
+              + keys.stream().map(RecordKey::id).toList()
+              + " (cursor '"
+              + cursorName
+              + "'): ";
+      codec.problems().forEach(p -> problems.add(what + p));
+      return;
     }
     routes.add(
         new HistoryRoute<>(
@@ -280,6 +293,16 @@ public final class MqttLink implements Connector {
   }
 
   // ---------------------------------------------------------------------------------- lifecycle
+
+  /**
+   * The version-chain problems of the codecs given to {@link #publishHistory}, listed by {@code
+   * Runnel.builder()...build()} with the graph's other problems ({@link #publish} and {@link
+   * #subscribe}, called in a record's registration, throw: the build lists that too).
+   */
+  @Override
+  public List<String> problems() {
+    return List.copyOf(problems);
+  }
 
   @Override
   public void start(Runnel runnel) {

@@ -242,4 +242,29 @@ class MqttVersionsTest {
         .hasMessageContaining("gap")
         .hasMessageContaining("two migrations for step 1 -> 2");
   }
+
+  @Test
+  void aBrokenChainGivenToAHistoryRouteIsListedByTheBuild() throws Exception {
+    MqttLink link = MqttLink.builder().broker("127.0.0.1", 1).build();
+    Versions<V3> bad = Versions.of(V3.class, 3).from(1, V1.class, MqttVersionsTest::up1);
+    try (io.runnel.store.HistoryStore store =
+        io.runnel.store.HistoryStore.open(
+            io.runnel.store.StoreConfig.builder(tmp.resolve("h")).build())) {
+      link.publishHistory(store, RecordKey.of("r"), Codec.versioned(bad), "t", "c");
+      assertThat(link.problems())
+          .singleElement()
+          .asString()
+          .contains("publishHistory of [r] (cursor 'c')")
+          .contains("gap: no version 2");
+      assertThatThrownBy(
+              () ->
+                  Runnel.builder()
+                      .connector(link)
+                      .configure(V3.class, RecordKey.of("r"), r -> r.external())
+                      .build())
+          .isInstanceOf(io.runnel.GraphException.class)
+          .hasMessageContaining("[INVALID_CONNECTOR] connector 'mqtt': publishHistory of [r]")
+          .hasMessageContaining("gap: no version 2");
+    }
+  }
 }
