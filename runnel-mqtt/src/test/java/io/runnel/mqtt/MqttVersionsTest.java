@@ -267,4 +267,27 @@ class MqttVersionsTest {
           .hasMessageContaining("gap: no version 2");
     }
   }
+
+  @Test
+  void aBrokenChainGivenToASubscriptionInARegistrationIsListedByTheBuild() {
+    MqttLink link = MqttLink.builder().broker("127.0.0.1", 1).build();
+    Versions<V3> bad = Versions.of(V3.class, 3).from(1, V1.class, MqttVersionsTest::up1);
+    assertThatThrownBy(
+            () ->
+                Runnel.builder()
+                    .connector(link)
+                    .configure(
+                        V3.class,
+                        RecordKey.of("r"),
+                        r -> r.source(link.subscribe("x", Codec.versioned(bad), Qos.AT_LEAST_ONCE)))
+                    .configure(
+                        V3.class,
+                        RecordKey.of("s"),
+                        r -> r.transform(V3.class, RecordKey.of("missing"), v -> v))
+                    .build())
+        .isInstanceOf(io.runnel.GraphException.class)
+        .hasMessageContaining("[INVALID_REGISTRATION] configuring record 'r' failed")
+        .hasMessageContaining("gap: no version 2")
+        .hasMessageContaining("[MISSING_INPUT]");
+  }
 }
