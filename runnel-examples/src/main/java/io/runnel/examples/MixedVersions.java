@@ -198,13 +198,17 @@ public final class MixedVersions implements Callable<Integer> {
   static final java.util.logging.Logger QUIET_MQTT =
       java.util.logging.Logger.getLogger("io.runnel.mqtt");
 
-  /** Jetty (the remote server) logs its start and stop at INFO: two servers here. */
+  /** Jetty and the remote server log their start and stop at INFO: two servers here. */
   static final java.util.logging.Logger QUIET_JETTY =
       java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
+  static final java.util.logging.Logger QUIET_REMOTE =
+      java.util.logging.Logger.getLogger("io.runnel.remote");
 
   public static void main(String[] args) {
     QUIET_MQTT.setLevel(java.util.logging.Level.WARNING);
     QUIET_JETTY.setLevel(java.util.logging.Level.WARNING);
+    QUIET_REMOTE.setLevel(java.util.logging.Level.WARNING);
     Cli.main(new MixedVersions(System.out), args);
   }
 
