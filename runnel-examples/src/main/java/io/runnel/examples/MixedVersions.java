@@ -1,5 +1,7 @@
 package io.runnel.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runnel.RecordKey;
 import io.runnel.Runnel;
 import io.runnel.Shutdown;
@@ -10,6 +12,7 @@ import io.runnel.codec.Versions;
 import io.runnel.mqtt.DeadLetter;
 import io.runnel.mqtt.MqttLink;
 import io.runnel.mqtt.Qos;
+import io.runnel.remote.RemoteServer;
 import io.runnel.store.Durability;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.Persist;
@@ -20,8 +23,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -44,9 +50,18 @@ import picocli.CommandLine.Option;
  *       entries migrated down.
  * </ol>
  *
- * <p>Every value read back is compared with what the station sent, converted by hand (not by the
- * codec); exit status 0 only if all of them match and every entry carries the version it was
- * written with.
+ * <p>In steps 2 and 3 the hub also serves the remote protocol (loopback, a free port, a read token
+ * generated for the run into an owner-only file of the work folder, never printed), and the demo
+ * runs the real command line against it as a user would, {@code ./runnel cli query hub.readings
+ * --url ... --token-file ...} as a separate process ({@link CliProcess}), and prints what it shows:
+ * every entry as the hub's current version, with the version it was written in. With {@code
+ * --serve} the v3 hub and its server stay up after the checks until Ctrl-C, for the user's own
+ * commands.
+ *
+ * <p>Every value read back, from the store and through the CLI, is compared with what the station
+ * sent, converted by hand (not by the codec); exit status 0 only if all of them match and every
+ * entry carries the version it was written with; 1 otherwise; 2 for bad arguments; 130 or 143 after
+ * Ctrl-C or SIGTERM (the summary so far is printed, the work folder deleted).
  */
 @Command(
     name = "runnel example MixedVersions",
@@ -54,7 +69,7 @@ import picocli.CommandLine.Option;
     versionProvider = Version.class,
     description =
         "Stations on v1 and v2 of a reading type feed a hub on v2 over MQTT; the hub restarts on v3"
-            + " and reads its v1/v2 history migrated; checks every value.")
+            + " and reads its v1/v2 history migrated; the remote CLI shows it; checks every value.")
 public final class MixedVersions implements Callable<Integer> {
 
   /** The first reading type: Celsius only. */
@@ -126,6 +141,21 @@ public final class MixedVersions implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the work folder (the hub's store) at the end.")
   boolean keep;
 
+  @Option(
+      names = "--serve",
+      description =
+          "After the checks, keep the v3 hub and its remote server running until Ctrl-C, for your"
+              + " own ./runnel cli commands (printed).")
+  boolean serve;
+
+  @Option(
+      names = "--cli-jar",
+      paramLabel = "JAR",
+      description =
+          "The runnel-cli jar to run (default: runnel-cli/target/runnel-cli.jar of this source"
+              + " tree, which ./runnel example builds).")
+  Path cliJar;
+
   private final PrintStream out;
 
   /** Values read back and compared, of the last run. */
@@ -140,6 +170,26 @@ public final class MixedVersions implements Callable<Integer> {
   /** The written version of each hub history entry, in order, of the last run. */
   final List<Integer> writtenVersions = new ArrayList<>();
 
+  /** What the stations sent in the last run, in the order the hub's history holds it. */
+  final List<Sent> sent = new ArrayList<>();
+
+  /** What the remote CLI printed about the hub in the last run: at v2, then at v3. */
+  final List<CliView> cliViews = new ArrayList<>();
+
+  /** Whether the v3 hub serves until a shutdown request (guarded by this). */
+  private boolean serving;
+
+  /** The hub's read token of the last run (the tests check that it is never printed). */
+  String readToken;
+
+  /** One run of the remote CLI against the hub on {@code version}. */
+  record CliView(int version, List<String> args, CliProcess.Result result) {}
+
+  /** How long one run of the CLI may take, JVM start included (a loaded 2-core device: ~1 s). */
+  static final Duration CLI_WAIT = Duration.ofSeconds(60);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   MixedVersions(PrintStream out) {
     this.out = out;
   }
@@ -148,8 +198,17 @@ public final class MixedVersions implements Callable<Integer> {
   static final java.util.logging.Logger QUIET_MQTT =
       java.util.logging.Logger.getLogger("io.runnel.mqtt");
 
+  /** Jetty and the remote server log their start and stop at INFO: two servers here. */
+  static final java.util.logging.Logger QUIET_JETTY =
+      java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
+  static final java.util.logging.Logger QUIET_REMOTE =
+      java.util.logging.Logger.getLogger("io.runnel.remote");
+
   public static void main(String[] args) {
     QUIET_MQTT.setLevel(java.util.logging.Level.WARNING);
+    QUIET_JETTY.setLevel(java.util.logging.Level.WARNING);
+    QUIET_REMOTE.setLevel(java.util.logging.Level.WARNING);
     Cli.main(new MixedVersions(System.out), args);
   }
 
@@ -158,26 +217,87 @@ public final class MixedVersions implements Callable<Integer> {
     if (perStep < 1 || perStep > 1000) {
       throw new Cli.UsageError("--per-step must be between 1 and 1000, got " + perStep);
     }
+    CliProcess cli = CliProcess.find(cliJar).orElse(null);
+    if (cli == null) {
+      out.flush();
+      System.err.println(
+          "runnel example MixedVersions: the remote CLI is not built: "
+              + CliProcess.sourceTreeJar().map(Path::toString).orElse("runnel-cli.jar")
+              + " is missing (./runnel cli --help builds it; or give --cli-jar JAR)");
+      return Shutdown.EXIT_FAILURE;
+    }
     if (Mosquitto.binary() == null) {
       out.flush();
       System.err.println(
           "runnel example MixedVersions: mosquitto is not installed: " + Mosquitto.INSTALL_HINT);
       return Shutdown.EXIT_FAILURE;
     }
+    checked = 0;
+    serving = false;
+    deadLettered = 0;
+    mismatches.clear();
+    writtenVersions.clear();
+    sent.clear();
+    cliViews.clear();
     Path work = Files.createTempDirectory("runnel-mixed-");
+    try (Shutdown shutdown = Shutdown.install()) {
+      Thread main = Thread.currentThread();
+      // wakes a wait of the steps (a running CLI process is destroyed); not once serving, where
+      // the request itself ends the wait and the hub then closes in order
+      shutdown.onRequest(
+          () -> {
+            synchronized (this) {
+              if (!serving) {
+                main.interrupt();
+              }
+            }
+          });
+      try {
+        return run(work, cli, shutdown);
+      } catch (Exception e) {
+        if (!shutdown.requested()) {
+          throw e;
+        }
+        Thread.interrupted();
+        out.println();
+        out.printf(
+            Locale.ROOT,
+            "Interrupted (shutdown requested): %d values read back so far, %d mismatches%n",
+            checked,
+            mismatches.size());
+        return Shutdown.EXIT_SIGTERM; // the JVM's status after a signal is 128 + signal anyway
+      } finally {
+        // before the Shutdown closes: once it has, the JVM may end at once after a signal
+        if (keep) {
+          Files.deleteIfExists(work.resolve(TOKEN_FILE)); // its server is gone
+          out.println("kept the work folder " + work);
+        } else {
+          Cli.deleteTree(work, System.err);
+        }
+      }
+    }
+  }
+
+  /** The hub's token file in the work folder: one read token, this run's. */
+  static final String TOKEN_FILE = "hub.token";
+
+  private int run(Path work, CliProcess cli, Shutdown shutdown) throws Exception {
     Path hubStore = work.resolve("hub");
-    List<Sent> sent = new ArrayList<>();
+    Path tokens = writeReadToken(work.resolve(TOKEN_FILE));
     try (Mosquitto mqtt = Mosquitto.start(work.resolve("mosquitto"))) {
       out.printf(Locale.ROOT, "Mosquitto on 127.0.0.1:%d; hub store %s%n", mqtt.port(), hubStore);
+      out.printf(Locale.ROOT, "The remote CLI: %s%n", cli.origin());
 
       out.println("\n1. hub on v1; station A on v1");
-      try (Hub<ReadingV1> hub = new Hub<>(mqtt, hubStore, ReadingV1.class, Codec.versioned(AT1))) {
+      try (Hub<ReadingV1> hub =
+          new Hub<>(mqtt, hubStore, ReadingV1.class, Codec.versioned(AT1), null)) {
         station(mqtt, "A", 1, sent, 0);
         hub.awaitEntries(sent.size());
       }
 
       out.println("\n2. hub upgraded to v2; station A still on v1, station B on v2");
-      try (Hub<ReadingV2> hub = new Hub<>(mqtt, hubStore, ReadingV2.class, Codec.versioned(AT2))) {
+      try (Hub<ReadingV2> hub =
+          new Hub<>(mqtt, hubStore, ReadingV2.class, Codec.versioned(AT2), tokens)) {
         check("hub v2 reads its v1 history", hub.history(), sent, 2);
         station(mqtt, "A", 1, sent, 1);
         station(mqtt, "B", 2, sent, 1);
@@ -185,9 +305,14 @@ public final class MixedVersions implements Callable<Integer> {
         // a station upgraded too early: the v2 hub cannot know v3, so it must not guess
         List<Sent> early = new ArrayList<>();
         station(mqtt, "C", 3, early, 1);
-        DeadLetter first = hub.dead.recv(WAIT);
-        for (int i = 1; i < early.size(); i++) {
-          hub.dead.recv(WAIT);
+        DeadLetter first = null;
+        for (int i = 0; i < early.size(); i++) {
+          DeadLetter d = hub.dead.recv(WAIT);
+          if (d == null) {
+            throw new IOException(
+                "the v2 hub dead-lettered " + i + " of station C's v3 readings within " + WAIT);
+          }
+          first = first == null ? d : first;
         }
         deadLettered = (int) hub.link.status().deadLetters();
         out.printf(
@@ -196,72 +321,184 @@ public final class MixedVersions implements Callable<Integer> {
             deadLettered,
             first.error());
         check("hub v2 history after the mixed step", hub.history(), sent, 2);
+        remoteView(cli, hub, tokens, work, 2);
       }
 
       out.println("\n3. hub restarted on v3; station A still on v1, station B upgraded to v3");
-      try (Hub<ReadingV3> hub = new Hub<>(mqtt, hubStore, ReadingV3.class, Codec.versioned(AT3))) {
+      try (Hub<ReadingV3> hub =
+          new Hub<>(mqtt, hubStore, ReadingV3.class, Codec.versioned(AT3), tokens)) {
         check("hub v3 reads its v1/v2 history", hub.history(), sent, 3);
         station(mqtt, "A", 1, sent, 2);
         station(mqtt, "B", 3, sent, 2);
         hub.awaitEntries(sent.size());
         List<StoredEntry> all = hub.history();
         check("hub v3 history", all, sent, 3);
-        out.println("\n   seq  written  as read on v3");
         for (StoredEntry e : all) {
           writtenVersions.add(e.writtenVersion());
-          out.printf(
-              Locale.ROOT,
-              "   %3d  v%d       %s%n",
-              e.sequence(),
-              e.writtenVersion(),
-              e.decode(hub.codec));
         }
         // an old consumer that was never upgraded reads the same store: v2 and v3 migrated down
         check("a legacy v1 reader", all, sent, 1, AT3.reader(1, ReadingV1.class));
-      }
-      // each step's entries carry the hub's version of that step
-      List<Integer> wantVersions = new ArrayList<>();
-      for (int i = 0; i < perStep; i++) {
-        wantVersions.add(1);
-      }
-      for (int i = 0; i < 2 * perStep; i++) {
-        wantVersions.add(2);
-      }
-      for (int i = 0; i < 2 * perStep; i++) {
-        wantVersions.add(3);
-      }
-      if (!writtenVersions.equals(wantVersions)) {
-        mismatches.add("written versions " + writtenVersions + ", expected " + wantVersions);
-      }
-      if (deadLettered != perStep) {
-        mismatches.add(
-            "the v2 hub dead-lettered " + deadLettered + " of " + perStep + " v3 readings");
-      }
-      boolean ok = mismatches.isEmpty() && checked > 0;
-      out.println();
-      mismatches.forEach(m -> out.println("MISMATCH " + m));
-      out.printf(
-          Locale.ROOT,
-          "%s: %d values read back across versions 1..3, %d mismatches, %d unknown-version"
-              + " readings dead-lettered; the hub's history has %d entries written as v1, v2 and"
-              + " v3%n",
-          ok ? "OK" : "FAILED",
-          checked,
-          mismatches.size(),
-          deadLettered,
-          writtenVersions.size());
-      if (keep) {
-        out.println(
-            "inspect it: ./runnel cli store dump " + hubStore + " --key " + HUB + " (as written)");
-      }
-      return ok ? Shutdown.EXIT_OK : Shutdown.EXIT_FAILURE;
-    } finally {
-      if (keep) {
-        out.println("kept the work folder " + work);
-      } else {
-        Cli.deleteTree(work, System.err);
+        List<String> query = remoteView(cli, hub, tokens, work, 3);
+
+        List<Integer> wantVersions = new ArrayList<>();
+        for (int i = 0; i < sent.size(); i++) {
+          wantVersions.add(writtenVersion(i));
+        }
+        if (!writtenVersions.equals(wantVersions)) {
+          mismatches.add("written versions " + writtenVersions + ", expected " + wantVersions);
+        }
+        if (deadLettered != perStep) {
+          mismatches.add(
+              "the v2 hub dead-lettered " + deadLettered + " of " + perStep + " v3 readings");
+        }
+        boolean ok = mismatches.isEmpty() && checked > 0;
+        out.println();
+        mismatches.forEach(m -> out.println("MISMATCH " + m));
+        out.printf(
+            Locale.ROOT,
+            "%s: %d values read back across versions 1..3 (from the store and through the remote"
+                + " CLI), %d mismatches, %d unknown-version readings dead-lettered; the hub's"
+                + " history has %d entries written as v1, v2 and v3%n",
+            ok ? "OK" : "FAILED",
+            checked,
+            mismatches.size(),
+            deadLettered,
+            writtenVersions.size());
+        if (keep) {
+          out.println(
+              "inspect it: ./runnel cli store dump "
+                  + hubStore
+                  + " --key "
+                  + HUB
+                  + " (as written)");
+        }
+        if (!serve) {
+          out.println(
+              "look yourself: ./runnel example MixedVersions --serve keeps the v3 hub up, then"
+                  + " ./runnel cli "
+                  + String.join(" ", query)
+                      .replaceFirst(" --url .*", " --url ... --token-file ..."));
+          return ok ? Shutdown.EXIT_OK : Shutdown.EXIT_FAILURE;
+        }
+        String at = " --url " + hub.url() + " --token-file " + tokens;
+        out.println("\nServing the v3 hub until Ctrl-C (--serve); look yourself:");
+        out.println("  ./runnel cli " + String.join(" ", query));
+        out.println("  ./runnel cli ls" + at);
+        out.println("  ./runnel cli get " + HUB + at);
+        out.flush();
+        synchronized (this) {
+          serving = true; // an interrupt sent before this one is seen by awaitRequest
+        }
+        shutdown.awaitRequest();
+        out.println("Interrupted (shutdown requested): the hub stops; " + (ok ? "OK" : "FAILED"));
+        return Shutdown.EXIT_SIGTERM; // the JVM's status after a signal is 128 + signal anyway
       }
     }
+  }
+
+  /**
+   * Writes a fresh read token for the hub's remote server into {@code file} (owner-only, in
+   * token-file format, which the server and the CLI both read) and remembers it for the tests.
+   */
+  private Path writeReadToken(Path file) throws IOException {
+    byte[] random = new byte[24];
+    new SecureRandom().nextBytes(random);
+    readToken = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(
+        file,
+        "# runnel example MixedVersions: the hub's read token, valid while this run serves\n"
+            + "mixed-demo read "
+            + readToken
+            + "\n");
+    return file;
+  }
+
+  /** The version the hub wrote the {@code i}th entry of its history in: its own, that step. */
+  int writtenVersion(int i) {
+    return i < perStep ? 1 : i < 3 * perStep ? 2 : 3;
+  }
+
+  /**
+   * Runs {@code runnel cli query hub.readings} against the hub's server, prints what it shows and
+   * checks it: every entry sent so far, as the hub's {@code version}, with its written version.
+   *
+   * @return the CLI's arguments (what a user types after {@code ./runnel cli})
+   */
+  private List<String> remoteView(CliProcess cli, Hub<?> hub, Path tokens, Path work, int version)
+      throws IOException, InterruptedException {
+    List<String> args =
+        List.of("query", HUB.id(), "--url", hub.url(), "--token-file", tokens.toString());
+    out.printf(
+        Locale.ROOT,
+        "%n   the remote CLI's view of the v%d hub (seq, time, written version, value as v%d):%n"
+            + "   $ ./runnel cli %s%n",
+        version,
+        version,
+        String.join(" ", args));
+    CliProcess.Result r = cli.run(args, CLI_WAIT, work);
+    r.lines().forEach(l -> out.println("   " + l));
+    r.stderr().lines().filter(l -> !l.isBlank()).forEach(l -> out.println("   (stderr) " + l));
+    cliViews.add(new CliView(version, args, r));
+    checkCliView("the remote CLI on the v" + version + " hub", r, sent, version);
+    return args;
+  }
+
+  /**
+   * Compares the CLI's JSON lines ({@code {seq,time,version,value}}) with {@code sent} converted by
+   * hand to {@code version}, and each entry's written version with {@link #writtenVersion}.
+   */
+  void checkCliView(String what, CliProcess.Result r, List<Sent> sent, int version) {
+    int bad = 0;
+    List<String> lines = r.lines();
+    if (r.exitCode() != 0) {
+      mismatches.add(what + ": exit status " + r.exitCode() + ": " + r.stderr().strip());
+      bad++;
+    }
+    if (lines.size() != sent.size()) {
+      mismatches.add(what + ": " + lines.size() + " entries, " + sent.size() + " sent");
+      bad++;
+    }
+    Class<?> type =
+        switch (version) {
+          case 1 -> ReadingV1.class;
+          case 2 -> ReadingV2.class;
+          default -> ReadingV3.class;
+        };
+    long lastSeq = -1;
+    for (int i = 0; i < Math.min(lines.size(), sent.size()); i++) {
+      checked++;
+      String problem;
+      try {
+        JsonNode entry = JSON.readTree(lines.get(i));
+        long seq = entry.path("seq").asLong(-1);
+        int written = entry.path("version").asInt(-1);
+        // "NaN" (JSON has no NaN) reads back as Double.NaN; an unknown field fails
+        Object got = JSON.treeToValue(entry.path("value"), type);
+        Object want = sent.get(i).expectedAt(version);
+        problem =
+            seq <= lastSeq
+                ? "seq " + seq + " after " + lastSeq
+                : written != writtenVersion(i)
+                    ? "written version " + written + ", expected " + writtenVersion(i)
+                    : !close(got, want) ? got + ", not " + want : null;
+        lastSeq = seq;
+      } catch (IOException | IllegalArgumentException e) {
+        problem = "cannot read it as a v" + version + " entry: " + Cli.oneLine(e);
+      }
+      if (problem != null) {
+        mismatches.add(what + ": line " + (i + 1) + " " + lines.get(i) + ": " + problem);
+        bad++;
+      }
+    }
+    out.printf(
+        Locale.ROOT,
+        "   %-40s %2d entries as v%d: %s%n",
+        what,
+        lines.size(),
+        version,
+        bad == 0 ? "all as expected" : bad + " WRONG");
   }
 
   private void check(String what, List<StoredEntry> entries, List<Sent> sent, int version) {
@@ -437,7 +674,14 @@ public final class MixedVersions implements Callable<Integer> {
     private final HistoryStore store;
     private final Runnel runnel;
 
-    Hub(Mosquitto mqtt, Path dir, Class<T> type, Codec<T> codec) throws Exception {
+    /** The remote server, or null when the hub is not served. */
+    private final RemoteServer server;
+
+    /**
+     * Starts the hub; with {@code tokens}, also its remote server on a free loopback port, which
+     * accepts the tokens of that file and answers history queries with {@code codec}.
+     */
+    Hub(Mosquitto mqtt, Path dir, Class<T> type, Codec<T> codec, Path tokens) throws Exception {
       this.codec = codec;
       this.store =
           HistoryStore.open(
@@ -463,15 +707,41 @@ public final class MixedVersions implements Callable<Integer> {
               .configure(DeadLetter.class, DEAD, c -> c.external())
               .build();
       this.dead = built.subscribe(DeadLetter.class, DEAD);
-      this.runnel = built.start();
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (counter(runnel, "subscribed") < 1) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new IOException(
-              "the hub's subscription was not acknowledged within " + WAIT + ": " + link.status());
+      Runnel started = built.start();
+      RemoteServer served = null;
+      try {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (counter(started, "subscribed") < 1) {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IOException(
+                "the hub's subscription was not acknowledged within "
+                    + WAIT
+                    + ": "
+                    + link.status());
+          }
+          Thread.sleep(10);
         }
-        Thread.sleep(10);
+        if (tokens != null) {
+          served =
+              RemoteServer.builder(started)
+                  .port(0)
+                  .tokenFile(tokens)
+                  .history(store)
+                  .codec(HUB, codec)
+                  .foxglove(false)
+                  .build()
+                  .start();
+        }
+      } catch (Exception | Error e) {
+        try {
+          started.close();
+        } finally {
+          store.close();
+        }
+        throw e;
       }
+      this.runnel = started;
+      this.server = served;
     }
 
     /** Waits until the hub's history holds {@code n} entries (what the stations sent). */
@@ -493,6 +763,11 @@ public final class MixedVersions implements Callable<Integer> {
       }
     }
 
+    /** The remote server's WebSocket URL. */
+    String url() {
+      return server.webSocketUri().orElseThrow();
+    }
+
     List<StoredEntry> history() throws IOException {
       return store.latest(HUB, 100_000);
     }
@@ -500,9 +775,15 @@ public final class MixedVersions implements Callable<Integer> {
     @Override
     public void close() {
       try {
-        runnel.close();
+        if (server != null) {
+          server.close();
+        }
       } finally {
-        store.close();
+        try {
+          runnel.close();
+        } finally {
+          store.close();
+        }
       }
     }
   }
