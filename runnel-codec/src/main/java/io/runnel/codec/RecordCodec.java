@@ -103,14 +103,14 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
 
   @Override
   public T decode(byte[] bytes) {
-    In in = new In(bytes, type);
+    WireReader in = new WireReader(bytes, type.getName());
     Object v = root.readFields(in);
-    if (in.pos != bytes.length) {
+    if (in.position() != bytes.length) {
       throw new CodecException(
           "cannot decode "
               + type.getName()
               + ": "
-              + (bytes.length - in.pos)
+              + (bytes.length - in.position())
               + " bytes left over after the value (written by another schema?)");
     }
     return type.cast(v);
@@ -126,7 +126,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
   private interface Node {
     void write(Object v, Out o);
 
-    Object read(In in);
+    Object read(WireReader in);
 
     String describe();
 
@@ -154,16 +154,16 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
         return prim("int", 5, (v, o) -> o.varLong((Integer) v), in -> (int) in.varLong());
       }
       if (c == long.class) {
-        return prim("long", 10, (v, o) -> o.varLong((Long) v), In::varLong);
+        return prim("long", 10, (v, o) -> o.varLong((Long) v), WireReader::varLong);
       }
       if (c == short.class) {
         return prim("short", 3, (v, o) -> o.varLong((Short) v), in -> (short) in.varLong());
       }
       if (c == byte.class) {
-        return prim("byte", 1, (v, o) -> o.b((Byte) v), in -> (byte) in.b());
+        return prim("byte", 1, (v, o) -> o.b((Byte) v), in -> (byte) in.u8());
       }
       if (c == boolean.class) {
-        return prim("boolean", 1, (v, o) -> o.b(((Boolean) v) ? 1 : 0), in -> in.b() != 0);
+        return prim("boolean", 1, (v, o) -> o.b(((Boolean) v) ? 1 : 0), in -> in.u8() != 0);
       }
       if (c == char.class) {
         return prim("char", 2, (v, o) -> o.fixed((Character) v, 2), in -> (char) in.fixed(2));
@@ -345,7 +345,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
   }
 
   private interface Reader {
-    Object read(In in);
+    Object read(WireReader in);
   }
 
   private interface Sizer {
@@ -370,7 +370,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       }
 
       @Override
-      public Object read(In in) {
+      public Object read(WireReader in) {
         return r.read(in);
       }
 
@@ -404,8 +404,8 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       }
 
       @Override
-      public Object read(In in) {
-        int flag = in.b();
+      public Object read(WireReader in) {
+        int flag = in.u8();
         if (flag == 0) {
           return null;
         }
@@ -529,7 +529,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
     }
 
     @Override
-    public Object read(In in) {
+    public Object read(WireReader in) {
       return readFields(in);
     }
 
@@ -545,7 +545,7 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
       }
     }
 
-    Object readFields(In in) {
+    Object readFields(WireReader in) {
       Object[] args = new Object[fields.length];
       for (int i = 0; i < fields.length; i++) {
         args[i] = fields[i].read(in);
@@ -606,79 +606,6 @@ public final class RecordCodec<T extends Record> implements Codec<T> {
 
     byte[] toArray() {
       return Arrays.copyOf(buf, n);
-    }
-  }
-
-  private static final class In {
-    private final byte[] b;
-    private final Class<?> type;
-    int pos;
-
-    In(byte[] b, Class<?> type) {
-      this.b = b;
-      this.type = type;
-    }
-
-    CodecException error(String what) {
-      return new CodecException(
-          "cannot decode " + type.getName() + " at byte " + pos + " of " + b.length + ": " + what);
-    }
-
-    int b() {
-      if (pos >= b.length) {
-        throw error("unexpected end of data");
-      }
-      return b[pos++] & 0xff;
-    }
-
-    long fixed(int width) {
-      long v = 0;
-      for (int i = 0; i < width; i++) {
-        v = (v << 8) | b();
-      }
-      return v;
-    }
-
-    long varLong() {
-      long z = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        int x = b();
-        z |= (long) (x & 0x7F) << shift;
-        if ((x & 0x80) == 0) {
-          return (z >>> 1) ^ -(z & 1);
-        }
-      }
-      throw error("varint longer than 10 bytes");
-    }
-
-    /**
-     * A length encoded as value+1; -1 for null. Every counted item takes at least one byte, so a
-     * length beyond the remaining bytes is damage (and never allocates).
-     */
-    int length() {
-      long v = varLong();
-      if (v < 0 || v - 1 > b.length - pos) {
-        throw error("bad length " + (v - 1) + " (" + (b.length - pos) + " bytes remain)");
-      }
-      return (int) v - 1;
-    }
-
-    /** An enum ordinal encoded as value+1; -1 for null. */
-    int ordinal() {
-      long v = varLong();
-      if (v < 0 || v > Integer.MAX_VALUE) {
-        throw error("bad enum ordinal " + (v - 1));
-      }
-      return (int) v - 1;
-    }
-
-    byte[] bytes(int n) {
-      if (n > b.length - pos) {
-        throw error("length " + n + " exceeds the remaining " + (b.length - pos) + " bytes");
-      }
-      byte[] r = Arrays.copyOfRange(b, pos, pos + n);
-      pos += n;
-      return r;
     }
   }
 }

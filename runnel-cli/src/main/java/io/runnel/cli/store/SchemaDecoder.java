@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.runnel.codec.CodecException;
 import io.runnel.codec.Fingerprint;
+import io.runnel.codec.WireReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -136,11 +138,16 @@ public abstract sealed class SchemaDecoder {
 
     @Override
     public JsonNode decode(byte[] payload) {
-      In in = new In(payload);
-      JsonNode v = ((RecordType) root).fields(in);
-      if (in.pos != payload.length) {
+      WireReader in = new WireReader(payload, type);
+      JsonNode v;
+      try {
+        v = ((RecordType) root).fields(in);
+      } catch (CodecException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      if (in.position() != payload.length) {
         throw new IllegalArgumentException(
-            (payload.length - in.pos) + " bytes left over after the value");
+            (payload.length - in.position()) + " bytes left over after the value");
       }
       return v;
     }
@@ -151,7 +158,7 @@ public abstract sealed class SchemaDecoder {
   private static final String DRAFT = "https://json-schema.org/draft/2020-12/schema";
 
   private interface Type {
-    JsonNode read(In in);
+    JsonNode read(WireReader in);
 
     /** The JSON Schema of what {@link #read} returns. */
     ObjectNode schema();
@@ -177,11 +184,11 @@ public abstract sealed class SchemaDecoder {
     }
 
     @Override
-    public JsonNode read(In in) {
+    public JsonNode read(WireReader in) {
       return switch (name) {
         case "int", "long", "short" -> F.numberNode(in.varLong());
-        case "byte" -> F.numberNode((byte) in.b());
-        case "boolean" -> F.booleanNode(in.b() != 0);
+        case "byte" -> F.numberNode((byte) in.u8());
+        case "boolean" -> F.booleanNode(in.u8() != 0);
         case "char" -> F.textNode(String.valueOf((char) in.fixed(2)));
         case "float" -> F.numberNode(Float.intBitsToFloat((int) in.fixed(4)));
         case "double" -> F.numberNode(Double.longBitsToDouble(in.fixed(8)));
@@ -211,8 +218,8 @@ public abstract sealed class SchemaDecoder {
     }
 
     @Override
-    public JsonNode read(In in) {
-      int flag = in.b();
+    public JsonNode read(WireReader in) {
+      int flag = in.u8();
       if (flag == 0) {
         return F.nullNode();
       }
@@ -233,15 +240,15 @@ public abstract sealed class SchemaDecoder {
     }
 
     @Override
-    public JsonNode read(In in) {
-      long k = in.varLong() - 1;
+    public JsonNode read(WireReader in) {
+      int k = in.ordinal();
       if (k < 0) {
         return F.nullNode();
       }
       if (k >= constants.size()) {
         throw in.error("no enum constant with ordinal " + k);
       }
-      return F.textNode(constants.get((int) k));
+      return F.textNode(constants.get(k));
     }
   }
 
@@ -254,7 +261,7 @@ public abstract sealed class SchemaDecoder {
     }
 
     @Override
-    public JsonNode read(In in) {
+    public JsonNode read(WireReader in) {
       int n = in.length();
       if (n < 0) {
         return F.nullNode();
@@ -282,11 +289,11 @@ public abstract sealed class SchemaDecoder {
     }
 
     @Override
-    public JsonNode read(In in) {
+    public JsonNode read(WireReader in) {
       return fields(in);
     }
 
-    ObjectNode fields(In in) {
+    ObjectNode fields(WireReader in) {
       ObjectNode o = F.objectNode();
       for (int i = 0; i < names.size(); i++) {
         o.set(names.get(i), types.get(i).read(in));
@@ -411,58 +418,4 @@ public abstract sealed class SchemaDecoder {
   }
 
   // ---------------------------------------------------------------- bytes (docs/FORMAT.md)
-
-  private static final class In {
-    private final byte[] b;
-    int pos;
-
-    In(byte[] b) {
-      this.b = b;
-    }
-
-    IllegalArgumentException error(String what) {
-      return new IllegalArgumentException("at byte " + pos + " of " + b.length + ": " + what);
-    }
-
-    int b() {
-      if (pos >= b.length) {
-        throw error("unexpected end of data");
-      }
-      return b[pos++] & 0xff;
-    }
-
-    long fixed(int width) {
-      long v = 0;
-      for (int k = 0; k < width; k++) {
-        v = (v << 8) | b();
-      }
-      return v;
-    }
-
-    long varLong() {
-      long z = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        int x = b();
-        z |= (long) (x & 0x7F) << shift;
-        if ((x & 0x80) == 0) {
-          return (z >>> 1) ^ -(z & 1);
-        }
-      }
-      throw error("varint longer than 10 bytes");
-    }
-
-    int length() {
-      long v = varLong();
-      if (v < 0 || v - 1 > b.length - pos) {
-        throw error("bad length " + (v - 1));
-      }
-      return (int) v - 1;
-    }
-
-    byte[] bytes(int n) {
-      byte[] r = java.util.Arrays.copyOfRange(b, pos, pos + n);
-      pos += n;
-      return r;
-    }
-  }
 }
