@@ -47,12 +47,27 @@ final class HistoryQueries {
 
   /** See {@link HistoryStore#query}. */
   List<StoredEntry> query(Query query) throws IOException {
+    return query(query, null);
+  }
+
+  /**
+   * {@link #query(Query)} of the entries whose key {@code selected} selects as well (null: no
+   * further selection): segments without a selected key are not read, and entries of a segment
+   * holding only selected keys are not checked one by one.
+   */
+  List<StoredEntry> query(Query query, SelectedKeys selected) throws IOException {
     List<StoredEntry> result = new ArrayList<>();
     for (Segment seg : segments.current()) {
-      Segment.View v = seg.view();
+      Segment.View v = seg.view(); // before the key set: see SelectedKeys
       if (!mayMatch(seg, v, query)) {
         continue;
       }
+      SelectedKeys.Coverage coverage =
+          selected == null ? SelectedKeys.Coverage.ALL : selected.cover(seg);
+      if (coverage == SelectedKeys.Coverage.NONE) {
+        continue;
+      }
+      boolean check = coverage == SelectedKeys.Coverage.SOME;
       try (FileChannel ch = openForQuery(seg)) {
         if (ch == null) {
           continue;
@@ -71,6 +86,10 @@ final class HistoryQueries {
               v.blockEnd(b),
               seg.baseSequence,
               (offset, frame, f) -> {
+                if (check && !selected.test(f.key())) {
+                  entriesScanned.increment();
+                  return true;
+                }
                 StoredEntry e = entry(f);
                 if (query.matches(e)) {
                   result.add(e);

@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
@@ -20,7 +20,7 @@ import java.util.function.ToLongFunction;
  *
  * <pre>{@code
  * HistoryReader reader = HistoryReader.builder(store, "cloud-sync")
- *     .keys(Key.INDOOR, Key.OUTDOOR)          // default: every key
+ *     .keys(Key.INDOOR, Key.OUTDOOR)          // default: every key; or .keys(KeySelector.prefix("station."))
  *     .maxPageEntries(500).maxPageBytes(1 << 20)
  *     .rememberSent()                         // rebuild an unanswered page identically
  *     .build();                               // opens the cursor(s)
@@ -45,6 +45,11 @@ import java.util.function.ToLongFunction;
  *       that range is in {@link Page#entries()}, in sequence order; the rest of the range is
  *       entries of other keys and sequence gaps. A page may be empty and still end after {@code
  *       from} (only other keys' entries there): report it delivered so that the cursor passes them.
+ *   <li><b>Selected keys</b> ({@link Builder#keys(KeySelector)}): a key is selected by its id, not
+ *       by the reader's start: with a {@linkplain KeySelector#prefix prefix}, entries of a key
+ *       first written after the reader was built (a record added at run time) are read like the
+ *       others. The cursor remembers a position, not the selection: a reader built later with a
+ *       wider selection on the same cursor does not go back for the new keys' entries before it.
  *   <li><b>Durable only.</b> Only entries at or below {@link HistoryStore#durableSequence()} are
  *       read: an entry that is written but not forced may vanish in a power cut, and its sequence
  *       would then be reused; the far side must never hold what the device lost.
@@ -99,8 +104,7 @@ public final class HistoryReader {
   private final String cursorName;
   private final StoreCursor cursor;
   private final StoreCursor sent; // null unless rememberSent
-  private final Set<String> keys; // empty: every key
-  private final RecordKey single; // the key when there is exactly one (index-guided query)
+  private final SelectedKeys selected; // null: every key
   private final int maxPageEntries;
   private final long maxPageBytes;
   private final ToLongFunction<StoredEntry> entrySize;
@@ -117,8 +121,7 @@ public final class HistoryReader {
   private HistoryReader(Builder b) throws IOException {
     this.store = b.store;
     this.cursorName = b.cursorName;
-    this.keys = Set.copyOf(b.keys.keySet());
-    this.single = b.keys.size() == 1 ? b.keys.values().iterator().next() : null;
+    this.selected = b.keys == null || b.keys.isAll() ? null : new SelectedKeys(b.keys);
     this.maxPageEntries = b.maxPageEntries;
     this.maxPageBytes = b.maxPageBytes;
     this.entrySize = b.entrySize;
@@ -143,6 +146,11 @@ public final class HistoryReader {
   /** The cursor's name. */
   public String cursorName() {
     return cursorName;
+  }
+
+  /** The keys this reader reads. */
+  public KeySelector keys() {
+    return selected == null ? KeySelector.all() : selected.selector();
   }
 
   /** The committed position: every entry before it was delivered (or is not of a selected key). */
@@ -201,8 +209,9 @@ public final class HistoryReader {
     if (from > durable) {
       return new Page(from, from, List.of(), false);
     }
+    // Only the selected keys' entries come back: the limit counts them, not the others passed.
     Query q = Query.all().fromSequence(from).limit(limit);
-    List<StoredEntry> found = store.query(single != null ? q.key(single) : q);
+    List<StoredEntry> found = selected == null ? store.query(q) : store.query(q, selected);
     List<StoredEntry> entries = new ArrayList<>(Math.min(found.size(), limit));
     long next = from;
     long bytes = 0;
@@ -212,10 +221,6 @@ public final class HistoryReader {
       if (e.sequence() > durable || e.sequence() >= until) {
         reachedEnd = true;
         break;
-      }
-      if (single == null && !keys.isEmpty() && !keys.contains(e.key())) {
-        next = e.sequence() + 1; // another key's entry: passed
-        continue;
       }
       long size = entrySize.applyAsLong(e);
       if (!rebuilt && !entries.isEmpty() && bytes + size > maxPageBytes) {
@@ -395,7 +400,7 @@ public final class HistoryReader {
         + cursorName
         + " @ "
         + cursor.position()
-        + (keys.isEmpty() ? "" : ", keys " + keys)
+        + (selected == null ? "" : ", keys " + selected.selector())
         + "]";
   }
 
@@ -513,7 +518,7 @@ public final class HistoryReader {
   public static final class Builder {
     private final HistoryStore store;
     private final String cursorName;
-    private java.util.Map<String, RecordKey> keys = new java.util.LinkedHashMap<>();
+    private KeySelector keys; // null until selected: every key
     private int maxPageEntries = 500;
     private long maxPageBytes = Long.MAX_VALUE;
     private ToLongFunction<StoredEntry> entrySize = Builder::storedSize;
@@ -535,7 +540,7 @@ public final class HistoryReader {
     private Builder(Builder o) {
       this.store = o.store;
       this.cursorName = o.cursorName;
-      this.keys = new java.util.LinkedHashMap<>(o.keys);
+      this.keys = o.keys;
       this.maxPageEntries = o.maxPageEntries;
       this.maxPageBytes = o.maxPageBytes;
       this.entrySize = o.entrySize;
@@ -550,18 +555,34 @@ public final class HistoryReader {
       return 26L + e.key().length() + e.payload().length;
     }
 
-    /** Reads only entries of these keys (default: every key); the cursor passes the others. */
+    /**
+     * Reads only entries of these keys (default: every key), in addition to those selected before;
+     * the cursor passes the others. No keys: no change.
+     */
     public Builder keys(RecordKey... keys) {
-      return keys(java.util.Arrays.asList(keys));
+      Checks.notNull("keys", keys);
+      return keys(Arrays.asList(keys));
     }
 
-    /** Reads only entries of these keys (default: every key); the cursor passes the others. */
+    /**
+     * Reads only entries of these keys (default: every key), in addition to those selected before;
+     * the cursor passes the others. An empty collection: no change.
+     */
     public Builder keys(Collection<? extends RecordKey> keys) {
       Checks.notNull("keys", keys);
+      keys.forEach(k -> Checks.notNull("key", k));
+      return keys.isEmpty() ? new Builder(this) : keys(KeySelector.of(keys));
+    }
+
+    /**
+     * Reads only entries of the keys {@code selector} selects (default: every key), in addition to
+     * those selected before; the cursor passes the others. With a {@linkplain KeySelector#prefix
+     * prefix}, keys first written after the reader was built are read too.
+     */
+    public Builder keys(KeySelector selector) {
+      Checks.notNull("selector", selector);
       Builder b = new Builder(this);
-      for (RecordKey k : keys) {
-        b.keys.putIfAbsent(Checks.notNull("key", k).id(), k);
-      }
+      b.keys = keys == null ? selector : keys.or(selector);
       return b;
     }
 
