@@ -33,13 +33,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * docs/decisions/019-kafka-link.md} for the guarantees; in short:
  *
  * <ul>
- *   <li>{@link #publishHistory} forwards persisted records from a {@link HistoryStore} through a
- *       durable cursor (the shared {@code HistoryReader}) with an idempotent producer and {@code
- *       acks=all}; the cursor moves only past sends the cluster acknowledged, in sequence order.
- *       <b>At least once</b>; and <b>exactly once per {@code (node, sequence)}</b> for a consumer
- *       that removes duplicates by the {@link KafkaHeaders} ({@value KafkaHeaders#NODE}, {@value
- *       KafkaHeaders#SEQUENCE}). The message key is {@code <record key>@<node id>}: one key's
- *       values from one node stay in one partition, in order.
+ *   <li>{@link #publishHistory} forwards persisted records (a fixed set, or every record under a
+ *       key prefix, including records added while the link runs: {@link KeySelector}) from a {@link
+ *       HistoryStore} through a durable cursor (the shared {@code HistoryReader}) with an
+ *       idempotent producer and {@code acks=all}; the cursor moves only past sends the cluster
+ *       acknowledged, in sequence order. <b>At least once</b>; and <b>exactly once per {@code
+ *       (node, sequence)}</b> for a consumer that removes duplicates by the {@link KafkaHeaders}
+ *       ({@value KafkaHeaders#NODE}, {@value KafkaHeaders#SEQUENCE}). The message key is {@code
+ *       <record key>@<node id>}: one key's values from one node stay in one partition, in order.
  *   <li>{@link #publish} gives a tap task that sends each live value through a bounded queue (never
  *       blocks the pipeline; when full, the oldest are dropped and counted): best effort.
  *   <li>{@link #subscribe} gives a source fed by a consumer group; an offset is committed only
