@@ -471,7 +471,8 @@ public final class MeshNode {
      * the value was neither persisted nor produced: counted, and tried again, so that the fan-in
      * ring absorbs a stalled store instead of the history losing the reading.
      */
-    private void produce(io.runnel.RuntimeContext ctx, Producer<Reading> station, Reading v) {
+    private void produceRetrying(
+        io.runnel.RuntimeContext ctx, Producer<Reading> station, Reading v) {
       while (true) {
         try {
           station.produce(v);
@@ -512,7 +513,7 @@ public final class MeshNode {
             continue; // counted and logged: no record to persist it in
           }
         }
-        produce(ctx, station, v);
+        produceRetrying(ctx, station, v);
         latest.put(v.node(), v.value());
         boolean now = v.value() > ALERT_LIMIT;
         Boolean was = above.put(v.node(), now);

@@ -148,6 +148,11 @@ public final class HistoryReader {
     return cursorName;
   }
 
+  /** Key ids this reader has decided on so far (tests); 0 when it reads every key. */
+  int keysDecided() {
+    return selected == null ? 0 : selected.decided();
+  }
+
   /** The keys this reader reads. */
   public KeySelector keys() {
     return selected == null ? KeySelector.all() : selected.selector();

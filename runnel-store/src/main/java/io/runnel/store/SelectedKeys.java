@@ -60,6 +60,11 @@ final class SelectedKeys {
     return selector;
   }
 
+  /** Key ids decided so far (tests: each is decided once). */
+  int decided() {
+    return decisions.size();
+  }
+
   /** Whether entries of this key id are selected; decided once per id. */
   boolean test(String keyId) {
     Boolean d = decisions.get(keyId);

@@ -191,6 +191,26 @@ class GrowingKeysTest {
     }
   }
 
+  /** Interleaved keys in one segment: each key id is decided once, not once per entry. */
+  @Test
+  void eachKeyIdIsDecidedOnceWhateverTheNumberOfEntries() throws Exception {
+    try (HistoryStore store = open()) {
+      long last = -1;
+      for (int i = 0; i < 900; i++) {
+        RecordKey k = i % 3 == 0 ? SITE : station("s0" + (i % 3));
+        last = store.append(k, k.id() + "-" + i, TEXT);
+      }
+      assertThat(store.awaitDurable(last, WAIT)).isTrue();
+      HistoryReader reader =
+          HistoryReader.builder(store, "kafka").keys(STATIONS).maxPageEntries(50).build();
+      assertThat(drain(reader)).hasSize(600).allMatch(v -> v.startsWith("station."));
+      assertThat(reader.keysDecided()).isEqualTo(3);
+      HistoryReaderTest.append(store, station("s07"), "new");
+      assertThat(drain(reader)).containsExactly("new");
+      assertThat(reader.keysDecided()).isEqualTo(4);
+    }
+  }
+
   // ------------------------------------------------------------------------------- retention
 
   final AtomicLong nowMillis = new AtomicLong(1_700_000_000_000L);
