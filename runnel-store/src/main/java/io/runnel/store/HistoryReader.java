@@ -56,7 +56,9 @@ import java.util.function.ToLongFunction;
  *   <li><b>Pages.</b> At most {@link Builder#maxPageEntries} entries (or fewer, per call) and
  *       {@link Builder#maxPageBytes} bytes as measured by {@link Builder#entrySize}; an entry
  *       larger than the byte limit comes alone, never dropped. {@link Page#prefix} cuts a page
- *       further by the caller's own measure (e.g. the rendered size).
+ *       further by the caller's own measure (e.g. the rendered size). A read looks at a bounded
+ *       number of entries (100 000, or the page limit if larger): through a long run of other keys'
+ *       entries it returns a short or empty page that ends where it stopped.
  *   <li><b>Delivered.</b> The caller reports {@link #delivered(long) delivered(end)} when the far
  *       side has taken responsibility for every entry before {@code end} (an HTTP 2xx, an MQTT
  *       PUBACK, a Kafka ack), or the caller decided for good to skip it (a broker's final
@@ -97,6 +99,13 @@ import java.util.function.ToLongFunction;
  */
 public final class HistoryReader {
 
+  /**
+   * A read looks at no more than this many entries of its range (or the page limit, if larger),
+   * selected or not: a page of a rare key through a long history of others ends where the scan
+   * stopped, empty if need be, instead of reading to the end in one call.
+   */
+  static final long SCAN_BUDGET = 100_000;
+
   /** Deliveries closer together than this share one replay-window mark (bounds the marks). */
   private static final long MARK_INTERVAL_NANOS = 10_000_000L;
 
@@ -107,6 +116,7 @@ public final class HistoryReader {
   private final SelectedKeys selected; // null: every key
   private final int maxPageEntries;
   private final long maxPageBytes;
+  private final long scanBudget;
   private final ToLongFunction<StoredEntry> entrySize;
   private final long replayWindowNanos;
   private final long replayWindowSequences;
@@ -124,6 +134,7 @@ public final class HistoryReader {
     this.selected = b.keys == null || b.keys.isAll() ? null : new SelectedKeys(b.keys);
     this.maxPageEntries = b.maxPageEntries;
     this.maxPageBytes = b.maxPageBytes;
+    this.scanBudget = b.scanBudget;
     this.entrySize = b.entrySize;
     this.replayWindowNanos = b.replayWindow.toNanos();
     this.replayWindowSequences = b.replayWindowSequences;
@@ -215,13 +226,17 @@ public final class HistoryReader {
       return new Page(from, from, List.of(), false);
     }
     // Only the selected keys' entries come back: the limit counts them, not the others passed.
+    // A rebuilt page must be whole, so it has no scan budget.
     Query q = Query.all().fromSequence(from).limit(limit);
-    List<StoredEntry> found = selected == null ? store.query(q) : store.query(q, selected);
+    long budget = rebuilt ? Long.MAX_VALUE : Math.max(scanBudget, limit);
+    HistoryQueries.Scan scan = store.scan(q, selected, budget);
+    List<StoredEntry> found = scan.entries();
     List<StoredEntry> entries = new ArrayList<>(Math.min(found.size(), limit));
     long next = from;
     long bytes = 0;
     boolean cut = false;
-    boolean reachedEnd = found.size() < limit;
+    boolean outOfBudget = scan.stoppedBefore() >= 0;
+    boolean reachedEnd = found.size() < limit && !outOfBudget;
     for (StoredEntry e : found) {
       if (e.sequence() > durable || e.sequence() >= until) {
         reachedEnd = true;
@@ -240,6 +255,9 @@ public final class HistoryReader {
       next = until;
     } else if (reachedEnd && !cut) {
       next = Math.max(next, durable + 1); // nothing more of these keys up to the durable end
+    } else if (outOfBudget && !cut) {
+      // every entry before where the scan stopped was looked at: passed, up to the durable end
+      next = Math.max(next, Math.min(scan.stoppedBefore(), durable + 1));
     }
     return new Page(from, next, List.copyOf(entries), rebuilt);
   }
@@ -526,6 +544,7 @@ public final class HistoryReader {
     private KeySelector keys; // null until selected: every key
     private int maxPageEntries = 500;
     private long maxPageBytes = Long.MAX_VALUE;
+    private long scanBudget = SCAN_BUDGET;
     private ToLongFunction<StoredEntry> entrySize = Builder::storedSize;
     private Duration replayWindow = Duration.ZERO;
     private long replayWindowSequences;
@@ -548,6 +567,7 @@ public final class HistoryReader {
       this.keys = o.keys;
       this.maxPageEntries = o.maxPageEntries;
       this.maxPageBytes = o.maxPageBytes;
+      this.scanBudget = o.scanBudget;
       this.entrySize = o.entrySize;
       this.replayWindow = o.replayWindow;
       this.replayWindowSequences = o.replayWindowSequences;
@@ -638,6 +658,13 @@ public final class HistoryReader {
     public Builder rememberSent() {
       Builder b = new Builder(this);
       b.rememberSent = true;
+      return b;
+    }
+
+    /** Tests: at most this many entries looked at per read (at least the page limit). */
+    Builder scanBudget(long entries) {
+      Builder b = new Builder(this);
+      b.scanBudget = Checks.positive("scanBudget", entries);
       return b;
     }
 

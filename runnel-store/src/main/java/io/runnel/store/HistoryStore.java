@@ -314,9 +314,12 @@ public final class HistoryStore implements AutoCloseable {
     return queries.query(query);
   }
 
-  /** {@link #query(Query)} restricted further to the keys {@code selected} selects. */
-  List<StoredEntry> query(Query query, SelectedKeys selected) throws IOException {
-    return queries.query(query, selected);
+  /**
+   * {@link #query(Query)} restricted further to the keys {@code selected} selects, looking at no
+   * more than {@code budget} entries of the range.
+   */
+  HistoryQueries.Scan scan(Query query, SelectedKeys selected, long budget) throws IOException {
+    return queries.scan(query, selected, budget);
   }
 
   /**

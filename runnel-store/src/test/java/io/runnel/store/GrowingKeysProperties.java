@@ -64,7 +64,9 @@ class GrowingKeysProperties {
   static final String PADDING = " " + "x".repeat(300);
 
   @Property(tries = 40)
-  void pagesAreExactlyTheSelectedEntriesAndRestartsResumeAtTheCursor(@ForAll("runs") List<Op> ops)
+  void pagesAreExactlyTheSelectedEntriesAndRestartsResumeAtTheCursor(
+      @ForAll("runs") List<Op> ops,
+      @ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 8) int budget)
       throws Exception {
     Path dir = Files.createTempDirectory("growing");
     List<Entry> model = new ArrayList<>();
@@ -73,7 +75,11 @@ class GrowingKeysProperties {
       StoreConfig config = StoreConfig.builder(dir).segmentBytes(4096).indexInterval(4).build();
       HistoryStore store = HistoryStore.open(config);
       try {
-        HistoryReader reader = HistoryReader.builder(store, "route").keys(SELECTOR).build();
+        HistoryReader.Builder builder = HistoryReader.builder(store, "route").keys(SELECTOR);
+        if (budget > 0) { // entries looked at per read; 0: the default (never reached here)
+          builder = builder.scanBudget(budget);
+        }
+        HistoryReader reader = builder.build();
         long next = reader.position();
         long delivered = 0;
         long committed = 0;
@@ -89,19 +95,37 @@ class GrowingKeysProperties {
             case Read r -> {
               long from = next;
               HistoryReader.Page p = reader.read(from, r.max());
+              long durable = store.durableSequence();
               List<String> expected =
                   model.stream()
-                      .filter(e -> e.sequence() >= from && SELECTOR.matches(e.key()))
-                      .limit(r.max())
+                      .filter(
+                          e ->
+                              e.sequence() >= from
+                                  && e.sequence() < p.end()
+                                  && SELECTOR.matches(e.key()))
                       .map(Entry::value)
                       .toList();
               List<String> got = HistoryReaderTest.decoded(p);
-              // a full page: the first r.max() selected entries; else everything up to the end
+              // exactly the selected entries of its range, and progress up to the durable end
               assertThat(got).isEqualTo(expected);
-              if (got.size() < r.max()) {
-                assertThat(p.end()).isEqualTo(store.durableSequence() + 1);
-              } else {
-                assertThat(p.end()).isEqualTo(p.lastSequence() + 1);
+              assertThat(got.size()).isLessThanOrEqualTo(r.max());
+              assertThat(p.end()).isLessThanOrEqualTo(Math.max(from, durable + 1));
+              if (from <= durable) {
+                assertThat(p.end()).isGreaterThan(from);
+              }
+              if (budget == 0) { // unbounded here: a full page, or everything up to the end
+                List<String> first =
+                    model.stream()
+                        .filter(e -> e.sequence() >= from && SELECTOR.matches(e.key()))
+                        .limit(r.max())
+                        .map(Entry::value)
+                        .toList();
+                assertThat(got).isEqualTo(first);
+                if (got.size() < r.max()) {
+                  assertThat(p.end()).isEqualTo(durable + 1);
+                } else {
+                  assertThat(p.end()).isEqualTo(p.lastSequence() + 1);
+                }
               }
               everRead.addAll(got);
               int n = Math.min(r.deliver(), p.size());
@@ -114,7 +138,8 @@ class GrowingKeysProperties {
             case Restart x -> {
               store.close();
               store = HistoryStore.open(config);
-              reader = HistoryReader.builder(store, "route").keys(SELECTOR).build();
+              HistoryReader.Builder again = HistoryReader.builder(store, "route").keys(SELECTOR);
+              reader = budget > 0 ? again.scanBudget(budget).build() : again.build();
               assertThat(reader.position()).isEqualTo(committed);
               next = committed; // what was delivered but not committed comes again
               delivered = committed;

@@ -191,6 +191,53 @@ class GrowingKeysTest {
     }
   }
 
+  /**
+   * A read looks at a bounded number of entries: through a long run of another key's entries a page
+   * ends where the scan stopped, empty, and the reader still reads everything selected.
+   */
+  @Test
+  void aReadThroughManyOtherEntriesStopsAtItsScanBudget() throws Exception {
+    try (HistoryStore store = open()) {
+      store.append(station("s01"), "first", TEXT);
+      long last = -1;
+      for (int i = 0; i < 1000; i++) { // one segment: every entry is looked at
+        last = store.append(SITE, "avg-" + i, TEXT);
+      }
+      store.append(station("s01"), "late", TEXT);
+      assertThat(store.awaitDurable(last + 1, WAIT)).isTrue();
+      HistoryReader reader =
+          HistoryReader.builder(store, "kafka")
+              .keys(STATIONS)
+              .maxPageEntries(50)
+              .scanBudget(100)
+              .build();
+      HistoryReader.Page p = reader.read(0);
+      assertThat(decoded(p)).containsExactly("first");
+      assertThat(p.end()).isEqualTo(100); // 100 entries looked at: 0..99
+      HistoryReader.Page q = reader.read(p.end());
+      assertThat(q.isEmpty()).isTrue();
+      assertThat(q.end()).isEqualTo(200);
+      List<String> all = new ArrayList<>();
+      long from = 0;
+      int reads = 0;
+      while (true) {
+        HistoryReader.Page page = reader.read(from);
+        reads++;
+        all.addAll(decoded(page));
+        if (page.end() == from) {
+          break;
+        }
+        from = page.end();
+      }
+      assertThat(all).containsExactly("first", "late");
+      assertThat(from).isEqualTo(1002);
+      assertThat(reads).isEqualTo(12); // 11 budgets of 100 (the last one short), one at the end
+      // a page limit above the budget wins: a reader of every key is never cut short by it
+      HistoryReader every = HistoryReader.builder(store, "every").scanBudget(10).build();
+      assertThat(every.read(0, 500).size()).isEqualTo(500);
+    }
+  }
+
   /** Interleaved keys in one segment: each key id is decided once, not once per entry. */
   @Test
   void eachKeyIdIsDecidedOnceWhateverTheNumberOfEntries() throws Exception {
