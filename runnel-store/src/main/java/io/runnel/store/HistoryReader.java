@@ -20,7 +20,8 @@ import java.util.function.ToLongFunction;
  *
  * <pre>{@code
  * HistoryReader reader = HistoryReader.builder(store, "cloud-sync")
- *     .keys(Key.INDOOR, Key.OUTDOOR)          // default: every key; or .keys(KeySelector.prefix("station."))
+ *     .keys(Key.INDOOR, Key.OUTDOOR)          // default: every key
+ *     // or .keys(KeySelector.prefix("station.")): also the keys first written later
  *     .maxPageEntries(500).maxPageBytes(1 << 20)
  *     .rememberSent()                         // rebuild an unanswered page identically
  *     .build();                               // opens the cursor(s)

@@ -18,7 +18,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * KeySelector.of(Key.INDOOR, Key.OUTDOOR)                 // these two
- * KeySelector.prefix("station.")                           // station.s01, station.s02, ... any time
+ * KeySelector.prefix("station.")                           // station.s01, station.s02, ...
  * KeySelector.prefix("station.").or(KeySelector.of(Key.AVERAGE))
  * }</pre>
  *
