@@ -339,7 +339,8 @@ public final class Mesh implements Callable<Integer> {
       for (String line : cloud.lines) {
         if (line.startsWith("THROUGHPUT ")
             || line.startsWith("MISSING ")
-            || line.startsWith("MISROUTED ")) {
+            || line.startsWith("MISROUTED ")
+            || line.startsWith("MISKEYED ")) {
           out.println(line);
         }
       }
@@ -458,7 +459,8 @@ public final class Mesh implements Callable<Integer> {
                         || line.startsWith("LATENCY")
                         || line.startsWith("THROUGHPUT")
                         || line.startsWith("MISSING")
-                        || line.startsWith("MISROUTED")) {
+                        || line.startsWith("MISROUTED")
+                        || line.startsWith("MISKEYED")) {
                       lines.add(line);
                     }
                   }

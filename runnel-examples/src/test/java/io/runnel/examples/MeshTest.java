@@ -46,7 +46,16 @@ class MeshTest {
     assertThat(mesh.latency).as(text).contains("p50=").contains("p99=");
     assertThat(text).contains("killed station-1 (kill -9").contains("killed the Kafka broker");
     // the hub was given no station list: it added one record per station while running
-    assertThat(text).as(text).contains("HUB discovered=3 station.records=3 rejected=0 ");
+    assertThat(text).as(text).contains("HUB discovered=3 station.records=3 rejected=0 missed=0 ");
+    // the hub's Kafka route forwards the station records (a prefix route): each reading is
+    // persisted once at the hub, in its station's record, not a second time in hub.readings
+    java.util.regex.Matcher hub =
+        java.util.regex.Pattern.compile("HUB .* persisted=(\\d+) ").matcher(text);
+    assertThat(hub.find()).as(text).isTrue();
+    long readings = mesh.expected.values().stream().mapToLong(Long::longValue).sum();
+    assertThat(Long.parseLong(hub.group(1))).as(text).isLessThan(readings * 3 / 2);
     assertThat(text).containsPattern("OK: \\d+ readings persisted by 3 stations");
+    // one Kafka key per station record, <record>@<node>: each station's readings in one partition
+    assertThat(text).as(text).contains(" 0 readings on the site topic, 0 keyed other than ");
   }
 }

@@ -1,13 +1,12 @@
 package io.runnel.kafka;
 
-import io.runnel.RecordKey;
 import io.runnel.spi.Backoff;
 import io.runnel.store.HistoryReader;
 import io.runnel.store.HistoryStore;
+import io.runnel.store.KeySelector;
 import io.runnel.store.StoredEntry;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -19,8 +18,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Forwards persisted records (one key or several, through one durable cursor) from a history store
- * to one Kafka topic, at least once, on its own thread.
+ * Forwards persisted records (the keys of a {@link KeySelector}: one, several, or every key under a
+ * prefix, including keys first written while the route runs; through one durable cursor) from a
+ * history store to one Kafka topic, at least once, on its own thread.
  *
  * <h2>Implementation overview</h2>
  *
@@ -80,7 +80,7 @@ final class HistoryRoute implements Runnable {
 
   private final RouteContext link;
   private final HistoryStore store;
-  private final List<RecordKey> keys;
+  private final KeySelector keys;
   private final String label;
   private final String topic;
   private final String cursorName;
@@ -104,14 +104,14 @@ final class HistoryRoute implements Runnable {
   HistoryRoute(
       RouteContext link,
       HistoryStore store,
-      List<RecordKey> keys,
+      KeySelector keys,
       String topic,
       String cursorName,
       int maxInflight) {
     this.link = link;
     this.store = store;
-    this.keys = List.copyOf(keys);
-    this.label = String.join(", ", keys.stream().map(RecordKey::id).toList());
+    this.keys = keys;
+    this.label = keys.toString();
     this.topic = topic;
     this.cursorName = cursorName;
     this.maxInflight = maxInflight;

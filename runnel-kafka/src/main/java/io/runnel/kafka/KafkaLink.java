@@ -9,6 +9,7 @@ import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
+import io.runnel.store.KeySelector;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,13 +33,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * docs/decisions/019-kafka-link.md} for the guarantees; in short:
  *
  * <ul>
- *   <li>{@link #publishHistory} forwards persisted records from a {@link HistoryStore} through a
- *       durable cursor (the shared {@code HistoryReader}) with an idempotent producer and {@code
- *       acks=all}; the cursor moves only past sends the cluster acknowledged, in sequence order.
- *       <b>At least once</b>; and <b>exactly once per {@code (node, sequence)}</b> for a consumer
- *       that removes duplicates by the {@link KafkaHeaders} ({@value KafkaHeaders#NODE}, {@value
- *       KafkaHeaders#SEQUENCE}). The message key is {@code <record key>@<node id>}: one key's
- *       values from one node stay in one partition, in order.
+ *   <li>{@link #publishHistory} forwards persisted records (a fixed set, or every record under a
+ *       key prefix, including records added while the link runs: {@link KeySelector}) from a {@link
+ *       HistoryStore} through a durable cursor (the shared {@code HistoryReader}) with an
+ *       idempotent producer and {@code acks=all}; the cursor moves only past sends the cluster
+ *       acknowledged, in sequence order. <b>At least once</b>; and <b>exactly once per {@code
+ *       (node, sequence)}</b> for a consumer that removes duplicates by the {@link KafkaHeaders}
+ *       ({@value KafkaHeaders#NODE}, {@value KafkaHeaders#SEQUENCE}). The message key is {@code
+ *       <record key>@<node id>}: one key's values from one node stay in one partition, in order.
  *   <li>{@link #publish} gives a tap task that sends each live value through a bounded queue (never
  *       blocks the pipeline; when full, the oldest are dropped and counted): best effort.
  *   <li>{@link #subscribe} gives a source fed by a consumer group; an offset is committed only
@@ -186,6 +188,25 @@ public final class KafkaLink implements Connector {
       throw new IllegalArgumentException("link '" + name + "': publishHistory needs a key");
     }
     keys.forEach(k -> Checks.notNull("key", k));
+    publishHistory(store, KeySelector.of(keys), topic, cursorName);
+  }
+
+  /**
+   * Forwards the persisted records that {@code keys} selects, as {@link
+   * #publishHistory(HistoryStore, Collection, String, String)} does for a fixed set; with a
+   * {@linkplain KeySelector#prefix prefix} the route's key set grows while the link runs: a record
+   * added to the running pipeline ({@code Runnel.add}) and persisted under the prefix is forwarded
+   * from its first durable entry, with the same headers and key ({@code <record>@<node>}) as the
+   * others, through the same cursor. Call before the link starts.
+   *
+   * <pre>{@code
+   * kafka.publishHistory(store, KeySelector.prefix("station."), "readings", "kafka-readings");
+   * }</pre>
+   */
+  public void publishHistory(
+      HistoryStore store, KeySelector keys, String topic, String cursorName) {
+    Checks.notNull("store", store);
+    Checks.notNull("keys", keys);
     Topics.checkTopic(topic);
     RecordKey.problem(Checks.notNull("cursorName", cursorName))
         .ifPresent(
@@ -199,8 +220,7 @@ public final class KafkaLink implements Connector {
             "link '" + name + "': cursor '" + cursorName + "' is already used by another route");
       }
     }
-    routes.add(
-        new HistoryRoute(context(), store, List.copyOf(keys), topic, cursorName, maxInflight));
+    routes.add(new HistoryRoute(context(), store, keys, topic, cursorName, maxInflight));
   }
 
   /** Sends each live value to a fixed topic; see {@link #publish(Codec, Function)}. */

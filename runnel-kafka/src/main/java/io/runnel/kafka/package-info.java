@@ -40,16 +40,17 @@
  * <h2>Delivery guarantees</h2>
  *
  * <ul>
- *   <li><b>From history</b> ({@link io.runnel.kafka.KafkaLink#publishHistory}): durable entries,
- *       sent as stored, by an idempotent producer with {@code acks=all}; the cursor moves only past
- *       entries the cluster acknowledged, in sequence order, whatever number is in flight. <b>At
- *       least once</b> across broker outages, broker crashes and process crashes. <b>Exactly once
- *       per {@code (node, sequence)}</b> for a consumer that keeps the first message of each
- *       ({@value io.runnel.kafka.KafkaHeaders#NODE}, {@value
- *       io.runnel.kafka.KafkaHeaders#SEQUENCE}) pair: resends carry the same headers. The
- *       producer's idempotence does not make the de-duplication unnecessary: it covers its own
- *       retries (measured: none duplicated across a broker {@code kill -9}), not a restart of the
- *       process nor a resend after a send the producer gave up on.
+ *   <li><b>From history</b> ({@link io.runnel.kafka.KafkaLink#publishHistory}; of fixed keys, or of
+ *       every key under a {@link io.runnel.store.KeySelector#prefix prefix}, also of records added
+ *       to the running pipeline later, decision 023): durable entries, sent as stored, by an
+ *       idempotent producer with {@code acks=all}; the cursor moves only past entries the cluster
+ *       acknowledged, in sequence order, whatever number is in flight. <b>At least once</b> across
+ *       broker outages, broker crashes and process crashes. <b>Exactly once per {@code (node,
+ *       sequence)}</b> for a consumer that keeps the first message of each ({@value
+ *       io.runnel.kafka.KafkaHeaders#NODE}, {@value io.runnel.kafka.KafkaHeaders#SEQUENCE}) pair:
+ *       resends carry the same headers. The producer's idempotence does not make the de-duplication
+ *       unnecessary: it covers its own retries (measured: none duplicated across a broker {@code
+ *       kill -9}), not a restart of the process nor a resend after a send the producer gave up on.
  *   <li><b>Order.</b> The message key is {@code <record key>@<node id>}, so the default partitioner
  *       puts one key's values from one node into one partition, in sequence order; a resend repeats
  *       values (with their sequences) but never skips one.

@@ -5,6 +5,7 @@ import io.runnel.codec.Codec;
 import io.runnel.spi.Backoff;
 import io.runnel.store.HistoryReader;
 import io.runnel.store.HistoryStore;
+import io.runnel.store.KeySelector;
 import io.runnel.store.StoredEntry;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -19,8 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * Forwards persisted records (one key, or several of one type through one cursor) from the history
- * store to MQTT, at least once, on its own thread.
+ * Forwards persisted records (the keys of a {@link KeySelector}, all of one type: one key, several,
+ * or every key under a prefix, including keys first written while the route runs; through one
+ * cursor) from the history store to MQTT, at least once, on its own thread.
  *
  * <p>It sees its link only through {@link RouteLink}: connected or not, the connection number,
  * stopping, the close deadline, publish, probe and error reporting. Its state (the window, the read
@@ -99,7 +101,7 @@ final class HistoryRoute<T> implements Runnable {
 
   private final RouteLink link;
   private final HistoryStore store;
-  private final List<RecordKey> keys;
+  private final KeySelector keys;
 
   /** The keys, for log lines. */
   private final String label;
@@ -148,7 +150,7 @@ final class HistoryRoute<T> implements Runnable {
   HistoryRoute(
       RouteLink link,
       HistoryStore store,
-      java.util.Collection<? extends RecordKey> keys,
+      KeySelector keys,
       Codec<T> codec,
       String fixedTopic,
       Function<? super T, String> topicOf,
@@ -160,10 +162,8 @@ final class HistoryRoute<T> implements Runnable {
     this.pacer = new Pacer(rate, System.nanoTime());
     this.link = link;
     this.store = store;
-    this.keys = List.copyOf(keys);
-    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
-    keys.forEach(k -> ids.add(k.id()));
-    this.label = String.join(", ", ids);
+    this.keys = keys;
+    this.label = keys.toString();
     this.codec = codec;
     this.fixedTopic = fixedTopic;
     this.topicOf = topicOf;
@@ -175,7 +175,7 @@ final class HistoryRoute<T> implements Runnable {
     return cursorName;
   }
 
-  List<RecordKey> keys() {
+  KeySelector keys() {
     return keys;
   }
 
@@ -567,14 +567,20 @@ final class HistoryRoute<T> implements Runnable {
   }
 
   /**
-   * At start: fails if the newest stored entry of a key was written with another codec than the
-   * route's, naming the key, both schemas and what to do. Entries stored later are checked as they
-   * are read ({@link #hold}).
+   * At start: fails if the newest stored entry of a selected key (named, or in the store under a
+   * prefix) was written with another codec than the route's, naming the key, both schemas and what
+   * to do. Entries stored later, of keys that appear later too, are checked as they are read
+   * ({@link #hold}).
    *
    * @throws IllegalStateException on a mismatch
    */
   void checkStoredCodec(String linkName) {
-    for (RecordKey k : keys) {
+    java.util.Collection<String> ids = keys.keyIds();
+    if (!keys.prefixes().isEmpty()) {
+      ids = store.storedKeys().stream().filter(keys::matches).toList();
+    }
+    for (String id : ids) {
+      RecordKey k = RecordKey.of(id);
       List<StoredEntry> latest;
       try {
         latest = store.latest(k, 1);

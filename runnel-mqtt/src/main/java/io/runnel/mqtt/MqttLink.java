@@ -10,6 +10,7 @@ import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryStore;
+import io.runnel.store.KeySelector;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,10 +33,12 @@ import javax.net.ssl.TrustManagerFactory;
  *   <li>{@link #publish} gives a tap task that sends each value of a record to a topic (fixed or
  *       computed per value) through a bounded offline queue: never blocks the pipeline; when full,
  *       the oldest messages are dropped and counted.
- *   <li>{@link #publishHistory} forwards a persisted record from a {@link HistoryStore} at QoS 1
- *       through a durable cursor, advanced only after the broker's PUBACK: nothing is lost across a
- *       broker outage or a restart (at least once <em>to the broker</em>; what its subscribers get
- *       depends on the broker's queues: pace the resend with {@link Builder#historyRate}).
+ *   <li>{@link #publishHistory} forwards a persisted record (or several, or every record under a
+ *       key prefix, including records added while the link runs: {@link KeySelector}) from a {@link
+ *       HistoryStore} at QoS 1 through a durable cursor, advanced only after the broker's PUBACK:
+ *       nothing is lost across a broker outage or a restart (at least once <em>to the broker</em>;
+ *       what its subscribers get depends on the broker's queues: pace the resend with {@link
+ *       Builder#historyRate}).
  *   <li>{@link #subscribe} gives a source that writes a record from a topic filter (wildcards
  *       allowed); a payload that does not decode goes to the dead-letter record.
  *   <li>The connection is retried forever with capped exponential backoff and jitter; subscriptions
@@ -175,7 +178,7 @@ public final class MqttLink implements Connector {
   public <T> void publishHistory(
       HistoryStore store, RecordKey key, Codec<T> codec, String topic, String cursorName) {
     Transport.checkTopic(topic);
-    addRoute(store, List.of(Checks.notNull("key", key)), codec, topic, null, cursorName);
+    addRoute(store, KeySelector.of(Checks.notNull("key", key)), codec, topic, null, cursorName);
   }
 
   /**
@@ -199,7 +202,7 @@ public final class MqttLink implements Connector {
       Function<? super T, String> topic,
       String cursorName) {
     Checks.notNull("topic", topic);
-    addRoute(store, List.of(Checks.notNull("key", key)), codec, null, topic, cursorName);
+    addRoute(store, KeySelector.of(Checks.notNull("key", key)), codec, null, topic, cursorName);
   }
 
   /**
@@ -219,12 +222,40 @@ public final class MqttLink implements Connector {
       throw new IllegalArgumentException("link '" + name + "': publishHistory needs a key");
     }
     keys.forEach(k -> Checks.notNull("key", k));
-    addRoute(store, List.copyOf(keys), codec, null, topic, cursorName);
+    addRoute(store, KeySelector.of(keys), codec, null, topic, cursorName);
+  }
+
+  /**
+   * Like {@link #publishHistory(HistoryStore, Collection, Codec, Function, String)} for the
+   * persisted records {@code keys} selects; with a {@linkplain KeySelector#prefix prefix} the
+   * route's key set grows while the link runs: a record added to the running pipeline ({@code
+   * Runnel.add}) and persisted under the prefix is forwarded from its first durable entry, through
+   * the same cursor, to {@code topic.apply(value)}, with the same properties as the others. Every
+   * selected key must be persisted with {@code codec} (or a version of its chain): at start the
+   * newest entry of each selected key in the store is checked, later keys as they are read; an
+   * entry of another codec holds the route (reported, counted as {@code codecMismatch}) rather than
+   * being skipped, so choose a prefix under which every record has the route's type. Call before
+   * the link starts.
+   *
+   * <pre>{@code
+   * mqtt.publishHistory(store, KeySelector.prefix("station."), codec,
+   *     r -> "mesh/" + r.node() + "/reading", "mqtt");
+   * }</pre>
+   */
+  public <T> void publishHistory(
+      HistoryStore store,
+      KeySelector keys,
+      Codec<T> codec,
+      Function<? super T, String> topic,
+      String cursorName) {
+    Checks.notNull("topic", topic);
+    Checks.notNull("keys", keys);
+    addRoute(store, keys, codec, null, topic, cursorName);
   }
 
   private <T> void addRoute(
       HistoryStore store,
-      List<? extends RecordKey> keys,
+      KeySelector keys,
       Codec<T> codec,
       String fixedTopic,
       Function<? super T, String> topicOf,

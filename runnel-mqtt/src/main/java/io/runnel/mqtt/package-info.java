@@ -123,9 +123,10 @@
  * <p>{@code MqttLink.builder().broker(host, port)...build()} configures a link (the builder is
  * immutable: each option returns a new one; the name defaults to {@code "mqtt"}); {@code
  * publish(...)} gives a {@link io.runnel.TapTask}, {@code subscribe(...)} a {@link
- * io.runnel.Source}, {@code publishHistory(...)} adds a route; all before the pipeline starts.
- * {@link io.runnel.mqtt.Qos} and {@link io.runnel.mqtt.DeadLetter} complete the public API; every
- * other type of the package is internal.
+ * io.runnel.Source}, {@code publishHistory(...)} adds a route; all before the pipeline starts. A
+ * route over a {@link io.runnel.store.KeySelector#prefix key prefix} also forwards records added to
+ * the running pipeline later (decision 023). {@link io.runnel.mqtt.Qos} and {@link
+ * io.runnel.mqtt.DeadLetter} complete the public API; every other type of the package is internal.
  *
  * <h2>Status</h2>
  *

@@ -158,7 +158,16 @@ class HistoryRouteTest {
     }
     store.awaitDurable(store.sync(), Duration.ofSeconds(5));
     return new HistoryRoute<>(
-        link, store, List.of(READINGS), JSON, "t", null, "route", maxInflight, replayWindow, rate);
+        link,
+        store,
+        io.runnel.store.KeySelector.of(READINGS),
+        JSON,
+        "t",
+        null,
+        "route",
+        maxInflight,
+        replayWindow,
+        rate);
   }
 
   private void start(HistoryRoute<?> route) {

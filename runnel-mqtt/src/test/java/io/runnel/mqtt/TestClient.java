@@ -16,7 +16,14 @@ import java.util.concurrent.TimeUnit;
 /** A plain HiveMQ MQTT 5 client for tests: publishes and collects what it receives. */
 final class TestClient implements AutoCloseable {
 
-  record Received(String topic, String payload, boolean retain, String sequence, byte[] bytes) {}
+  /** One message; {@code properties} are its MQTT 5 user properties (the first of each name). */
+  record Received(
+      String topic,
+      String payload,
+      boolean retain,
+      String sequence,
+      byte[] bytes,
+      java.util.Map<String, String> properties) {}
 
   final LinkedBlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final Mqtt5AsyncClient client;
@@ -69,19 +76,19 @@ final class TestClient implements AutoCloseable {
     if (handleNanos > 0) {
       java.util.concurrent.locks.LockSupport.parkNanos(handleNanos);
     }
-    String seq =
-        p.getUserProperties().asList().stream()
-            .filter(u -> u.getName().toString().equals("runnel-seq"))
-            .map(u -> u.getValue().toString())
-            .findFirst()
-            .orElse(null);
+    java.util.Map<String, String> props = new java.util.LinkedHashMap<>();
+    p.getUserProperties()
+        .asList()
+        .forEach(u -> props.putIfAbsent(u.getName().toString(), u.getValue().toString()));
+    String seq = props.get("runnel-seq");
     received.add(
         new Received(
             p.getTopic().toString(),
             new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8),
             p.isRetain(),
             seq,
-            p.getPayloadAsBytes()));
+            p.getPayloadAsBytes(),
+            java.util.Collections.unmodifiableMap(props)));
   }
 
   TestClient subscribe(String filter) throws Exception {

@@ -47,12 +47,38 @@ final class HistoryQueries {
 
   /** See {@link HistoryStore#query}. */
   List<StoredEntry> query(Query query) throws IOException {
+    return scan(query, null, Long.MAX_VALUE).entries();
+  }
+
+  /**
+   * What {@link #scan} found, and where it stopped when it ran out of budget first.
+   *
+   * @param stoppedBefore the sequence after the last entry scanned if the budget ran out before the
+   *     limit or the end was reached (every entry of the range before it was looked at); else -1
+   */
+  record Scan(List<StoredEntry> entries, long stoppedBefore) {}
+
+  /**
+   * {@link #query(Query)} of the entries whose key {@code selected} selects as well (null: no
+   * further selection): segments without a selected key are not read, and entries of a segment
+   * holding only selected keys are not checked one by one. Looks at no more than {@code budget}
+   * entries at or after the query's first sequence, selected or not, so that a read of a rare key
+   * through a long history of others is bounded.
+   */
+  Scan scan(Query query, SelectedKeys selected, long budget) throws IOException {
     List<StoredEntry> result = new ArrayList<>();
+    long[] state = {0, -1}; // entries looked at in the range; where the budget ran out
     for (Segment seg : segments.current()) {
-      Segment.View v = seg.view();
+      Segment.View v = seg.view(); // before the key set: see SelectedKeys
       if (!mayMatch(seg, v, query)) {
         continue;
       }
+      SelectedKeys.Coverage coverage =
+          selected == null ? SelectedKeys.Coverage.ALL : selected.cover(seg);
+      if (coverage == SelectedKeys.Coverage.NONE) {
+        continue;
+      }
+      boolean check = coverage == SelectedKeys.Coverage.SOME;
       try (FileChannel ch = openForQuery(seg)) {
         if (ch == null) {
           continue;
@@ -71,19 +97,27 @@ final class HistoryQueries {
               v.blockEnd(b),
               seg.baseSequence,
               (offset, frame, f) -> {
-                StoredEntry e = entry(f);
-                if (query.matches(e)) {
-                  result.add(e);
+                if (check && !selected.test(f.key())) {
+                  entriesScanned.increment(); // another key's: no StoredEntry made
+                } else {
+                  StoredEntry e = entry(f);
+                  if (query.matches(e)) {
+                    result.add(e);
+                  }
+                }
+                if (f.sequence() >= query.fromSequence() && ++state[0] >= budget) {
+                  state[1] = f.sequence() + 1;
+                  return false;
                 }
                 return result.size() < query.limit();
               });
-          if (result.size() >= query.limit()) {
-            return result;
+          if (result.size() >= query.limit() || state[1] >= 0) {
+            return new Scan(result, state[1]);
           }
         }
       }
     }
-    return result;
+    return new Scan(result, -1);
   }
 
   /** See {@link HistoryStore#latest}. */

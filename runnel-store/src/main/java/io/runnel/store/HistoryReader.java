@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
@@ -21,6 +21,7 @@ import java.util.function.ToLongFunction;
  * <pre>{@code
  * HistoryReader reader = HistoryReader.builder(store, "cloud-sync")
  *     .keys(Key.INDOOR, Key.OUTDOOR)          // default: every key
+ *     // or .keys(KeySelector.prefix("station.")): also the keys first written later
  *     .maxPageEntries(500).maxPageBytes(1 << 20)
  *     .rememberSent()                         // rebuild an unanswered page identically
  *     .build();                               // opens the cursor(s)
@@ -45,13 +46,20 @@ import java.util.function.ToLongFunction;
  *       that range is in {@link Page#entries()}, in sequence order; the rest of the range is
  *       entries of other keys and sequence gaps. A page may be empty and still end after {@code
  *       from} (only other keys' entries there): report it delivered so that the cursor passes them.
+ *   <li><b>Selected keys</b> ({@link Builder#keys(KeySelector)}): a key is selected by its id, not
+ *       by the reader's start: with a {@linkplain KeySelector#prefix prefix}, entries of a key
+ *       first written after the reader was built (a record added at run time) are read like the
+ *       others. The cursor remembers a position, not the selection: a reader built later with a
+ *       wider selection on the same cursor does not go back for the new keys' entries before it.
  *   <li><b>Durable only.</b> Only entries at or below {@link HistoryStore#durableSequence()} are
  *       read: an entry that is written but not forced may vanish in a power cut, and its sequence
  *       would then be reused; the far side must never hold what the device lost.
  *   <li><b>Pages.</b> At most {@link Builder#maxPageEntries} entries (or fewer, per call) and
  *       {@link Builder#maxPageBytes} bytes as measured by {@link Builder#entrySize}; an entry
  *       larger than the byte limit comes alone, never dropped. {@link Page#prefix} cuts a page
- *       further by the caller's own measure (e.g. the rendered size).
+ *       further by the caller's own measure (e.g. the rendered size). A read looks at a bounded
+ *       number of entries (100 000, or the page limit if larger): through a long run of other keys'
+ *       entries it returns a short or empty page that ends where it stopped.
  *   <li><b>Delivered.</b> The caller reports {@link #delivered(long) delivered(end)} when the far
  *       side has taken responsibility for every entry before {@code end} (an HTTP 2xx, an MQTT
  *       PUBACK, a Kafka ack), or the caller decided for good to skip it (a broker's final
@@ -92,6 +100,13 @@ import java.util.function.ToLongFunction;
  */
 public final class HistoryReader {
 
+  /**
+   * A read looks at no more than this many entries of its range (or the page limit, if larger),
+   * selected or not: a page of a rare key through a long history of others ends where the scan
+   * stopped, empty if need be, instead of reading to the end in one call.
+   */
+  static final long SCAN_BUDGET = 100_000;
+
   /** Deliveries closer together than this share one replay-window mark (bounds the marks). */
   private static final long MARK_INTERVAL_NANOS = 10_000_000L;
 
@@ -99,10 +114,10 @@ public final class HistoryReader {
   private final String cursorName;
   private final StoreCursor cursor;
   private final StoreCursor sent; // null unless rememberSent
-  private final Set<String> keys; // empty: every key
-  private final RecordKey single; // the key when there is exactly one (index-guided query)
+  private final SelectedKeys selected; // null: every key
   private final int maxPageEntries;
   private final long maxPageBytes;
+  private final long scanBudget;
   private final ToLongFunction<StoredEntry> entrySize;
   private final long replayWindowNanos;
   private final long replayWindowSequences;
@@ -117,10 +132,10 @@ public final class HistoryReader {
   private HistoryReader(Builder b) throws IOException {
     this.store = b.store;
     this.cursorName = b.cursorName;
-    this.keys = Set.copyOf(b.keys.keySet());
-    this.single = b.keys.size() == 1 ? b.keys.values().iterator().next() : null;
+    this.selected = b.keys == null || b.keys.isAll() ? null : new SelectedKeys(b.keys);
     this.maxPageEntries = b.maxPageEntries;
     this.maxPageBytes = b.maxPageBytes;
+    this.scanBudget = b.scanBudget;
     this.entrySize = b.entrySize;
     this.replayWindowNanos = b.replayWindow.toNanos();
     this.replayWindowSequences = b.replayWindowSequences;
@@ -143,6 +158,16 @@ public final class HistoryReader {
   /** The cursor's name. */
   public String cursorName() {
     return cursorName;
+  }
+
+  /** Key ids this reader has decided on so far (tests); 0 when it reads every key. */
+  int keysDecided() {
+    return selected == null ? 0 : selected.decided();
+  }
+
+  /** The keys this reader reads. */
+  public KeySelector keys() {
+    return selected == null ? KeySelector.all() : selected.selector();
   }
 
   /** The committed position: every entry before it was delivered (or is not of a selected key). */
@@ -201,21 +226,22 @@ public final class HistoryReader {
     if (from > durable) {
       return new Page(from, from, List.of(), false);
     }
+    // Only the selected keys' entries come back: the limit counts them, not the others passed.
+    // A rebuilt page must be whole, so it has no scan budget.
     Query q = Query.all().fromSequence(from).limit(limit);
-    List<StoredEntry> found = store.query(single != null ? q.key(single) : q);
+    long budget = rebuilt ? Long.MAX_VALUE : Math.max(scanBudget, limit);
+    HistoryQueries.Scan scan = store.scan(q, selected, budget);
+    List<StoredEntry> found = scan.entries();
     List<StoredEntry> entries = new ArrayList<>(Math.min(found.size(), limit));
     long next = from;
     long bytes = 0;
     boolean cut = false;
-    boolean reachedEnd = found.size() < limit;
+    boolean outOfBudget = scan.stoppedBefore() >= 0;
+    boolean reachedEnd = found.size() < limit && !outOfBudget;
     for (StoredEntry e : found) {
       if (e.sequence() > durable || e.sequence() >= until) {
         reachedEnd = true;
         break;
-      }
-      if (single == null && !keys.isEmpty() && !keys.contains(e.key())) {
-        next = e.sequence() + 1; // another key's entry: passed
-        continue;
       }
       long size = entrySize.applyAsLong(e);
       if (!rebuilt && !entries.isEmpty() && bytes + size > maxPageBytes) {
@@ -230,6 +256,9 @@ public final class HistoryReader {
       next = until;
     } else if (reachedEnd && !cut) {
       next = Math.max(next, durable + 1); // nothing more of these keys up to the durable end
+    } else if (outOfBudget && !cut) {
+      // every entry before where the scan stopped was looked at: passed, up to the durable end
+      next = Math.max(next, Math.min(scan.stoppedBefore(), durable + 1));
     }
     return new Page(from, next, List.copyOf(entries), rebuilt);
   }
@@ -395,7 +424,7 @@ public final class HistoryReader {
         + cursorName
         + " @ "
         + cursor.position()
-        + (keys.isEmpty() ? "" : ", keys " + keys)
+        + (selected == null ? "" : ", keys " + selected.selector())
         + "]";
   }
 
@@ -513,9 +542,10 @@ public final class HistoryReader {
   public static final class Builder {
     private final HistoryStore store;
     private final String cursorName;
-    private java.util.Map<String, RecordKey> keys = new java.util.LinkedHashMap<>();
+    private KeySelector keys; // null until selected: every key
     private int maxPageEntries = 500;
     private long maxPageBytes = Long.MAX_VALUE;
+    private long scanBudget = SCAN_BUDGET;
     private ToLongFunction<StoredEntry> entrySize = Builder::storedSize;
     private Duration replayWindow = Duration.ZERO;
     private long replayWindowSequences;
@@ -535,9 +565,10 @@ public final class HistoryReader {
     private Builder(Builder o) {
       this.store = o.store;
       this.cursorName = o.cursorName;
-      this.keys = new java.util.LinkedHashMap<>(o.keys);
+      this.keys = o.keys;
       this.maxPageEntries = o.maxPageEntries;
       this.maxPageBytes = o.maxPageBytes;
+      this.scanBudget = o.scanBudget;
       this.entrySize = o.entrySize;
       this.replayWindow = o.replayWindow;
       this.replayWindowSequences = o.replayWindowSequences;
@@ -550,18 +581,34 @@ public final class HistoryReader {
       return 26L + e.key().length() + e.payload().length;
     }
 
-    /** Reads only entries of these keys (default: every key); the cursor passes the others. */
+    /**
+     * Reads only entries of these keys (default: every key), in addition to those selected before;
+     * the cursor passes the others. No keys: no change.
+     */
     public Builder keys(RecordKey... keys) {
-      return keys(java.util.Arrays.asList(keys));
+      Checks.notNull("keys", keys);
+      return keys(Arrays.asList(keys));
     }
 
-    /** Reads only entries of these keys (default: every key); the cursor passes the others. */
+    /**
+     * Reads only entries of these keys (default: every key), in addition to those selected before;
+     * the cursor passes the others. An empty collection: no change.
+     */
     public Builder keys(Collection<? extends RecordKey> keys) {
       Checks.notNull("keys", keys);
+      keys.forEach(k -> Checks.notNull("key", k));
+      return keys.isEmpty() ? new Builder(this) : keys(KeySelector.of(keys));
+    }
+
+    /**
+     * Reads only entries of the keys {@code selector} selects (default: every key), in addition to
+     * those selected before; the cursor passes the others. With a {@linkplain KeySelector#prefix
+     * prefix}, keys first written after the reader was built are read too.
+     */
+    public Builder keys(KeySelector selector) {
+      Checks.notNull("selector", selector);
       Builder b = new Builder(this);
-      for (RecordKey k : keys) {
-        b.keys.putIfAbsent(Checks.notNull("key", k).id(), k);
-      }
+      b.keys = keys == null ? selector : keys.or(selector);
       return b;
     }
 
@@ -612,6 +659,13 @@ public final class HistoryReader {
     public Builder rememberSent() {
       Builder b = new Builder(this);
       b.rememberSent = true;
+      return b;
+    }
+
+    /** Tests: at most this many entries looked at per read (at least the page limit). */
+    Builder scanBudget(long entries) {
+      Builder b = new Builder(this);
+      b.scanBudget = Checks.positive("scanBudget", entries);
       return b;
     }
 

@@ -18,8 +18,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -312,6 +315,14 @@ public final class HistoryStore implements AutoCloseable {
   }
 
   /**
+   * {@link #query(Query)} restricted further to the keys {@code selected} selects, looking at no
+   * more than {@code budget} entries of the range.
+   */
+  HistoryQueries.Scan scan(Query query, SelectedKeys selected, long budget) throws IOException {
+    return queries.scan(query, selected, budget);
+  }
+
+  /**
    * The newest {@code n} entries of a key, oldest first. Reads segments and index blocks from the
    * newest backwards and stops as soon as it has {@code n}.
    *
@@ -322,6 +333,19 @@ public final class HistoryStore implements AutoCloseable {
       throw new IllegalArgumentException("n must be positive: " + n);
     }
     return queries.latest(key, n);
+  }
+
+  /**
+   * The ids of the record keys that have entries in the store now (written, not necessarily durable
+   * yet; retention removes a key with its last segment), sorted. From the segments' index: no file
+   * is read.
+   */
+  public SortedSet<String> storedKeys() {
+    TreeSet<String> ids = new TreeSet<>();
+    for (Segment s : segments.current()) {
+      ids.addAll(s.keys);
+    }
+    return Collections.unmodifiableSortedSet(ids);
   }
 
   /** Entries decoded by queries so far (tests: the sparse index avoids full scans). */

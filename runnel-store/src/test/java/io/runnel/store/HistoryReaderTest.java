@@ -335,10 +335,10 @@ class HistoryReaderTest {
       assertThat(seen).containsExactly("a0", "b1", "a6", "b7");
       assertThat(from).isEqualTo(9);
       assertThat(ab.commit()).isEqualTo(9);
-      // [0,2): a0 b1; [2,5): c2, the gap, c4: empty, yet it moves the position on;
-      // [5,7): c5 a6; [7,9): b7 c8
-      assertThat(ends).containsExactly(2L, 5L, 7L, 9L);
-      assertThat(sizes).containsExactly(2, 0, 1, 1);
+      // the page limit counts the selected keys' entries only: [0,2): a0 b1; [2,8): c2, the gap,
+      // c4 and c5 passed, a6 b7; [8,9): c8 only: empty, yet it moves the position on
+      assertThat(ends).containsExactly(2L, 8L, 9L);
+      assertThat(sizes).containsExactly(2, 2, 0);
     }
   }
 
