@@ -275,12 +275,7 @@ public final class MqttLink implements Connector {
       }
     }
     if (!codec.problems().isEmpty()) { // a broken version chain: listed by the pipeline's build()
-      String what =
-          "publishHistory of "
-              + keys.stream().map(RecordKey::id).toList()
-              + " (cursor '"
-              + cursorName
-              + "'): ";
+      String what = "publishHistory of [" + keys + "] (cursor '" + cursorName + "'): ";
       codec.problems().forEach(p -> problems.add(what + p));
       return;
     }
