@@ -41,6 +41,22 @@ public final class Checks {
     return d;
   }
 
+  /**
+   * Returns {@code name} if it follows the record key syntax ({@link io.runnel.RecordKey}: what
+   * link, cursor and route names follow too), else throws {@link IllegalArgumentException} {@code
+   * "<what>: <the problem>"}.
+   *
+   * @throws NullPointerException if {@code name} is null
+   */
+  public static String keySyntax(String what, String name) {
+    notNull(what, name);
+    java.util.Optional<String> p = io.runnel.RecordKey.problem(name);
+    if (p.isPresent()) {
+      throw new IllegalArgumentException(what + ": " + p.get());
+    }
+    return name;
+  }
+
   public static long positive(String what, long n) {
     if (n <= 0) {
       throw new IllegalArgumentException(what + " must be positive, got " + n);

@@ -60,4 +60,15 @@ class ChecksTest {
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxBatchBytes must be at least 1024, got 10");
   }
+
+  @Test
+  void keySyntaxNamesWhatAndTheProblem() {
+    assertThat(Checks.keySyntax("cursor name", "kafka-readings")).isEqualTo("kafka-readings");
+    assertThatThrownBy(() -> Checks.keySyntax("cursor name", "bad name"))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("cursor name: ");
+    assertThatThrownBy(() -> Checks.keySyntax("link name", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("link name");
+  }
 }

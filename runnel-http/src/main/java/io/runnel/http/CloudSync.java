@@ -386,11 +386,7 @@ public final class CloudSync implements Connector, AutoCloseable {
     /** The store cursor to read through (default: the connector's name); record-key syntax. */
     public Builder cursorName(String cursorName) {
       Checks.notNull("cursorName", cursorName);
-      RecordKey.problem(cursorName)
-          .ifPresent(
-              p -> {
-                throw new IllegalArgumentException("invalid cursor name: " + p);
-              });
+      Checks.keySyntax("invalid cursor name", cursorName);
       Builder b = new Builder(this);
       b.cursorName = cursorName;
       return b;

@@ -208,11 +208,7 @@ public final class KafkaLink implements Connector {
     Checks.notNull("store", store);
     Checks.notNull("keys", keys);
     Topics.checkTopic(topic);
-    RecordKey.problem(Checks.notNull("cursorName", cursorName))
-        .ifPresent(
-            p -> {
-              throw new IllegalArgumentException("cursor name: " + p);
-            });
+    Checks.keySyntax("cursor name", Checks.notNull("cursorName", cursorName));
     requireNotStarted("publishHistory");
     for (HistoryRoute r : routes) {
       if (r.cursorName().equals(cursorName)) {
@@ -606,11 +602,7 @@ public final class KafkaLink implements Connector {
      */
     public Builder name(String name) {
       Checks.notBlank("name", name);
-      RecordKey.problem(name)
-          .ifPresent(
-              p -> {
-                throw new IllegalArgumentException("link name: " + p);
-              });
+      Checks.keySyntax("link name", name);
       Builder b = new Builder(this);
       b.name = name;
       return b;

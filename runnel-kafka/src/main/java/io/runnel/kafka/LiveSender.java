@@ -5,6 +5,7 @@ import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Reader;
 import io.runnel.codec.Codec;
 import io.runnel.spi.Backoff;
+import io.runnel.spi.DropQueue;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -19,7 +20,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Live outbound (not persisted): the tap tasks of {@link KafkaLink#publish} encode values into the
- * live queue (a {@link LiveQueue} bounded in messages and payload bytes, dropping by the {@link
+ * live queue (a {@link DropQueue} bounded in messages and payload bytes, dropping by the {@link
  * LiveOverflow} policy; never blocking), and the sender thread ({@link #run}) hands them to the
  * producer with at most {@code maxInflight} unacknowledged.
  *
@@ -43,7 +44,7 @@ final class LiveSender implements Runnable {
   record Message(String topic, byte[] key, byte[] payload, RecordHeaders headers) {}
 
   private final RouteContext link;
-  private final LiveQueue<Message> queue;
+  private final DropQueue<Message> queue;
   private final int maxInflight;
   private final Semaphore inflight;
   private final AtomicInteger unacked = new AtomicInteger();
@@ -62,7 +63,14 @@ final class LiveSender implements Runnable {
       LiveOverflow overflow,
       int maxInflight) {
     this.link = link;
-    this.queue = new LiveQueue<>(queueMessages, queueBytes, m -> m.payload().length, overflow);
+    this.queue =
+        new DropQueue<>(
+            queueMessages,
+            queueBytes,
+            m -> m.payload().length,
+            overflow == LiveOverflow.DROP_NEWEST
+                ? DropQueue.Overflow.DROP_NEWEST
+                : DropQueue.Overflow.DROP_OLDEST);
     this.maxInflight = maxInflight;
     this.inflight = new Semaphore(maxInflight);
   }

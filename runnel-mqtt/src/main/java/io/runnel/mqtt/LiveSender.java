@@ -4,6 +4,7 @@ import io.runnel.RuntimeContext;
 import io.runnel.buffer.LaggedException;
 import io.runnel.buffer.Reader;
 import io.runnel.codec.Codec;
+import io.runnel.spi.DropQueue;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -14,9 +15,9 @@ import java.util.function.Function;
 
 /**
  * Live outbound: the tap tasks of {@link MqttLink#publish} encode values into the offline queue (a
- * {@link DropOldestQueue} bounded in messages and payload bytes; never blocking), and the sender
- * thread ({@link #run}) publishes from it while connected, with at most {@code maxInflight}
- * messages unacknowledged.
+ * {@link DropQueue} bounded in messages and payload bytes; never blocking), and the sender thread
+ * ({@link #run}) publishes from it while connected, with at most {@code maxInflight} messages
+ * unacknowledged.
  *
  * <h2>Threads</h2>
  *
@@ -32,7 +33,7 @@ final class LiveSender implements Runnable {
   record Message(String topic, byte[] payload, Qos qos, boolean retain, Wire.Stamp stamp) {}
 
   private final RouteLink link;
-  private final DropOldestQueue<Message> queue;
+  private final DropQueue<Message> queue;
   private final int maxInflight;
   private final Semaphore inflight;
   private final AtomicInteger unacked = new AtomicInteger();
@@ -44,7 +45,12 @@ final class LiveSender implements Runnable {
 
   LiveSender(RouteLink link, int offlineQueue, long offlineQueueBytes, int maxInflight) {
     this.link = link;
-    this.queue = new DropOldestQueue<>(offlineQueue, offlineQueueBytes, m -> m.payload().length);
+    this.queue =
+        new DropQueue<>(
+            offlineQueue,
+            offlineQueueBytes,
+            m -> m.payload().length,
+            DropQueue.Overflow.DROP_OLDEST);
     this.maxInflight = maxInflight;
     this.inflight = new Semaphore(maxInflight);
   }

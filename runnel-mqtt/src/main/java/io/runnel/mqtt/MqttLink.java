@@ -262,11 +262,7 @@ public final class MqttLink implements Connector {
       String cursorName) {
     Checks.notNull("store", store);
     Checks.notNull("codec", codec);
-    RecordKey.problem(cursorName)
-        .ifPresent(
-            p -> {
-              throw new IllegalArgumentException("cursor name: " + p);
-            });
+    Checks.keySyntax("cursor name", cursorName);
     lifecycle.requireNotStarted("publishHistory");
     for (HistoryRoute<?> r : routes) {
       if (r.cursorName().equals(cursorName)) {
@@ -499,11 +495,7 @@ public final class MqttLink implements Connector {
      */
     public Builder name(String name) {
       Checks.notBlank("name", name);
-      RecordKey.problem(name)
-          .ifPresent(
-              p -> {
-                throw new IllegalArgumentException("link name: " + p);
-              });
+      Checks.keySyntax("link name", name);
       Builder b = new Builder(this);
       b.name = name;
       return b;

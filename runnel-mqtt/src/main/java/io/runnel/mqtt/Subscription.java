@@ -9,13 +9,14 @@ import io.runnel.buffer.BufferSpec;
 import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
 import io.runnel.codec.Codec;
+import io.runnel.spi.DropQueue;
 import java.time.Instant;
 
 /**
  * One inbound topic filter feeding one record. Messages arrive on the client's event loop and are
- * handed over through a {@link DropOldestQueue} bounded in messages and payload bytes (the oldest
- * dropped and counted when full, never blocking the client); the record's source task decodes them,
- * so a slow or failing codec never stalls the connection.
+ * handed over through a {@link DropQueue} bounded in messages and payload bytes (the oldest dropped
+ * and counted when full, never blocking the client); the record's source task decodes them, so a
+ * slow or failing codec never stalls the connection.
  *
  * <p>The source waits only in a doorbell's {@code recv()} (a Runnel mailbox rung after each offer):
  * a Runnel waiting point, which parks through the lane's parker. So an idle topic is a task
@@ -38,7 +39,7 @@ final class Subscription<T> implements Source<T> {
   final MqttTopicFilter matcher;
   final Codec<T> codec;
   final Qos qos;
-  final DropOldestQueue<Message> queue;
+  final DropQueue<Message> queue;
   private final Buffer<Boolean> doorbell;
   private final Reader<Boolean> rung;
 
@@ -49,7 +50,9 @@ final class Subscription<T> implements Source<T> {
     this.matcher = MqttTopicFilter.of(filter);
     this.codec = codec;
     this.qos = qos;
-    this.queue = new DropOldestQueue<>(capacity, maxBytes, m -> m.payload().length);
+    this.queue =
+        new DropQueue<>(
+            capacity, maxBytes, m -> m.payload().length, DropQueue.Overflow.DROP_OLDEST);
     this.doorbell = BufferSpec.mailbox().create("mqtt inbound '" + filter + "'");
     this.rung = doorbell.subscribe();
   }

@@ -147,8 +147,8 @@
  * Connection} (event-loop state, reconnect with the core's {@link io.runnel.spi.Backoff}, equal
  * jitter) over {@code Transport} (the HiveMQ client, MQTT 3.1.1/5, credentials, TLS); {@code
  * LiveSender} and {@code InboundRoutes} with its {@code Subscription}s, each handing over through a
- * {@code DropOldestQueue} (bounded in messages and bytes); {@code HistoryRoute} behind the narrow
- * {@code RouteLink}, reading through the store's {@code HistoryReader}, with its {@code
+ * {@code io.runnel.spi.DropQueue} (bounded in messages and bytes); {@code HistoryRoute} behind the
+ * narrow {@code RouteLink}, reading through the store's {@code HistoryReader}, with its {@code
  * ConfirmationGate} (the rule above) and its {@code Pacer} (the rate); {@code LinkErrors} (last
  * error, rate-limited log), and {@code Lifecycle}. Arguments are checked with the core's {@link
  * io.runnel.spi.Checks}, so the messages match every other builder.

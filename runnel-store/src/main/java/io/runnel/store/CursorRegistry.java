@@ -1,6 +1,6 @@
 package io.runnel.store;
 
-import io.runnel.RecordKey;
+import io.runnel.spi.Checks;
 import io.runnel.store.wal.StoreFileSystem;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,11 +49,7 @@ final class CursorRegistry {
 
   /** See {@link HistoryStore#cursor}. */
   StoreCursor cursor(String name) throws IOException {
-    RecordKey.problem(name)
-        .ifPresent(
-            p -> {
-              throw new IllegalArgumentException("cursor name: " + p);
-            });
+    Checks.keySyntax("cursor name", name);
     synchronized (cursors) {
       StoreCursor c = cursors.get(name);
       if (c == null) {

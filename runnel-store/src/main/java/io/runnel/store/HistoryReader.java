@@ -554,11 +554,7 @@ public final class HistoryReader {
 
     private Builder(HistoryStore store, String cursorName) {
       this.store = Checks.notNull("store", store);
-      RecordKey.problem(Checks.notNull("cursorName", cursorName))
-          .ifPresent(
-              p -> {
-                throw new IllegalArgumentException("invalid cursor name: " + p);
-              });
+      Checks.keySyntax("invalid cursor name", Checks.notNull("cursorName", cursorName));
       this.cursorName = cursorName;
     }
 
