@@ -1,6 +1,7 @@
 package io.runnel.bench.mqtt;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,7 @@ public final class MqttClientProbe {
   private static final String SCHEMA = "8f3a21c07d5e4b19";
 
   private final ProbeClient client;
+  private final PrintStream out;
   private final String dataTopic;
   private final String inTopic;
   private final Semaphore window;
@@ -57,8 +59,9 @@ public final class MqttClientProbe {
   private final AtomicInteger inReceived = new AtomicInteger();
   private long sequence;
 
-  private MqttClientProbe(ProbeClient client, String id, int windowSize) {
+  private MqttClientProbe(ProbeClient client, String id, int windowSize, PrintStream out) {
     this.client = client;
+    this.out = out;
     this.dataTopic = "runnel-probe/" + id + "/data";
     this.inTopic = "runnel-probe/" + id + "/in";
     this.windowSize = windowSize;
@@ -66,7 +69,7 @@ public final class MqttClientProbe {
   }
 
   /** Runs the probe; see the class comment for the arguments. */
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     long mainMs = System.currentTimeMillis();
     Map<String, String> a = new HashMap<>();
     for (String arg : args) {
@@ -76,50 +79,72 @@ public final class MqttClientProbe {
       }
       a.put(arg.substring(0, eq), arg.substring(eq + 1));
     }
-    String name = a.getOrDefault("client", "");
-    int seconds = Integer.parseInt(a.getOrDefault("seconds", "10"));
-    int burst = Integer.parseInt(a.getOrDefault("burst", "3"));
-    int rate = Integer.parseInt(a.getOrDefault("rate", "500"));
-    int windowSize = Integer.parseInt(a.getOrDefault("window", "20"));
-    System.out.println("main-epoch-ms=" + mainMs);
-    if (name.equals("idle")) {
-      System.out.println("ready");
-      Thread.sleep((seconds + burst) * 1000L);
-      report();
-      System.out.println("done");
-      return;
-    }
-    String type = CLIENTS.get(name);
-    if (type == null) {
-      fail("unknown client '" + name + "': idle or one of " + CLIENTS.keySet());
-    }
-    String broker = a.getOrDefault("broker", "127.0.0.1:1883");
-    int colon = broker.lastIndexOf(':');
-    if (colon <= 0) {
-      fail("broker '" + broker + "' is not host:port");
-    }
-    ProbeClient client = (ProbeClient) Class.forName(type).getDeclaredConstructor().newInstance();
-    String id = a.getOrDefault("id", name + "-" + ProcessHandle.current().pid());
-    MqttClientProbe p = new MqttClientProbe(client, id, windowSize);
     try {
-      p.run(
-          broker.substring(0, colon),
-          Integer.parseInt(broker.substring(colon + 1)),
-          id,
-          mainMs,
-          seconds,
-          rate,
-          burst);
+      probe(a, mainMs, System.out);
     } catch (Exception e) {
-      fail(client.describe() + ": " + e);
+      fail(a.getOrDefault("client", "") + ": " + e);
     }
     System.out.println("done");
     System.exit(0);
   }
 
+  /**
+   * Runs the probe with {@code args} (see the class comment), printing to {@code out}; {@code
+   * mainMs} is when the program started (epoch ms). Throws if the run failed.
+   */
+  static void probe(Map<String, String> args, long mainMs, PrintStream out) throws Exception {
+    String name = args.getOrDefault("client", "");
+    int seconds = Integer.parseInt(args.getOrDefault("seconds", "10"));
+    int burst = Integer.parseInt(args.getOrDefault("burst", "3"));
+    int rate = Integer.parseInt(args.getOrDefault("rate", "500"));
+    int windowSize = Integer.parseInt(args.getOrDefault("window", "20"));
+    out.println("main-epoch-ms=" + mainMs);
+    if (name.equals("idle")) {
+      out.println("ready");
+      Thread.sleep((seconds + burst) * 1000L);
+      report(out);
+      return;
+    }
+    String type = CLIENTS.get(name);
+    if (type == null) {
+      throw new IllegalArgumentException(
+          "unknown client '" + name + "': idle or one of " + CLIENTS.keySet());
+    }
+    String broker = args.getOrDefault("broker", "127.0.0.1:1883");
+    int colon = broker.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("broker '" + broker + "' is not host:port");
+    }
+    ProbeClient client = (ProbeClient) Class.forName(type).getDeclaredConstructor().newInstance();
+    String id = args.getOrDefault("id", name + "-" + ProcessHandle.current().pid());
+    new MqttClientProbe(client, id, windowSize, out)
+        .run(
+            broker.substring(0, colon),
+            Integer.parseInt(broker.substring(colon + 1)),
+            id,
+            mainMs,
+            seconds,
+            rate,
+            burst);
+  }
+
   private void run(String host, int port, String id, long mainMs, int seconds, int rate, int burst)
       throws Exception {
-    System.out.println("client=" + client.describe());
+    out.println("client=" + client.describe());
+    try {
+      measure(host, port, id, mainMs, seconds, rate, burst);
+    } finally {
+      try {
+        client.close(TIMEOUT);
+      } catch (Exception e) {
+        System.err.println("mqtt-probe: " + client.describe() + ": disconnect failed: " + e);
+      }
+    }
+  }
+
+  private void measure(
+      String host, int port, String id, long mainMs, int seconds, int rate, int burst)
+      throws Exception {
     client.connect(host, port, id, TIMEOUT);
     long connectedMs = System.currentTimeMillis();
     client.subscribe(inTopic, payload -> inReceived.incrementAndGet(), TIMEOUT);
@@ -128,7 +153,7 @@ public final class MqttClientProbe {
         .publish(dataTopic, reading(0, connectedMs), SCHEMA, sequence++)
         .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     long firstAckMs = System.currentTimeMillis();
-    System.out.println(
+    out.println(
         "connect-ms="
             + (connectedMs - mainMs)
             + "\nsubscribe-ms="
@@ -137,7 +162,7 @@ public final class MqttClientProbe {
             + (firstAckMs - subscribedMs)
             + "\nfirst-ack-epoch-ms="
             + firstAckMs);
-    System.out.println("ready");
+    out.println("ready");
 
     // paced: one message every 1/rate s, on a fixed schedule (late ones are sent at once)
     long[] latencyNanos = new long[seconds * rate];
@@ -187,6 +212,7 @@ public final class MqttClientProbe {
 
     Arrays.sort(latencyNanos);
     report(
+        out,
         "paced-target=" + rate,
         "paced-acked=" + (pacedAcked - inSent),
         String.format("paced-rate=%.0f", (pacedAcked - inSent) / pacedSeconds),
@@ -197,7 +223,6 @@ public final class MqttClientProbe {
         String.format("burst-rate=%.0f", burstAcked / burstSeconds),
         "in-sent=" + inSent,
         "in-received=" + inReceived.get());
-    client.close(TIMEOUT);
   }
 
   /** Publishes once a window permit is free; records the time to the PUBACK at {@code slot}. */
@@ -250,16 +275,14 @@ public final class MqttClientProbe {
   }
 
   /** Prints the lines, then this process's resident memory as the kernel counts it. */
-  private static void report(String... lines) throws IOException {
+  private static void report(PrintStream out, String... lines) throws IOException {
     for (String l : lines) {
-      if (!l.isEmpty()) {
-        System.out.println(l);
-      }
+      out.println(l);
     }
     for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (l.startsWith("VmHWM:") || l.startsWith("VmRSS:") || l.startsWith("Threads:")) {
         String[] f = l.split("\\s+");
-        System.out.println(f[0].substring(0, f[0].length() - 1).toLowerCase() + "=" + f[1]);
+        out.println(f[0].substring(0, f[0].length() - 1).toLowerCase() + "=" + f[1]);
       }
     }
   }
