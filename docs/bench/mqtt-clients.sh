@@ -14,6 +14,10 @@
 # leaves out; the rows marked "+ jdk.unsupported" run on a runtime linked the same way with that
 # module added (built once into runnel-bench/target/mqtt-runtime-unsupported).
 #
+# The rows "JDK HTTP client in use" also post a JSON batch a second with java.net.http to a sink
+# in another process, as the gateway's HTTP sync does: what each client adds on top of the JDK
+# classes the gateway loads anyway.
+#
 # Usage: docs/bench/mqtt-clients.sh [settle seconds, default 8]    (prints Markdown tables)
 #        ONLY='regex' docs/bench/mqtt-clients.sh                    (only the matching rows)
 # Needs: ./runnel dist, and the probe built:
@@ -53,6 +57,20 @@ fi
 JAVA_U=$RT_U/bin/java
 
 work=$(mktemp -d /tmp/runnel-mqtt-clients.XXXXXX)
+# the rows "JDK HTTP client in use" post a JSON batch a second to this sink (another process)
+cat >"$work/sink.py" <<'PY'
+import http.server, sys
+class Sink(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+PY
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -66,10 +84,16 @@ broker=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$broker" >"$work/mosquitto.conf"
 /usr/sbin/mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$broker") 2>/dev/null && break
-  sleep 0.1
+sink=$(free_port)
+python3 "$work/sink.py" "$sink" >"$work/sink.log" 2>&1 &
+pids+=($!)
+for port in "$broker" "$sink"; do
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
 done
+HTTP="http=http://127.0.0.1:$sink/v1/batches"
 
 # Paho's jars are signed (Eclipse's certificate): the JDK checks the signature when it opens them.
 # A copy without the signature files shows what that costs (a distribution could ship it so).
@@ -99,10 +123,10 @@ mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f", k / 1024 }'; }
 val() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 perf() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 
-# run JAVA CLIENT DIAG(0|1) [JAR DIR] -> sets RSS_KB FILE_KB THREADS CLASSES START_MS BOOT_MS; $work/out.log,
+# run JAVA CLIENT DIAG(0|1) [JAR DIR] [PROBE ARGS] -> sets RSS_KB FILE_KB THREADS CLASSES START_MS BOOT_MS; $work/out.log,
 # and with DIAG $work/nmt.txt and $work/classes.txt (the class+load log at the measuring moment)
 run() {
-  local java=$1 client=$2 diag=$3 jars=${4:-}
+  local java=$1 client=$2 diag=$3 jars=${4:-} extra=${5:-}
   local f="$FLAGS" log=$work/out.log t0 pid
   [[ $diag == 1 ]] && f+=" -XX:NativeMemoryTracking=summary -Xlog:class+load=info:file=$work/classload.log"
   rm -f "$work/classload.log"
@@ -112,7 +136,7 @@ run() {
   t0=$(date +%s%3N)
   # shellcheck disable=SC2086
   "$java" $f -cp "$(cp_of "$client" "$jars")" io.runnel.bench.mqtt.MqttClientProbe client="$client" \
-    broker="127.0.0.1:$broker" seconds="$seconds" burst="$burst" >"$log" 2>"$work/err.log" &
+    broker="127.0.0.1:$broker" seconds="$seconds" burst="$burst" $extra >"$log" 2>"$work/err.log" &
   pid=$!
   pids+=($pid)
   for _ in $(seq 600); do grep -q '^ready' "$log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -169,10 +193,10 @@ by_origin() {
 }
 
 declare -A BASE_RSS
-row() { # LABEL JAVA CLIENT [JAR DIR]
-  local label=$1 java=$2 client=$3 jars=${4:-}
+row() { # LABEL JAVA CLIENT [JAR DIR] [PROBE ARGS]
+  local label=$1 java=$2 client=$3 jars=${4:-} extra=${5:-}
   [[ -n ${ONLY:-} && ! $label =~ $ONLY ]] && return 0
-  if ! run "$java" "$client" 1 "$jars"; then
+  if ! run "$java" "$client" 1 "$jars" "$extra"; then
     printf '| %s | fails: %s |\n' "$label" "$(echo "$FAILED" | tr '\n|' '  ')"
     return 0
   fi
@@ -184,16 +208,15 @@ row() { # LABEL JAVA CLIENT [JAR DIR]
   other=$(nmt "Other" "$n")
   origin=$(by_origin "$work/classes.txt")
   IFS='|' read -r o_lib o_netty o_rx o_other o_probe o_jdk <<<"$origin"
-  if ! run "$java" "$client" 0 "$jars"; then
+  if ! run "$java" "$client" 0 "$jars" "$extra"; then
     printf '| %s | fails (clean run): %s |\n' "$label" "$(echo "$FAILED" | tr '\n|' '  ')"
     return 0
   fi
   local o=$work/out.log rss=$RSS_KB
+  # the baseline of a client's row: the probe loop on the same runtime with the same arguments
   [[ $client == idle ]] && BASE_RSS[idle]=$rss
-  [[ $client == loopback && $java == "$JAVA" ]] && BASE_RSS[loop]=$rss
-  [[ $client == loopback && $java == "$JAVA_U" ]] && BASE_RSS[loop_u]=$rss
-  local base_loop=${BASE_RSS[loop]:-0}
-  [[ $java == "$JAVA_U" ]] && base_loop=${BASE_RSS[loop_u]:-0}
+  [[ $client == loopback ]] && BASE_RSS["$java|$extra"]=$rss
+  local base_loop=${BASE_RSS["$java|$extra"]:-0}
   local d_idle=— d_loop=— paced=— lat=— flat=— start=—
   [[ -n ${BASE_RSS[idle]:-} ]] && d_idle=$(awk -v a="$rss" -v b="${BASE_RSS[idle]}" 'BEGIN { printf "%+.1f", (a - b) / 1024 }')
   [[ $client != idle && $client != loopback && $base_loop != 0 ]] && d_loop=$(awk -v a="$rss" -v b="$base_loop" 'BEGIN { printf "%+.1f", (a - b) / 1024 }')
@@ -227,4 +250,7 @@ row "Eclipse Paho mqttv3 1.2.5, jar signature removed" "$JAVA" paho3 "$work/paho
 row "Eclipse Paho mqttv5 1.2.5, MQTT 5" "$JAVA" paho5
 row "+ jdk.unsupported: probe loop, no client" "$JAVA_U" loopback
 row "+ jdk.unsupported: HiveMQ 1.4.2, MQTT 5" "$JAVA_U" hivemq5
-row "+ jdk.unsupported: Paho mqttv3 1.2.5" "$JAVA_U" paho3
+row "JDK HTTP client in use: probe loop, no client" "$JAVA" loopback "" "$HTTP"
+row "JDK HTTP client in use: HiveMQ 1.4.2, MQTT 5" "$JAVA" hivemq5 "" "$HTTP"
+row "JDK HTTP client in use: Paho mqttv3 1.2.5" "$JAVA" paho3 "" "$HTTP"
+row "JDK HTTP client in use: Paho mqttv5 1.2.5" "$JAVA" paho5 "" "$HTTP"

@@ -58,6 +58,7 @@ public final class MqttClientProbe {
   private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
   private final AtomicInteger inReceived = new AtomicInteger();
   private long sequence;
+  private HttpLoad http; // null: no HTTP beside the MQTT client
 
   private MqttClientProbe(ProbeClient client, String id, int windowSize, PrintStream out) {
     this.client = client;
@@ -117,15 +118,18 @@ public final class MqttClientProbe {
     }
     ProbeClient client = (ProbeClient) Class.forName(type).getDeclaredConstructor().newInstance();
     String id = args.getOrDefault("id", name + "-" + ProcessHandle.current().pid());
-    new MqttClientProbe(client, id, windowSize, out)
-        .run(
-            broker.substring(0, colon),
-            Integer.parseInt(broker.substring(colon + 1)),
-            id,
-            mainMs,
-            seconds,
-            rate,
-            burst);
+    MqttClientProbe p = new MqttClientProbe(client, id, windowSize, out);
+    if (args.containsKey("http")) {
+      p.http = new HttpLoad(java.net.URI.create(args.get("http")));
+    }
+    p.run(
+        broker.substring(0, colon),
+        Integer.parseInt(broker.substring(colon + 1)),
+        id,
+        mainMs,
+        seconds,
+        rate,
+        burst);
   }
 
   private void run(String host, int port, String id, long mainMs, int seconds, int rate, int burst)
@@ -134,6 +138,9 @@ public final class MqttClientProbe {
     try {
       measure(host, port, id, mainMs, seconds, rate, burst);
     } finally {
+      if (http != null) {
+        http.close();
+      }
       try {
         client.close(TIMEOUT);
       } catch (Exception e) {
@@ -163,6 +170,9 @@ public final class MqttClientProbe {
             + "\nfirst-ack-epoch-ms="
             + firstAckMs);
     out.println("ready");
+    if (http != null) { // after the start-up time, so that it stays comparable
+      http.post(batch(0, System.currentTimeMillis()));
+    }
 
     // paced: one message every 1/rate s, on a fixed schedule (late ones are sent at once)
     long[] latencyNanos = new long[seconds * rate];
@@ -177,6 +187,9 @@ public final class MqttClientProbe {
       if (i % rate == 0) {
         send(inTopic, reading(i, System.currentTimeMillis()), null, -1);
         inSent++;
+        if (http != null) {
+          http.postAsync(batch(i, System.currentTimeMillis()));
+        }
       }
       send(dataTopic, reading(i, System.currentTimeMillis()), latencyNanos, i);
     }
@@ -210,9 +223,13 @@ public final class MqttClientProbe {
               + " came back");
     }
 
+    if (http != null) {
+      http.awaitAll();
+    }
     Arrays.sort(latencyNanos);
     report(
         out,
+        "http-answered=" + (http == null ? 0 : http.answered()),
         "paced-target=" + rate,
         "paced-acked=" + (pacedAcked - inSent),
         String.format("paced-rate=%.0f", (pacedAcked - inSent) / pacedSeconds),
@@ -272,6 +289,16 @@ public final class MqttClientProbe {
     b.append("{\"sensor\":\"s-").append(i % 50).append("\",\"seq\":").append(i);
     b.append(",\"ts\":").append(epochMs).append(",\"value\":").append(20 + (i % 100) / 10.0);
     return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A batch of 50 readings as one JSON array, as the HTTP sync posts them (about 3.5 KB). */
+  private static byte[] batch(int i, long epochMs) {
+    StringBuilder b = new StringBuilder(4096).append('[');
+    for (int k = 0; k < 50; k++) {
+      b.append(k == 0 ? "" : ",")
+          .append(new String(reading(i + k, epochMs), StandardCharsets.UTF_8));
+    }
+    return b.append(']').toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** Prints the lines, then this process's resident memory as the kernel counts it. */

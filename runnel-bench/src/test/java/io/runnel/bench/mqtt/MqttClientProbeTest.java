@@ -3,14 +3,17 @@ package io.runnel.bench.mqtt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import io.runnel.testbed.Mosquitto;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +46,11 @@ class MqttClientProbeTest {
   }
 
   private static Map<String, String> run(String client, String brokerAddress) throws Exception {
-    Map<String, String> args = new HashMap<>();
+    return run(client, brokerAddress, new HashMap<>());
+  }
+
+  private static Map<String, String> run(
+      String client, String brokerAddress, Map<String, String> args) throws Exception {
     args.put("client", client);
     args.put("broker", brokerAddress);
     args.put("seconds", "1");
@@ -70,6 +77,53 @@ class MqttClientProbeTest {
     assertThat(r.get("in-received")).isEqualTo("1");
     assertThat(Long.parseLong(r.get("burst-acked"))).isPositive();
     assertThat(Long.parseLong(r.get("vmrss"))).isPositive();
+  }
+
+  @Test
+  void postsToTheHttpSinkBesideTheMqttClient() throws Exception {
+    var sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    AtomicInteger posts = new AtomicInteger();
+    sink.createContext(
+        "/v1/batches",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          posts.incrementAndGet();
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    sink.start();
+    try {
+      Map<String, String> args = new HashMap<>();
+      args.put("http", "http://127.0.0.1:" + sink.getAddress().getPort() + "/v1/batches");
+      Map<String, String> r = run("paho3", "127.0.0.1:" + broker.port(), args);
+
+      assertThat(r.get("http-answered")).isEqualTo("2"); // one before publishing, one a second
+      assertThat(posts.get()).isEqualTo(2);
+      assertThat(r.get("paced-acked")).isEqualTo("500");
+    } finally {
+      sink.stop(0);
+    }
+  }
+
+  @Test
+  void failsWhenTheHttpSinkRefuses() throws Exception {
+    var sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    sink.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          exchange.sendResponseHeaders(503, -1);
+          exchange.close();
+        });
+    sink.start();
+    try {
+      Map<String, String> args = new HashMap<>();
+      args.put("http", "http://127.0.0.1:" + sink.getAddress().getPort() + "/");
+      assertThatThrownBy(() -> run("loopback", "127.0.0.1:" + broker.port(), args))
+          .hasMessageContaining("HTTP 503");
+    } finally {
+      sink.stop(0);
+    }
   }
 
   @Test
