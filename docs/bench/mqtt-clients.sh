@@ -253,4 +253,5 @@ row "+ jdk.unsupported: HiveMQ 1.4.2, MQTT 5" "$JAVA_U" hivemq5
 row "JDK HTTP client in use: probe loop, no client" "$JAVA" loopback "" "$HTTP"
 row "JDK HTTP client in use: HiveMQ 1.4.2, MQTT 5" "$JAVA" hivemq5 "" "$HTTP"
 row "JDK HTTP client in use: Paho mqttv3 1.2.5" "$JAVA" paho3 "" "$HTTP"
+row "JDK HTTP client in use: Paho mqttv3 1.2.5, signature removed" "$JAVA" paho3 "$work/paho3-unsigned" "$HTTP"
 row "JDK HTTP client in use: Paho mqttv5 1.2.5" "$JAVA" paho5 "" "$HTTP"
