@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,7 @@ final class HttpLoad {
   }
 
   /** Posts {@code body}; the answer is counted when it arrives. */
-  java.util.concurrent.CompletableFuture<?> postAsync(byte[] body) {
+  CompletableFuture<?> postAsync(byte[] body) {
     sent.incrementAndGet();
     HttpRequest r =
         HttpRequest.newBuilder(endpoint)

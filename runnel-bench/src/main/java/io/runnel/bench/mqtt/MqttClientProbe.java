@@ -25,7 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * clients), {@code hivemq5}, {@code hivemq3}, {@code paho3} or {@code paho5}; {@code
  * broker=host:port}; {@code seconds} of publishing at {@code rate} messages/s (default 10 and 500);
  * then {@code burst} seconds (default 3) flat out; at most {@code window} publishes unacknowledged
- * at once (default 20, Mosquitto's default in-flight limit).
+ * at once (default 20, Mosquitto's default in-flight limit); {@code http=<url>} (optional) also
+ * posts a JSON batch of 50 readings to that URL once after the first PUBACK and once a second with
+ * the JDK's HTTP client, as the gateway's HTTP sync does ({@link HttpLoad}).
  *
  * <p>The run: connect (no clean start), subscribe to {@code runnel-probe/<id>/in} at QoS 1, publish
  * one message and wait for its PUBACK (then {@code ready} is printed: the script's start-up time
