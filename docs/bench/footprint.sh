@@ -52,6 +52,7 @@ run() {
   [[ $aot_on == 1 ]] && f+=" -XX:AOTCache=$AOT -XX:AOTMode=on"
   local log=$work/run.log t0
   rm -rf "$work/h"
+  : >"$log" # else the wait below can see the previous run's "ready"
   t0=$(date +%s%3N)
   # shellcheck disable=SC2086
   "$JAVA" $f -cp "$CP" io.runnel.examples.FootprintProbe "$@" dir="$work/h" >"$log" 2>&1 &
