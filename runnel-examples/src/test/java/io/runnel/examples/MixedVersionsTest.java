@@ -146,6 +146,9 @@ class MixedVersionsTest {
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void servesTheV3HubForTheUsersOwnCommandsUntilCtrlC(@TempDir Path tmp) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        io.runnel.testbed.Signals.ignored(io.runnel.testbed.Signals.SIGINT),
+        io.runnel.testbed.Signals.sigintIgnoredReason());
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx128m");
