@@ -57,8 +57,8 @@
  *       jitter).
  *   <li>{@code Batcher}, {@code BatchWriter}, {@code Batch}: a page rendered into a batch within
  *       the byte limit, its JSON body and idempotency key.
- *   <li>{@code HttpSender}, {@code SnippetBody}, {@code RetryAfter}: the request, its timeouts,
- *       headers and TLS, and the classification of the answer.
+ *   <li>{@code HttpSender}, {@code RetryAfter}: the request, its timeouts, headers and TLS, and the
+ *       classification of the answer.
  *   <li>{@code SyncStatus}, {@code SyncSignal}: what the sync thread publishes, and the wake-up,
  *       closing and progress signals between callers and the sync thread.
  *   <li>{@code PlaintextCredentials}: which headers are credentials, whether the endpoint is
