@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -88,6 +89,27 @@ final class HttpSender {
    * longer body closes the connection instead.
    */
   static final int DRAIN_BYTES = 64 * 1024;
+
+  /**
+   * Headers the transport sets itself or would drop without a word ({@code HttpURLConnection}'s
+   * restricted set, with {@code Expect} from {@code java.net.http}'s): a configured one fails the
+   * request loudly instead, as {@code java.net.http} did.
+   */
+  private static final Set<String> RESTRICTED =
+      Set.of(
+          "access-control-request-headers",
+          "access-control-request-method",
+          "connection",
+          "content-length",
+          "content-transfer-encoding",
+          "expect",
+          "host",
+          "keep-alive",
+          "origin",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "via");
 
   /** Accepts no host the JDK's own RFC 2818 check refused (it asks the verifier only then). */
   private static final HostnameVerifier STRICT = (host, session) -> false;
@@ -200,6 +222,9 @@ final class HttpSender {
       request.put("Content-Type", "application/json");
       request.put("Idempotency-Key", key);
       for (Map.Entry<String, Supplier<String>> h : headers.entrySet()) {
+        if (RESTRICTED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+          throw new IllegalArgumentException("restricted header name: \"" + h.getKey() + "\"");
+        }
         String v = Objects.requireNonNull(h.getValue().get(), h.getKey());
         if (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
           throw new IllegalArgumentException("invalid header value for " + h.getKey());

@@ -275,4 +275,23 @@ class CloudSyncTransportTest {
     assertThat(sync.status().lastError()).contains("HTTP 401 (rejected");
     assertThat(sync.status().counters()).containsEntry("rejected", 1L);
   }
+
+  @Test
+  void aHeaderTheTransportWouldDropFailsTheRequestLoudly() throws Exception {
+    FaultyServer server = new FaultyServer(i -> FaultyServer.OK);
+    toClose.add(server);
+    append(store, TEMP, 10);
+    CloudSync sync =
+        started(
+            CloudSync.builder(store, server.uri())
+                .nodeId("gw-1")
+                .header("Host", "elsewhere.example")
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(50)));
+
+    assertThat(eventually(Duration.ofSeconds(10), () -> sync.status().retries() >= 2)).isTrue();
+    assertThat(sync.status().lastError())
+        .contains("cannot build the request")
+        .contains("restricted header name: \"Host\"");
+    assertThat(server.requests()).isEmpty();
+  }
 }
