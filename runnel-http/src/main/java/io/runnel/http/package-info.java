@@ -17,9 +17,9 @@
  *       durable cursor and the {@code <cursor>.sent} cursor), the batch being sent and its attempt
  *       count, the retry and backoff decisions, and rendering batches. It publishes the status
  *       counters and the cursor position.
- *   <li><b>The HTTP client's pool</b> ({@code runnel-http-<name>-client-N}) runs the exchange
- *       itself; the sync thread waits for its answer with a deadline, and {@code close()} cancels
- *       it.
+ *   <li><b>The exchange's pool</b> ({@code runnel-http-<name>-client-N}, one thread at a time) runs
+ *       the exchange itself on {@link java.net.HttpURLConnection}; the sync thread waits for its
+ *       answer with a deadline, and the deadline or {@code close()} disconnects it.
  * </ul>
  *
  * Nothing runs on a pool shared with the store or the pipeline.
