@@ -294,4 +294,34 @@ class CloudSyncTransportTest {
         .contains("restricted header name: \"Host\"");
     assertThat(server.requests()).isEmpty();
   }
+
+  @Test
+  void closeDisconnectsTheBlockedExchangeSoItsThreadEnds() throws Exception {
+    FaultyServer server = new FaultyServer(i -> new FaultyServer.Silent());
+    toClose.add(server);
+    append(store, TEMP, 10);
+    CloudSync sync =
+        started(
+            CloudSync.builder(store, server.uri())
+                .nodeId("gw-1")
+                .name("stuck")
+                .requestTimeout(Duration.ofSeconds(30))); // the read timeout would end it in 30 s
+    assertThat(eventually(Duration.ofSeconds(10), () -> server.requests().size() == 1)).isTrue();
+    assertThat(exchangeThreads("stuck")).isEqualTo(1);
+
+    long t0 = System.nanoTime();
+    sync.close();
+
+    assertThat(eventually(Duration.ofSeconds(2), () -> exchangeThreads("stuck") == 0))
+        .as("the exchange's thread still blocked in its read")
+        .isTrue();
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    assertThat(sync.status().counters()).containsEntry("timeouts", 0L);
+  }
+
+  private static long exchangeThreads(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("runnel-http-" + name + "-client-"))
+        .count();
+  }
 }
