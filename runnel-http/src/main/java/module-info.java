@@ -2,7 +2,6 @@
 module io.runnel.http {
   requires transitive io.runnel.store;
   requires com.fasterxml.jackson.databind;
-  requires java.net.http;
 
   exports io.runnel.http;
 }

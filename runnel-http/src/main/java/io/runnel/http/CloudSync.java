@@ -238,7 +238,7 @@ public final class CloudSync implements Connector, AutoCloseable {
 
   /**
    * Cancels an in-flight request, stops the lane (waiting at most {@link Builder#closeTimeout}) and
-   * the HTTP client. The cursor stays at the last acknowledged batch. Idempotent.
+   * the exchange's pool. The cursor stays at the last acknowledged batch. Idempotent.
    */
   @Override
   public void close() {

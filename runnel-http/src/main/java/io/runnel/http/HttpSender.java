@@ -1,18 +1,24 @@
 package io.runnel.http;
 
 import io.runnel.spi.Durations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpRetryException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.URL;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -21,15 +27,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * The HTTP exchange of one batch: builds the POST (request timeout, {@code Content-Type}, {@code
- * Idempotency-Key}, the configured headers asked for at every request), sends it on the {@link
- * HttpClient} (HTTP/1.1, no redirects, connect timeout, TLS context) and classifies the answer.
+ * The HTTP exchange of one batch on {@link HttpURLConnection} (in {@code java.base}: the runtime
+ * needs no {@code java.net.http} module, ~1,500 classes and ~19 MB less in a small JVM; decision
+ * 024): the POST ({@code Content-Type}, {@code Idempotency-Key}, the configured headers asked for
+ * at every request) with a fixed-length body, HTTP/1.1, no proxy, no redirects, no caches, connect
+ * and read timeouts, TLS with the configured context, and the classification of the answer.
  *
  * <ul>
  *   <li>2xx: acknowledged.
@@ -42,23 +55,107 @@ import java.util.function.Supplier;
  *       timeouts are counted.
  * </ul>
  *
+ * <p>Never sent twice by the transport: {@code HttpURLConnection} silently repeats a POST once
+ * after some I/O failures ({@code sun.net.http.retryPost}, true by default) but never one in
+ * streaming mode, and the body is always streamed ({@link
+ * HttpURLConnection#setFixedLengthStreamingMode(int)}); a retry is the sync loop's decision, with
+ * the same {@code Idempotency-Key}.
+ *
+ * <p>TLS: {@link HttpsURLConnection} with the socket factory of the configured {@link SSLContext}
+ * (the JDK's default context otherwise) and a hostname verifier that accepts nothing the JDK's RFC
+ * 2818 check did not already accept, so that a permissive {@link
+ * HttpsURLConnection#setDefaultHostnameVerifier} elsewhere in the process cannot weaken it.
+ *
  * <p>Threads: {@link #send} runs on the sync thread and never waits longer than connect timeout +
- * request timeout + {@link #CLIENT_GRACE}; the exchange itself runs on the client's own pool
- * ({@code runnel-http-<name>-client-N}). {@link #cancelInFlight()} and {@link #shutdown()} are
- * called by the closing thread. Counts {@code requests}, {@code failedRequests}, {@code timeouts}
- * and {@code rejected} into the {@link SyncStatus}.
+ * request timeout + {@link #CLIENT_GRACE}; the exchange itself runs on a pool thread ({@code
+ * runnel-http-<name>-client-N}, one at a time, kept 60 s idle) with the connect timeout and the
+ * request timeout as read timeout on its socket. When the deadline passes, or {@link
+ * #cancelInFlight()} or {@link #shutdown()} is called by the closing thread, the connection is
+ * {@linkplain HttpURLConnection#disconnect() disconnected} from that thread, which ends a blocked
+ * read or write at once. A connection whose answer was read to its end goes back to the JDK's
+ * keep-alive cache. Counts {@code requests}, {@code failedRequests}, {@code timeouts} and {@code
+ * rejected} into the {@link SyncStatus}.
  */
 final class HttpSender {
 
-  /** Extra time the client gets beyond its own timeouts before we give up on it ourselves. */
+  /** Extra time the exchange gets beyond its own timeouts before we give up on it ourselves. */
   static final Duration CLIENT_GRACE = Duration.ofSeconds(1);
 
-  /** How much of an error response body is kept for the status and the log. */
+  /** How much of an error response body is kept for the status and the log (bytes). */
   static final int ERROR_BODY_CHARS = 200;
+
+  /**
+   * How much of a response body is read and discarded so that the connection can be reused; a
+   * longer body closes the connection instead.
+   */
+  static final int DRAIN_BYTES = 64 * 1024;
+
+  /**
+   * Headers the transport sets itself or would drop without a word ({@code HttpURLConnection}'s
+   * restricted set, with {@code Expect} from {@code java.net.http}'s): a configured one fails the
+   * request loudly instead, as {@code java.net.http} did.
+   */
+  private static final Set<String> RESTRICTED =
+      Set.of(
+          "access-control-request-headers",
+          "access-control-request-method",
+          "connection",
+          "content-length",
+          "content-transfer-encoding",
+          "expect",
+          "host",
+          "keep-alive",
+          "origin",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "via");
+
+  /** Accepts no host the JDK's own RFC 2818 check refused (it asks the verifier only then). */
+  private static final HostnameVerifier STRICT = (host, session) -> false;
 
   /** The result of one POST; {@link #send} returns null instead when the sync is closing. */
   record Outcome(boolean acknowledged, boolean tooLarge, Duration retryAfter, String error) {
     static final Outcome OK = new Outcome(true, false, null, null);
+  }
+
+  /** What the server answered: its status, {@code Retry-After} and the start of an error body. */
+  private record Answer(int code, String retryAfter, String body) {}
+
+  /** A transport failure while connecting (TCP and TLS), not while waiting for the answer. */
+  private static final class ConnectPhase extends IOException {
+    ConnectPhase(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  /** One exchange in flight: its connection, so that another thread can disconnect it. */
+  private static final class Exchange {
+    final CompletableFuture<Answer> answer = new CompletableFuture<>();
+    private volatile HttpURLConnection connection;
+    private volatile boolean aborted;
+
+    /** Set by the pool thread right after opening; disconnects at once if already aborted. */
+    void attach(HttpURLConnection c) throws IOException {
+      connection = c;
+      checkNotAborted();
+    }
+
+    void checkNotAborted() throws IOException {
+      if (aborted) {
+        connection.disconnect();
+        throw new IOException("cancelled");
+      }
+    }
+
+    /** Ends a blocked connect, write or read (disconnect closes the socket), from any thread. */
+    void abort() {
+      aborted = true;
+      HttpURLConnection c = connection;
+      if (c != null) {
+        c.disconnect();
+      }
+    }
   }
 
   private final String name;
@@ -67,21 +164,14 @@ final class HttpSender {
   private final Duration requestTimeout;
   private final Duration maxRetryAfter;
   private final Map<String, Supplier<String>> headers;
+  private final SSLContext sslContext;
   private final SyncStatus status;
   private final BooleanSupplier closing;
-  private final ExecutorService clientExecutor;
-  private final HttpClient.Builder clientBuilder;
+  private final ExecutorService pool;
+  private volatile SSLSocketFactory tls;
+  private volatile Exchange inFlight;
 
-  /**
-   * Built by the sync thread before its first request, not by the constructor: building the JDK's
-   * client loads ~1,000 classes (~100 ms on a small device), which would otherwise delay the
-   * pipeline's start, and so its first reading (docs/BENCHMARKS.md, "Footprint by part").
-   */
-  private volatile HttpClient client;
-
-  private volatile CompletableFuture<?> inFlight;
-
-  /** Prepares the client and its pool (the client is built, and threads start, on demand). */
+  /** Prepares the pool (its thread starts with the first request). */
   HttpSender(SyncSettings settings, SyncStatus status, BooleanSupplier closing) {
     this.name = settings.name();
     this.endpoint = settings.endpoint();
@@ -89,51 +179,27 @@ final class HttpSender {
     this.requestTimeout = settings.requestTimeout();
     this.maxRetryAfter = settings.maxRetryAfter();
     this.headers = settings.headers();
+    this.sslContext = settings.sslContext();
     this.status = status;
     this.closing = closing;
-    this.clientExecutor =
+    this.pool =
         Executors.newCachedThreadPool(
             Thread.ofPlatform().name("runnel-http-" + name + "-client-", 0).daemon().factory());
-    HttpClient.Builder hb =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(connectTimeout)
-            .executor(clientExecutor);
-    if (settings.sslContext() != null) {
-      hb.sslContext(settings.sslContext());
-    }
-    this.clientBuilder = hb;
-  }
-
-  /** The client, built on the sync thread's first call; shut down at once if closing meanwhile. */
-  private HttpClient client() {
-    HttpClient c = client;
-    if (c == null) {
-      c = clientBuilder.build();
-      client = c;
-      if (closing.getAsBoolean()) { // close() began: its shutdown() may have seen no client
-        c.shutdownNow();
-      }
-    }
-    return c;
   }
 
   /** Cancels the request in flight, if any; the sync thread's {@link #send} then returns. */
   void cancelInFlight() {
-    CompletableFuture<?> f = inFlight;
-    if (f != null) {
-      f.cancel(true);
+    Exchange x = inFlight;
+    if (x != null) {
+      x.abort();
+      x.answer.cancel(false);
     }
   }
 
-  /** Stops the client and its pool. */
+  /** Stops the exchange in flight and the pool. */
   void shutdown() {
-    HttpClient c = client;
-    if (c != null) {
-      c.shutdownNow();
-    }
-    clientExecutor.shutdownNow();
+    cancelInFlight();
+    pool.shutdownNow();
   }
 
   /** Sends one batch; null if the sync is closing. Never waits longer than the timeouts. */
@@ -149,29 +215,47 @@ final class HttpSender {
             + ", "
             + batch.count()
             + " entries)";
-    HttpRequest request;
+    Map<String, String> request = new LinkedHashMap<>();
+    URL url;
     try {
-      HttpRequest.Builder rb =
-          HttpRequest.newBuilder(endpoint)
-              .timeout(requestTimeout)
-              .header("Content-Type", "application/json")
-              .header("Idempotency-Key", key)
-              .POST(HttpRequest.BodyPublishers.ofByteArray(batch.body()));
+      url = endpoint.toURL();
+      request.put("Content-Type", "application/json");
+      request.put("Idempotency-Key", key);
       for (Map.Entry<String, Supplier<String>> h : headers.entrySet()) {
-        rb.header(h.getKey(), Objects.requireNonNull(h.getValue().get(), h.getKey()));
+        if (RESTRICTED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+          throw new IllegalArgumentException("restricted header name: \"" + h.getKey() + "\"");
+        }
+        String v = Objects.requireNonNull(h.getValue().get(), h.getKey());
+        if (v.indexOf('\r') >= 0 || v.indexOf('\n') >= 0) {
+          throw new IllegalArgumentException("invalid header value for " + h.getKey());
+        }
+        request.put(h.getKey(), v);
       }
-      request = rb.build();
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       status.failedRequests.incrementAndGet();
       return new Outcome(false, false, null, what + ": cannot build the request: " + e);
     }
     status.requests.incrementAndGet();
-    CompletableFuture<HttpResponse<String>> f =
-        client().sendAsync(request, info -> SnippetBody.of(ERROR_BODY_CHARS, info));
-    inFlight = f;
+    Exchange x = new Exchange();
+    inFlight = x;
     try {
       if (closing.getAsBoolean()) {
-        f.cancel(true);
+        return null;
+      }
+      byte[] body = batch.body();
+      try {
+        pool.execute(
+            () -> {
+              try {
+                x.answer.complete(exchange(x, url, request, body));
+              } catch (IOException | RuntimeException e) {
+                x.answer.completeExceptionally(e);
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        return null; // shut down: only close() does that
+      }
+      if (closing.getAsBoolean()) { // close() may have looked before inFlight was set
         return null;
       }
       long deadline =
@@ -180,7 +264,7 @@ final class HttpSender {
                   Durations.saturatedNanos(connectTimeout),
                   Durations.saturatedNanos(requestTimeout)),
               Durations.saturatedNanos(CLIENT_GRACE));
-      return classify(f.get(deadline, TimeUnit.NANOSECONDS), batch, what);
+      return classify(x.answer.get(deadline, TimeUnit.NANOSECONDS), batch, what);
     } catch (CancellationException e) {
       if (closing.getAsBoolean()) {
         return null;
@@ -188,7 +272,6 @@ final class HttpSender {
       status.failedRequests.incrementAndGet();
       return new Outcome(false, false, null, what + ": cancelled");
     } catch (TimeoutException e) {
-      f.cancel(true);
       status.failedRequests.incrementAndGet();
       status.timeouts.incrementAndGet();
       return new Outcome(
@@ -199,33 +282,102 @@ final class HttpSender {
       }
       status.failedRequests.incrementAndGet();
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof HttpTimeoutException) {
+      if (cause instanceof SocketTimeoutException
+          || (cause instanceof ConnectPhase
+              && cause.getCause() instanceof SocketTimeoutException)) {
         status.timeouts.incrementAndGet();
       }
       return new Outcome(false, false, null, what + ": " + describe(cause));
     } finally {
+      if (!x.answer.isDone() || x.answer.isCompletedExceptionally()) {
+        x.abort(); // not after an answer: its connection is back in the keep-alive cache
+      }
       inFlight = null;
     }
   }
 
-  private Outcome classify(HttpResponse<String> response, Batch batch, String what) {
-    int code = response.statusCode();
+  /** The exchange itself, on a pool thread; bounded by the socket's timeouts and by abort(). */
+  private Answer exchange(Exchange x, URL url, Map<String, String> request, byte[] body)
+      throws IOException {
+    HttpURLConnection c = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
+    if (c instanceof HttpsURLConnection s) {
+      s.setSSLSocketFactory(tls());
+      s.setHostnameVerifier(STRICT);
+    }
+    c.setConnectTimeout(millis(connectTimeout));
+    c.setReadTimeout(millis(requestTimeout));
+    c.setInstanceFollowRedirects(false);
+    c.setUseCaches(false);
+    c.setAllowUserInteraction(false);
+    c.setRequestMethod("POST");
+    c.setDoOutput(true);
+    c.setFixedLengthStreamingMode(body.length); // streamed: never re-sent by the JDK on its own
+    for (Map.Entry<String, String> h : request.entrySet()) {
+      c.setRequestProperty(h.getKey(), h.getValue());
+    }
+    x.attach(c);
+    try {
+      c.connect();
+    } catch (IOException e) {
+      throw new ConnectPhase(e);
+    }
+    x.checkNotAborted();
+    try (OutputStream out = c.getOutputStream()) {
+      out.write(body);
+    }
+    int code;
+    try {
+      code = c.getResponseCode();
+    } catch (HttpRetryException e) { // 401 on a streamed body: the JDK closed the connection
+      return new Answer(e.responseCode(), null, "");
+    }
+    if (code < 0) {
+      throw new IOException("not an HTTP response");
+    }
+    String retryAfter = c.getHeaderField("Retry-After");
+    boolean ok = code >= 200 && code < 300;
+    InputStream in = code >= 400 ? c.getErrorStream() : c.getInputStream();
+    if (in == null) {
+      return new Answer(code, retryAfter, "");
+    }
+    try (in) {
+      byte[] kept = in.readNBytes(ok ? 0 : ERROR_BODY_CHARS);
+      long skipped = in.skip(DRAIN_BYTES);
+      if (skipped >= DRAIN_BYTES && in.read() >= 0) {
+        c.disconnect(); // a long body: not worth reading to reuse the connection
+      }
+      return new Answer(code, retryAfter, new String(kept, StandardCharsets.UTF_8));
+    }
+  }
+
+  private SSLSocketFactory tls() throws IOException {
+    SSLSocketFactory f = tls;
+    if (f == null) {
+      try {
+        f = (sslContext != null ? sslContext : SSLContext.getDefault()).getSocketFactory();
+      } catch (NoSuchAlgorithmException e) {
+        throw new IOException("no default TLS context", e);
+      }
+      tls = f;
+    }
+    return f;
+  }
+
+  private Outcome classify(Answer answer, Batch batch, String what) {
+    int code = answer.code();
     if (code >= 200 && code < 300) {
       return Outcome.OK;
     }
     status.failedRequests.incrementAndGet();
     Duration retryAfter =
-        response
-            .headers()
-            .firstValue("Retry-After")
-            .flatMap(v -> RetryAfter.parse(v, Instant.now()))
+        RetryAfter.parse(answer.retryAfter(), Instant.now())
             .map(d -> d.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : d)
             .orElse(null);
     boolean transientStatus = code == 408 || code == 429 || code >= 500;
     if (!transientStatus && (code != 413 || batch.count() == 1)) {
       status.rejected.incrementAndGet();
     }
-    String body = response.body();
+    String body = answer.body();
     String error =
         what
             + ": HTTP "
@@ -239,20 +391,30 @@ final class HttpSender {
   /** A one-line account of a transport failure, naming the host where that is the problem. */
   private String describe(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof UnresolvedAddressException || c instanceof UnknownHostException) {
-        return "cannot resolve host '" + endpoint.getHost() + "' (" + chain(t) + ")";
+      if (c instanceof UnknownHostException) {
+        return "cannot resolve host '" + endpoint.getHost() + "' (" + chain(c) + ")";
       }
     }
-    if (t instanceof HttpConnectTimeoutException) {
-      return "connect timed out after " + connectTimeout.toMillis() + " ms (" + chain(t) + ")";
+    if (t instanceof ConnectPhase && t.getCause() instanceof SocketTimeoutException) {
+      return "connect timed out after "
+          + connectTimeout.toMillis()
+          + " ms ("
+          + chain(t.getCause())
+          + ")";
     }
-    if (t instanceof HttpTimeoutException) {
+    if (t instanceof SocketTimeoutException) {
       return "request timed out after " + requestTimeout.toMillis() + " ms (" + chain(t) + ")";
     }
-    if (t instanceof ConnectException) {
-      return "cannot connect to " + endpoint.getHost() + ":" + port() + " (" + chain(t) + ")";
+    if (t instanceof ConnectPhase && t.getCause() instanceof ConnectException) {
+      return "cannot connect to "
+          + endpoint.getHost()
+          + ":"
+          + port()
+          + " ("
+          + chain(t.getCause())
+          + ")";
     }
-    return chain(t);
+    return chain(t instanceof ConnectPhase ? t.getCause() : t);
   }
 
   private int port() {
@@ -260,6 +422,12 @@ final class HttpSender {
       return endpoint.getPort();
     }
     return "https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80;
+  }
+
+  /** A timeout for the socket: at least 1 ms (0 would mean none), at most Integer.MAX_VALUE. */
+  private static int millis(Duration d) {
+    long ms = Durations.saturatedNanos(d) / 1_000_000L;
+    return (int) Math.clamp(ms, 1L, Integer.MAX_VALUE);
   }
 
   private static String chain(Throwable t) {

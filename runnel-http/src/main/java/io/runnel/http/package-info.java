@@ -17,9 +17,9 @@
  *       durable cursor and the {@code <cursor>.sent} cursor), the batch being sent and its attempt
  *       count, the retry and backoff decisions, and rendering batches. It publishes the status
  *       counters and the cursor position.
- *   <li><b>The HTTP client's pool</b> ({@code runnel-http-<name>-client-N}) runs the exchange
- *       itself; the sync thread waits for its answer with a deadline, and {@code close()} cancels
- *       it.
+ *   <li><b>The exchange's pool</b> ({@code runnel-http-<name>-client-N}, one thread at a time) runs
+ *       the exchange itself on {@link java.net.HttpURLConnection}; the sync thread waits for its
+ *       answer with a deadline, and the deadline or {@code close()} disconnects it.
  * </ul>
  *
  * Nothing runs on a pool shared with the store or the pipeline.
@@ -57,8 +57,8 @@
  *       jitter).
  *   <li>{@code Batcher}, {@code BatchWriter}, {@code Batch}: a page rendered into a batch within
  *       the byte limit, its JSON body and idempotency key.
- *   <li>{@code HttpSender}, {@code SnippetBody}, {@code RetryAfter}: the request, its timeouts,
- *       headers and TLS, and the classification of the answer.
+ *   <li>{@code HttpSender}, {@code RetryAfter}: the request, its timeouts, headers and TLS, and the
+ *       classification of the answer.
  *   <li>{@code SyncStatus}, {@code SyncSignal}: what the sync thread publishes, and the wake-up,
  *       closing and progress signals between callers and the sync thread.
  *   <li>{@code PlaintextCredentials}: which headers are credentials, whether the endpoint is
