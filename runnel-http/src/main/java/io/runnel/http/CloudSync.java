@@ -11,6 +11,7 @@ import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
 import io.runnel.store.HistoryReader;
 import io.runnel.store.HistoryStore;
+import io.runnel.store.KeySelector;
 import io.runnel.store.Query;
 import java.io.IOException;
 import java.net.URI;
@@ -176,7 +177,7 @@ public final class CloudSync implements Connector, AutoCloseable {
       // no byte limit in the reader: the rendered JSON is the measure (see Batcher)
       HistoryReader reader =
           HistoryReader.builder(settings.store(), settings.cursorName())
-              .keys(settings.keys().stream().map(RecordKey::of).toList())
+              .keys(settings.keys())
               .maxPageEntries(settings.maxBatchEntries())
               .rememberSent()
               .build();
@@ -309,7 +310,7 @@ public final class CloudSync implements Connector, AutoCloseable {
     private String name = DEFAULT_NAME;
     private String nodeId;
     private String cursorName;
-    private Set<String> keys = Set.of();
+    private KeySelector keys; // null: every key
     private Map<Long, Codec<?>> codecs = Map.of();
     private List<String> problems = List.of();
     private ObjectMapper mapper; // the default one is made once per builder() chain
@@ -394,16 +395,25 @@ public final class CloudSync implements Connector, AutoCloseable {
 
     /**
      * Sends only entries of these keys (default: every key); adds to the keys given before. The
-     * cursor passes the others.
+     * cursor passes the others. No keys: no change.
      */
     public Builder keys(RecordKey... keys) {
       Checks.notNull("keys", keys);
-      Set<String> all = new LinkedHashSet<>(this.keys);
       for (RecordKey k : keys) {
-        all.add(Checks.notNull("key", k).id());
+        Checks.notNull("key", k);
       }
+      return keys.length == 0 ? new Builder(this) : keys(KeySelector.of(keys));
+    }
+
+    /**
+     * Sends only entries of the keys {@code selector} selects (default: every key); adds to the
+     * keys given before. With a {@linkplain KeySelector#prefix prefix}, records added to the
+     * pipeline while it runs are sent too, through the same cursor (decision 023).
+     */
+    public Builder keys(KeySelector selector) {
+      Checks.notNull("selector", selector);
       Builder b = new Builder(this);
-      b.keys = Collections.unmodifiableSet(all);
+      b.keys = keys == null ? selector : keys.or(selector);
       return b;
     }
 
@@ -609,7 +619,7 @@ public final class CloudSync implements Connector, AutoCloseable {
               endpoint,
               nodeId,
               c,
-              keys,
+              keys == null ? KeySelector.all() : keys,
               codecs,
               mapper,
               maxBatchEntries,

@@ -3,6 +3,7 @@ package io.runnel.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runnel.codec.Codec;
 import io.runnel.store.HistoryStore;
+import io.runnel.store.KeySelector;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,7 @@ import javax.net.ssl.SSLContext;
  * @param cursorName the resolved name of the durable cursor (the connector's name by default); the
  *     {@link io.runnel.store.HistoryReader} keeps the bounds of sent batches in {@code
  *     <cursorName>.sent}
- * @param keys ids of the keys to send; empty for every key
+ * @param keys the keys to send ({@link KeySelector#all()} by default)
  * @param credentialHeaders names of the headers marked as credentials with {@link
  *     CloudSync.Builder#credentialHeader} (others may still count as credentials by their name, see
  *     {@link PlaintextCredentials})
@@ -31,7 +32,7 @@ record SyncSettings(
     URI endpoint,
     String nodeId,
     String cursorName,
-    Set<String> keys,
+    KeySelector keys,
     Map<Long, Codec<?>> codecs,
     ObjectMapper mapper,
     int maxBatchEntries,
@@ -48,7 +49,7 @@ record SyncSettings(
     SSLContext sslContext) {
 
   SyncSettings {
-    keys = Set.copyOf(keys);
+    keys = java.util.Objects.requireNonNull(keys, "keys");
     codecs = Map.copyOf(codecs);
     headers = Map.copyOf(headers);
     credentialHeaders = Set.copyOf(credentialHeaders);

@@ -97,9 +97,9 @@ class CloudSyncBuilderTest {
     assertThat(two.name()).isEqualTo("two");
     assertThat(plain.name()).isEqualTo("cloud-sync"); // the documented default
     assertThat(plain.settings().cursorName()).isEqualTo("cloud-sync");
-    assertThat(one.settings().keys()).containsExactly(TEMP.id());
-    assertThat(two.settings().keys()).containsExactlyInAnyOrder(TEMP.id(), HUMIDITY.id());
-    assertThat(plain.settings().keys()).containsExactly(TEMP.id());
+    assertThat(one.settings().keys().keyIds()).containsExactly(TEMP.id());
+    assertThat(two.settings().keys().keyIds()).containsExactlyInAnyOrder(TEMP.id(), HUMIDITY.id());
+    assertThat(plain.settings().keys().keyIds()).containsExactly(TEMP.id());
     assertThat(two.settings().headers()).containsOnlyKeys("X-A");
     assertThat(plain.settings().headers()).isEmpty();
     assertThat(List.of(one, two, plain))
@@ -111,7 +111,7 @@ class CloudSyncBuilderTest {
     SyncSettings s = base().build().settings();
     assertThat(s.name()).isEqualTo("cloud-sync");
     assertThat(s.cursorName()).isEqualTo("cloud-sync");
-    assertThat(s.keys()).isEmpty();
+    assertThat(s.keys().isAll()).isTrue();
     assertThat(s.codecs()).isEmpty();
     assertThat(s.maxBatchEntries()).isEqualTo(500);
     assertThat(s.maxBatchBytes()).isEqualTo(1 << 20);
@@ -256,7 +256,8 @@ class CloudSyncBuilderTest {
   @Test
   void settingsCollectionsAreImmutable() {
     SyncSettings s = base().keys(TEMP).codec(CODEC).header("X-A", "a").build().settings();
-    assertThatThrownBy(() -> s.keys().add("x")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> s.keys().keyIds().add("x"))
+        .isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> s.codecs().clear()).isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(() -> s.headers().clear()).isInstanceOf(UnsupportedOperationException.class);
   }

@@ -231,6 +231,38 @@ class CloudSyncTest {
   }
 
   @Test
+  void aPrefixSelectorSendsKeysFirstWrittenAfterTheStart() throws Exception {
+    URI uri = jdkServer();
+    long last = -1;
+    for (int i = 0; i < 30; i++) {
+      last = store.append(i % 2 == 0 ? TEMP : RAW, new Fixture.Reading("x", i, i), CODEC);
+    }
+    assertThat(store.awaitDurable(last, Duration.ofSeconds(10))).isTrue();
+    CloudSync sync =
+        started(
+            CloudSync.builder(store, uri)
+                .nodeId("gw-1")
+                .codec(CODEC)
+                .keys(io.runnel.store.KeySelector.prefix("sensor.")));
+    assertThat(sync.awaitForwarded(last, Duration.ofSeconds(10))).isTrue();
+    var added = io.runnel.RecordKey.of("sensor.added.later"); // as a record added at run time
+    for (int i = 0; i < 20; i++) {
+      last = store.append(i % 2 == 0 ? added : RAW, new Fixture.Reading("y", i, i), CODEC);
+    }
+    assertThat(sync.awaitForwarded(last, Duration.ofSeconds(10))).isTrue();
+    List<String> keys = new ArrayList<>();
+    for (Seen s : seen) {
+      for (JsonNode e : parse(s.body()).get("entries")) {
+        keys.add(e.get("key").asText());
+      }
+    }
+    assertThat(keys).filteredOn(TEMP.id()::equals).hasSize(15);
+    assertThat(keys).filteredOn(added.id()::equals).hasSize(10);
+    assertThat(keys).doesNotContain(RAW.id()).hasSize(25);
+    assertThat(sync.status().backlog()).isZero();
+  }
+
+  @Test
   void aNewInstanceResumesFromTheAcknowledgedCursorWithoutLoss() throws Exception {
     try (FaultyServer server =
         new FaultyServer(i -> i < 3 ? FaultyServer.OK : new FaultyServer.Status(503, null))) {
