@@ -1,12 +1,10 @@
 package io.runnel.http;
 
-import java.net.InetAddress;
+import io.runnel.spi.Loopback;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Whether a sync's configuration sends credentials in clear text, and what to say about it. Judged
@@ -32,9 +30,6 @@ final class PlaintextCredentials {
   private static final Set<String> FRAGMENTS =
       Set.of("auth", "token", "secret", "passw", "apikey", "credential", "session", "cookie");
 
-  private static final Pattern IPV4 =
-      Pattern.compile("(\\d{1,3})\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-
   private PlaintextCredentials() {}
 
   /** Whether {@code header} looks like it carries a credential (see the class comment). */
@@ -58,31 +53,7 @@ final class PlaintextCredentials {
 
   /** Whether {@code endpoint}'s host is a loopback address by its text alone. */
   static boolean isLoopback(URI endpoint) {
-    String host = endpoint.getHost();
-    if (host == null) {
-      return false;
-    }
-    if (host.equalsIgnoreCase("localhost") || host.equalsIgnoreCase("localhost.")) {
-      return true;
-    }
-    if (host.startsWith("[") && host.endsWith("]")) {
-      try {
-        // a bracketed literal is parsed, never looked up (and URI has validated it)
-        return InetAddress.getByName(host).isLoopbackAddress();
-      } catch (UnknownHostException e) {
-        return false;
-      }
-    }
-    var m = IPV4.matcher(host);
-    if (!m.matches()) {
-      return false; // a name: not resolved
-    }
-    for (String octet : host.split("\\.")) {
-      if (Integer.parseInt(octet) > 255) {
-        return false;
-      }
-    }
-    return m.group(1).equals("127");
+    return Loopback.isLoopback(endpoint.getHost());
   }
 
   /**

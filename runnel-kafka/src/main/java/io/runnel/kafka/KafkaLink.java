@@ -8,6 +8,8 @@ import io.runnel.codec.Codec;
 import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
+import io.runnel.spi.ErrorLog;
+import io.runnel.spi.Loopback;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.KeySelector;
 import java.nio.file.Path;
@@ -82,7 +84,7 @@ public final class KafkaLink implements Connector {
   private final int inboundQueue;
   private final RecordKey deadLetterKey;
 
-  private final LinkErrors errors;
+  private final ErrorLog errors;
   private final LiveSender live;
   private final List<HistoryRoute> routes = new CopyOnWriteArrayList<>();
   private final List<Subscription<?>> subscriptions = new CopyOnWriteArrayList<>();
@@ -104,7 +106,7 @@ public final class KafkaLink implements Connector {
     this.maxInflight = b.maxInflight;
     this.inboundQueue = b.inboundQueue;
     this.deadLetterKey = b.deadLetters;
-    this.errors = new LinkErrors(name);
+    this.errors = LinkErrors.of(name);
     Map<String, Object> common = new LinkedHashMap<>();
     common.put("bootstrap.servers", bootstrap);
     common.put("reconnect.backoff.ms", b.reconnectMin.toMillis());
@@ -406,7 +408,7 @@ public final class KafkaLink implements Connector {
       }
 
       @Override
-      public LinkErrors errors() {
+      public ErrorLog errors() {
         return errors;
       }
 
@@ -826,7 +828,7 @@ public final class KafkaLink implements Connector {
       if (protocol.equalsIgnoreCase("SASL_PLAINTEXT") && mechanism.equalsIgnoreCase("PLAIN")) {
         List<String> remote = new ArrayList<>();
         for (String hp : bootstrap.split(",")) {
-          if (!isLoopback(hostOf(hp.trim()))) {
+          if (!Loopback.isLoopback(hostOf(hp.trim()))) {
             remote.add(hp.trim());
           }
         }
@@ -872,24 +874,6 @@ public final class KafkaLink implements Connector {
             "bootstrap server '" + hostPort + "': port must be 1..65535");
       }
       return host;
-    }
-
-    /** Whether {@code host} is a loopback name or address literal (no DNS lookup). */
-    static boolean isLoopback(String host) {
-      String h =
-          host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-      if (h.equalsIgnoreCase("localhost")) {
-        return true;
-      }
-      boolean literal = h.contains(":") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-      if (!literal) {
-        return false; // a name may resolve anywhere: not assumed loopback
-      }
-      try {
-        return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
-      } catch (java.net.UnknownHostException e) {
-        return false;
-      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.runnel.kafka;
 
+import io.runnel.spi.ErrorLog;
 import org.apache.kafka.clients.producer.Producer;
 
 /** What the link's senders see of it: the producer, errors, identity and the stop signal. */
@@ -7,7 +8,7 @@ interface RouteContext {
   /** The link's producer (thread-safe, shared by the live sender and every history route). */
   Producer<byte[], byte[]> producer();
 
-  LinkErrors errors();
+  ErrorLog errors();
 
   /** The node id, and as UTF-8 for the header. */
   String nodeId();

@@ -10,6 +10,7 @@ import io.runnel.buffer.Producer;
 import io.runnel.buffer.Reader;
 import io.runnel.codec.Codec;
 import io.runnel.spi.Backoff;
+import io.runnel.spi.ErrorLog;
 import io.runnel.store.HistoryStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,7 +71,7 @@ final class Subscription<T> implements Source<T> {
           .jitter(Backoff.Jitter.EQUAL);
 
   private final KafkaLink link;
-  private final LinkErrors errors;
+  private final ErrorLog errors;
   final Topics topics;
   final String groupId;
   private final Codec<T> codec;
@@ -110,7 +111,7 @@ final class Subscription<T> implements Source<T> {
 
   Subscription(
       KafkaLink link,
-      LinkErrors errors,
+      ErrorLog errors,
       Topics topics,
       String groupId,
       Codec<T> codec,

@@ -2,6 +2,7 @@ package io.runnel.mqtt;
 
 import com.hivemq.client.mqtt.lifecycle.MqttClientReconnector;
 import io.runnel.spi.Backoff;
+import io.runnel.spi.ErrorLog;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -30,7 +31,7 @@ final class Connection implements Transport.Listener, RouteLink {
   private final String name;
   private final Transport.Settings settings;
   private final Backoff backoff;
-  private final LinkErrors errors;
+  private final ErrorLog errors;
   private final InboundRoutes inbound;
 
   private final ReentrantLock stateLock = new ReentrantLock();
@@ -50,7 +51,7 @@ final class Connection implements Transport.Listener, RouteLink {
       Transport.Settings settings,
       Duration reconnectMin,
       Duration reconnectMax,
-      LinkErrors errors,
+      ErrorLog errors,
       InboundRoutes inbound) {
     this.name = name;
     this.settings = settings;

@@ -6,6 +6,7 @@ import io.runnel.Runnel;
 import io.runnel.buffer.BufferClosedException;
 import io.runnel.buffer.Producer;
 import io.runnel.codec.Codec;
+import io.runnel.spi.ErrorLog;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ final class InboundRoutes {
 
   private final Lifecycle lifecycle;
   private final String link;
-  private final LinkErrors errors;
+  private final ErrorLog errors;
   private final int queueCapacity;
   private final long queueBytes;
   private final RecordKey deadLetterKey;
@@ -44,7 +45,7 @@ final class InboundRoutes {
   InboundRoutes(
       Lifecycle lifecycle,
       String link,
-      LinkErrors errors,
+      ErrorLog errors,
       int queueCapacity,
       long queueBytes,
       RecordKey deadLetterKey) {

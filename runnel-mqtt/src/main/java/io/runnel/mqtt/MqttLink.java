@@ -9,6 +9,8 @@ import io.runnel.codec.Codec;
 import io.runnel.spi.Checks;
 import io.runnel.spi.Connector;
 import io.runnel.spi.ConnectorStatus;
+import io.runnel.spi.ErrorLog;
+import io.runnel.spi.Loopback;
 import io.runnel.store.HistoryStore;
 import io.runnel.store.KeySelector;
 import java.nio.file.Path;
@@ -75,7 +77,7 @@ public final class MqttLink implements Connector {
   private final int historyRate;
 
   private final Lifecycle lifecycle;
-  private final LinkErrors errors;
+  private final ErrorLog errors;
   private final InboundRoutes inbound;
   private final Connection connection;
   private final LiveSender sender;
@@ -105,7 +107,7 @@ public final class MqttLink implements Connector {
             b.sessionExpiry.toSeconds(),
             (int) b.keepAlive.toSeconds());
     this.lifecycle = new Lifecycle(name);
-    this.errors = new LinkErrors(name);
+    this.errors = LinkErrors.of(name);
     this.inbound =
         new InboundRoutes(
             lifecycle, name, errors, b.inboundQueue, b.inboundQueueBytes, b.deadLetters);
@@ -742,7 +744,7 @@ public final class MqttLink implements Connector {
       }
       if (username != null && ssl == null) {
         String where = host + ":" + port;
-        if (isLoopback(host)) {
+        if (Loopback.isLoopback(host)) {
           LinkErrors.LOG.log(
               System.Logger.Level.WARNING,
               "[mqtt "
@@ -767,24 +769,6 @@ public final class MqttLink implements Connector {
         }
       }
       return new MqttLink(this);
-    }
-
-    /** Whether {@code host} is a loopback name or address literal (no DNS lookup). */
-    static boolean isLoopback(String host) {
-      String h =
-          host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-      if (h.equalsIgnoreCase("localhost")) {
-        return true;
-      }
-      boolean literal = h.contains(":") || h.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-      if (!literal) {
-        return false; // a name may resolve anywhere: not assumed loopback
-      }
-      try {
-        return java.net.InetAddress.getByName(h).isLoopbackAddress(); // a literal: no lookup
-      } catch (java.net.UnknownHostException e) {
-        return false;
-      }
     }
   }
 }
