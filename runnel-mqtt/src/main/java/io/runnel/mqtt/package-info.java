@@ -149,8 +149,8 @@
  * LiveSender} and {@code InboundRoutes} with its {@code Subscription}s, each handing over through a
  * {@code io.runnel.spi.DropQueue} (bounded in messages and bytes); {@code HistoryRoute} behind the
  * narrow {@code RouteLink}, reading through the store's {@code HistoryReader}, with its {@code
- * ConfirmationGate} (the rule above) and its {@code Pacer} (the rate); {@code io.runnel.spi.ErrorLog} (last
- * error, rate-limited log), and {@code Lifecycle}. Arguments are checked with the core's {@link
- * io.runnel.spi.Checks}, so the messages match every other builder.
+ * ConfirmationGate} (the rule above) and its {@code Pacer} (the rate); {@code
+ * io.runnel.spi.ErrorLog} (last error, rate-limited log), and {@code Lifecycle}. Arguments are
+ * checked with the core's {@link io.runnel.spi.Checks}, so the messages match every other builder.
  */
 package io.runnel.mqtt;
